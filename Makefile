@@ -1,0 +1,45 @@
+# `make run` and `make test` set everything up on a fresh machine (Python 3.11+).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+PORT   ?= 8501
+
+.PHONY: run test lint imports unit bench sample lock clean
+
+$(STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $(STAMP)
+
+## Start the dashboard (builds data/momentum.duckdb from sample_data/ on first run).
+run: $(STAMP)
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+## Lint, import-boundary check and every test.
+test: $(STAMP) lint imports unit
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+imports: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
+
+unit: $(STAMP)
+	$(PY) -m pytest
+
+## Ingest benchmark at 1M sessions (not part of `make test`).
+bench: $(STAMP)
+	$(PY) -m pipelines bench ingest --sessions 1000000
+
+## Regenerate the committed synthetic practice.
+sample: $(STAMP)
+	$(PY) -m pipelines sample --out sample_data --seed 7 --as-of 2026-11-20
+
+## Re-pin every package after changing pyproject.toml.
+lock: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev]' && $(PY) -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock.new && mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

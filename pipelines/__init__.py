@@ -1,0 +1,1 @@
+"""Everything without Streamlit: ingest, stores, SQL, reports, sample data, users, benchmarks."""

@@ -1,0 +1,59 @@
+"""The audit log: append-only and hash-chained (design §7).
+
+Each entry's hash is SHA-256 over the previous hash and the entry's own
+fields, so changing or removing a row breaks the chain from that row on;
+:func:`verify` reports the first broken row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from pipelines.store import AppState
+
+GENESIS = "0" * 64
+
+
+def _digest(prev: str, at: str, actor: str, action: str, detail: str) -> str:
+    payload = json.dumps([prev, at, actor, action, detail], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def record(state: AppState, actor: str, action: str, **detail: Any) -> int:
+    """Append one entry; returns its sequence number. Raises if it cannot be written."""
+    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    detail_json = json.dumps(detail, sort_keys=True, default=str, ensure_ascii=False)
+    with state.transaction() as con:  # BEGIN IMMEDIATE serialises writers
+        row = con.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        prev = row["hash"] if row else GENESIS
+        digest = _digest(prev, at, actor, action, detail_json)
+        cur = con.execute(
+            "INSERT INTO audit_log (at, actor, action, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
+            (at, actor, action, detail_json, prev, digest),
+        )
+        return int(cur.lastrowid)
+
+
+def verify(state: AppState) -> tuple[bool, int | None, int]:
+    """Check the chain. Returns (ok, first bad seq or None, entries checked)."""
+    prev = GENESIS
+    n = 0
+    with state.reading() as con:
+        for row in con.execute("SELECT * FROM audit_log ORDER BY seq"):
+            n += 1
+            expected = _digest(prev, row["at"], row["actor"], row["action"], row["detail"])
+            if row["prev_hash"] != prev or row["hash"] != expected:
+                return False, int(row["seq"]), n
+            prev = row["hash"]
+    return True, None, n
+
+
+def recent(state: AppState, limit: int = 100) -> list[dict[str, Any]]:
+    with state.reading() as con:
+        rows = con.execute(
+            "SELECT seq, at, actor, action, detail FROM audit_log ORDER BY seq DESC LIMIT ?", (limit,)
+        ).fetchall()
+    return [dict(r) for r in rows]

@@ -1,0 +1,180 @@
+"""``python -m pipelines``: the command line (design §3, §5).
+
+Every problem is printed as one clear line on stderr; tracebacks only with
+``--debug``. Exit codes for ingest: 0 everything loaded (or already loaded),
+1 finished but something was rejected, 2 nothing done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from pipelines.settings import paths
+from pipelines.store import StoreError
+
+EXIT_OK, EXIT_REJECTS, EXIT_NOTHING_DONE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_NOTHING_DONE)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m pipelines", description="Momentum data pipelines")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("ingest", help="load CSV exports into the database")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="CSV files or folders of them")
+    p.add_argument("--db", help="database file (default: $MOMENTUM_DB or data/momentum.duckdb)")
+    p.add_argument("--profile", default="auto", help="header profile: auto (default), canonical, generic")
+    p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    s = sub.add_parser("sample", help="generate a synthetic practice as CSV exports")
+    s.add_argument("--out", required=True, type=Path, help="output folder")
+    s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--clinicians", type=int, default=25)
+    s.add_argument("--months", type=int, default=12)
+    s.add_argument("--sessions", type=int, default=None, help="scale to about this many sessions")
+    s.add_argument("--as-of", type=_date, default=None, help="last date in the data (default today)")
+    s.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    b = sub.add_parser("bench", help="benchmarks (not part of the tests)")
+    b.add_argument("phase", choices=["ingest"], help="what to measure")
+    b.add_argument("--sessions", type=int, nargs="+", default=[1_000_000])
+    b.add_argument("--repeat", type=int, default=3, help="runs of each command (medians reported)")
+    b.add_argument("--workdir", type=Path, default=Path("bench_data"))
+    b.add_argument("--json", action="store_true")
+    b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    d = sub.add_parser("demo", help="build the demo database from sample_data/ if it does not exist")
+    d.add_argument("--db", help="database file (default: $MOMENTUM_DB or data/momentum.duckdb)")
+    d.add_argument("--force", action="store_true", help="rebuild even if it exists")
+    d.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return parser
+
+
+def _progress_printer(quiet: bool):
+    start = time.monotonic()
+
+    def show(message: str) -> None:
+        if not quiet:
+            print(f"  {time.monotonic() - start:6.1f}s  {message}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from pipelines.ingest import IngestArgumentError, ingest
+
+    try:
+        result = ingest(
+            args.paths,
+            paths(args.db),
+            profile_name=args.profile,
+            progress=_progress_printer(args.quiet or args.json and not sys.stderr.isatty()),
+        )
+    except IngestArgumentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    for f in result.files:
+        line = (
+            f"{f.status:9} {f.path}: {f.table or '-'}, {f.rows_read} read, "
+            f"{f.rows_loaded} loaded, {f.rows_rejected} rejected"
+        )
+        if f.message:
+            line += f" ({f.message})"
+        print(line, file=sys.stderr)
+    if any(f.rows_rejected for f in result.files):
+        print(
+            "rejected rows and their reasons are in table rejected_rows "
+            "(load_id, source_file, row_number, column_name, value, reason)",
+            file=sys.stderr,
+        )
+    if args.json:
+        print(json.dumps({"files": [f.as_json() for f in result.files]}, indent=2))
+    return result.exit_code
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from pipelines.sample_practice import PracticeSpec, generate_practice
+
+    spec = PracticeSpec(
+        seed=args.seed,
+        clinicians=args.clinicians,
+        months=args.months,
+        sessions=args.sessions,
+        **({"as_of": args.as_of} if args.as_of else {}),
+    )
+    show = _progress_printer(False)
+    practice = generate_practice(spec, progress=show)
+    counts = practice.write(args.out)
+    for table, n in counts.items():
+        print(f"{table:12} {n:>10,} rows", file=sys.stderr)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from pipelines import bench
+
+    report = bench.run_ingest_bench(args.sessions, args.repeat, args.workdir, progress=_progress_printer(False))
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(bench.format_report(report))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipelines import demo
+
+    built = demo.ensure_demo_database(paths(args.db), force=args.force, progress=_progress_printer(False))
+    print("built the demo database" if built else "the database exists; nothing to do", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {"ingest": cmd_ingest, "sample": cmd_sample, "bench": cmd_bench, "demo": cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("interrupted; every file finished before this point is loaded, the one in progress is not", file=sys.stderr)
+        return 130
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    except Exception as exc:  # the one place that turns surprises into one line
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(
+                f"error: {type(exc).__name__}: {exc} (run with --debug for details)",
+                file=sys.stderr,
+            )
+        return EXIT_NOTHING_DONE if args.command == "ingest" else 1

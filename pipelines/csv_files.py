@@ -1,0 +1,183 @@
+"""Reading export files: the header, and the rows as text into DuckDB.
+
+Two paths, same result (a temp table ``raw_rows``: ``__row`` = 1-based data
+row, then one VARCHAR column ``c0 … cN`` per header field):
+
+* fast: DuckDB's own CSV reader in strict RFC 4180 mode. Any irregularity
+  (a row with too many or too few fields, a stray quote, bytes that are not
+  UTF-8, a NUL byte) makes it stop, and the file is read again by
+* careful: Python's ``csv`` module, record by record, which puts every
+  irregular record in ``structural`` with a reason and keeps the rest.
+
+A quote that is never closed makes the rest of the file unreadable; that file
+is refused whole (``FileRefused``) rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.validate import VALUE_PREVIEW
+
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be read; the message says why, for a person."""
+
+
+@dataclass
+class Header:
+    fields: list[str]
+    has_bom: bool
+
+
+@dataclass
+class RawLoad:
+    rows_read: int
+    path_used: str  # "fast" or "careful"
+    structural: list[tuple[int, str, str]] = field(default_factory=list)  # (row, value, reason)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_header(path: Path) -> Header:
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    if not head.strip():
+        raise FileRefused("the file is empty: it has no header row")
+    has_bom = head.startswith(b"\xef\xbb\xbf")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRefused("the file is UTF-16 encoded; export it as UTF-8 (CSV UTF-8)")
+    text = head.decode("utf-8-sig", errors="surrogateescape")
+    try:
+        first = next(csv.reader(io.StringIO(text), strict=True))
+    except (csv.Error, StopIteration) as exc:
+        raise FileRefused(f"the header row cannot be read as CSV ({exc})") from None
+    if any(any("\udc80" <= ch <= "\udcff" for ch in f) for f in first):
+        raise FileRefused("the header row has bytes that are not UTF-8; export the file as UTF-8")
+    fields = [f.strip() for f in first]
+    if len(fields) == 1:
+        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if sep in fields[0]:
+                raise FileRefused(
+                    f"the columns are separated by {name}; Momentum reads comma-separated "
+                    "files (re-export as CSV with commas)"
+                )
+    if not any(fields):
+        raise FileRefused("the header row is blank")
+    return Header(fields=fields, has_bom=has_bom)
+
+
+def _column_names(n: int) -> list[str]:
+    return [f"c{i}" for i in range(n)]
+
+
+def load_raw(con: duckdb.DuckDBPyConnection, path: Path, n_columns: int) -> RawLoad:
+    """Create ``raw_rows`` for ``path``; returns how many data rows were read."""
+    names = _column_names(n_columns)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE raw_file AS SELECT * FROM read_csv($path, "
+            "header = true, columns = $columns, delim = ',', quote = '\"', escape = '\"', "
+            "auto_detect = false, strict_mode = true, encoding = 'utf-8')",
+            {"path": str(path), "columns": {n: "VARCHAR" for n in names}},
+        )
+    except duckdb.Error:
+        return _load_careful(con, path, names)
+    con.execute(
+        # rowids follow insertion order, which DuckDB keeps equal to file order
+        # (preserve_insertion_order); inside a transaction they start at an offset
+        "CREATE OR REPLACE TEMP TABLE raw_rows AS SELECT "
+        "CAST(rowid - (SELECT min(rowid) FROM raw_file) + 1 AS BIGINT) AS __row, * FROM raw_file"
+    )
+    con.execute("DROP TABLE raw_file")
+    (rows,) = con.execute("SELECT count(*) FROM raw_rows").fetchone()
+    return RawLoad(rows_read=rows, path_used="fast")
+
+
+def _has_bad_bytes(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def _load_careful(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> RawLoad:
+    n = len(names)
+    cols: list[list[str | None]] = [[] for _ in range(n)]
+    row_numbers: list[int] = []
+    structural: list[tuple[int, str, str]] = []
+    row = 0
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        try:
+            next(reader)  # header
+        except (csv.Error, StopIteration):
+            raise FileRefused("the header row cannot be read as CSV") from None
+        while True:
+            starts_at_line = reader.line_num + 1
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                row += 1
+                msg = str(exc)
+                if "unexpected end of data" in msg or "EOF" in msg:
+                    raise FileRefused(
+                        f"row {row} (line {starts_at_line}) opens a quoted value that is never "
+                        "closed, so the rest of the file cannot be read reliably; fix the quote "
+                        "and load the file again"
+                    ) from None
+                if "NUL" in msg:
+                    reason = "the row contains a NUL byte"
+                else:
+                    reason = f"the row is not valid CSV ({msg}); check its quotes"
+                structural.append((row, "", reason))
+                continue
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue  # blank line: not a row
+            row += 1
+            joined = ",".join(record)
+            if any(_has_bad_bytes(v) for v in record):
+                structural.append(
+                    (row, _preview(joined), "the row has bytes that are not UTF-8; export the file as UTF-8")
+                )
+                continue
+            if len(record) != n:
+                structural.append(
+                    (
+                        row,
+                        _preview(joined),
+                        f"the row has {len(record)} values but the header has {n} columns",
+                    )
+                )
+                continue
+            row_numbers.append(row)
+            for i, v in enumerate(record):
+                cols[i].append(v)
+    table = pa.table(
+        {"__row": pa.array(row_numbers, pa.int64()), **{names[i]: pa.array(cols[i], pa.string()) for i in range(n)}}
+    )
+    con.register("raw_arrow", table)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE raw_rows AS SELECT * FROM raw_arrow")
+    finally:
+        con.unregister("raw_arrow")
+    return RawLoad(rows_read=row, path_used="careful", structural=structural)
+
+
+def _preview(value: str) -> str:
+    clean = value.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+    return clean[:VALUE_PREVIEW]

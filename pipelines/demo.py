@@ -1,0 +1,85 @@
+"""Demo mode (design §6): build the database from sample_data/ with three accounts.
+
+``make run`` on a fresh clone calls :func:`ensure_demo_database` through the
+app. Demo accounts are only accepted while ``meta.demo`` is ``true`` - any
+later ingest of other files sets it to ``false``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pipelines import audit
+from pipelines.ingest import ingest
+from pipelines.settings import SAMPLE_DATA_DIR, Paths
+from pipelines.sql_files import sql
+from pipelines.store import AppState, DataStore, SnapshotReader
+from pipelines.users import DEMO_PASSWORD, UserError, add_user, list_users
+
+DEMO_ACCOUNTS = ("manager", "supervisor", "clinician")
+
+
+def is_demo(reader: SnapshotReader) -> bool:
+    cur = reader.cursor()
+    row = cur.execute(sql("meta_value"), {"key": "demo"}).fetchone()
+    return bool(row and row[0] == "true")
+
+
+def _pick_accounts(store: DataStore) -> dict[str, tuple[str, str | None]]:
+    """username -> (display name, clinician_id), chosen from the sample practice."""
+    reader = SnapshotReader(store)
+    try:
+        cur = reader.cursor()
+        rows = cur.execute(sql("demo_account_candidates")).fetchall()
+    finally:
+        reader.close()
+    staff = [
+        {"id": r[0], "name": r[1], "role": r[2], "supervisor_id": r[3], "supervisees": r[4], "clients": r[5]}
+        for r in rows
+    ]
+    managers = [s for s in staff if s["role"] == "manager"]
+    supervisors = sorted(
+        (s for s in staff if s["role"] == "supervisor" and s["supervisees"] > 0),
+        key=lambda s: (-s["supervisees"], -s["clients"], s["id"]),
+    )
+    if not managers or not supervisors:
+        raise RuntimeError("the sample practice needs a manager and a supervisor with supervisees")
+    supervisor = supervisors[0]
+    supervised = [
+        s for s in staff
+        if s["role"] == "clinician" and s["supervisor_id"] == supervisor["id"] and s["clients"] > 0
+    ]
+    if not supervised:
+        raise RuntimeError("the demo supervisor has no supervisee with active clients")
+    clinician = supervised[0]
+    return {
+        "manager": (f"{managers[0]['name']} (demo manager)", managers[0]["id"]),
+        "supervisor": (f"{supervisor['name']} (demo supervisor)", supervisor["id"]),
+        "clinician": (f"{clinician['name']} (demo clinician)", clinician["id"]),
+    }
+
+
+def ensure_demo_database(
+    paths: Paths, force: bool = False, progress: Callable[[str], None] | None = None
+) -> bool:
+    """Build the imported data from sample_data/ when it does not exist yet."""
+    store = DataStore(paths)
+    if store.exists() and store.current_snapshot() is not None and not force:
+        return False
+    if force and paths.data_db.exists():
+        paths.data_db.unlink()
+    result = ingest([SAMPLE_DATA_DIR], paths, loaded_by="system:demo", progress=progress, demo=True)
+    if result.exit_code != 0:
+        raise RuntimeError("sample_data/ did not load cleanly: " + "; ".join(
+            f"{f.path}: {f.status}" for f in result.files if f.status not in ("loaded", "duplicate")))
+    state = AppState(paths.app_db)
+    existing = {u.username for u in list_users(state)}
+    for username, (name, clinician_id) in _pick_accounts(store).items():
+        if username in existing:
+            continue
+        try:
+            add_user(state, username, name, username, DEMO_PASSWORD, clinician_id, is_demo=True)
+        except UserError:
+            continue
+        audit.record(state, "system:demo", "user_added", username=username, role=username, demo=True)
+    return True

@@ -1,0 +1,73 @@
+"""Where Momentum keeps its files. Every setting is declared once, with its help.
+
+Environment variables override the defaults; `docs/architecture.md` lists them
+and `tests/test_docs.py` fails if one is undocumented.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DATA_DIR = REPO_ROOT / "sample_data"
+
+# name -> (default, help)
+SETTINGS: dict[str, tuple[str, str]] = {
+    "MOMENTUM_DB": (
+        "data/momentum.duckdb",
+        "Imported data (DuckDB). Only `python -m pipelines ingest` writes it.",
+    ),
+    "MOMENTUM_APP_DB": (
+        "",
+        "App state (SQLite): users, sessions, audit log, wins, reviews. "
+        "Default: next to MOMENTUM_DB, named <stem>.app.sqlite.",
+    ),
+    "MOMENTUM_SECRETS": (
+        "",
+        "Secrets file holding the sign-in cookie key (mode 0600, generated on first run). "
+        "Default: next to MOMENTUM_DB, named secrets.toml.",
+    ),
+    "MOMENTUM_TIMEZONE": (
+        "UTC",
+        "The practice's time zone; ISO 8601 times with an offset are converted to it.",
+    ),
+    "MOMENTUM_LOCK_WAIT_S": (
+        "30",
+        "Seconds an ingest waits for another ingest to finish before giving up.",
+    ),
+}
+
+
+def setting(name: str) -> str:
+    default, _help = SETTINGS[name]
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_db: Path
+    app_db: Path
+    secrets: Path
+
+    @property
+    def snapshot_dir(self) -> Path:
+        return self.data_db.parent / f".{self.data_db.stem}-snapshots"
+
+    @property
+    def snapshot_pointer(self) -> Path:
+        return self.data_db.parent / f"{self.data_db.name}.current"
+
+
+def paths(data_db: str | os.PathLike[str] | None = None) -> Paths:
+    db = Path(data_db or setting("MOMENTUM_DB"))
+    if not db.is_absolute():
+        db = Path.cwd() / db
+    app_db = setting("MOMENTUM_APP_DB") if data_db is None else ""
+    secrets = setting("MOMENTUM_SECRETS") if data_db is None else ""
+    return Paths(
+        data_db=db,
+        app_db=Path(app_db) if app_db else db.with_name(f"{db.stem}.app.sqlite"),
+        secrets=Path(secrets) if secrets else db.with_name("secrets.toml"),
+    )

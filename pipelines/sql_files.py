@@ -1,0 +1,38 @@
+"""Named SQL files in ``pipelines/sql/``, loaded by name.
+
+Queries take their values as bound parameters (``?`` or ``$name``), never by
+string formatting.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+SQL_DIR = Path(__file__).with_name("sql")
+
+
+@cache
+def sql(name: str) -> str:
+    path = SQL_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise FileNotFoundError(f"no named query {name!r} in {SQL_DIR}")
+    return path.read_text(encoding="utf-8")
+
+
+def statements(name: str) -> list[str]:
+    """The statements of a multi-statement file (split on ';' at line ends)."""
+    parts, current = [], []
+    for line in sql(name).splitlines():
+        if line.strip().startswith("--"):
+            continue
+        current.append(line)
+        if line.rstrip().endswith(";"):
+            stmt = "\n".join(current).strip().rstrip(";").strip()
+            if stmt:
+                parts.append(stmt)
+            current = []
+    tail = "\n".join(current).strip()
+    if tail:
+        parts.append(tail)
+    return parts

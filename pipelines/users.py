@@ -1,0 +1,131 @@
+"""Users of the dashboard (app state). Passwords are bcrypt hashes.
+
+Managed with ``python -m pipelines users add|disable|reset-password|list``;
+demo accounts exist only while the imported data is the sample practice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+import bcrypt
+
+from pipelines.store import AppState
+
+ROLES = ("clinician", "supervisor", "manager")
+MIN_PASSWORD_LENGTH = 12
+DEMO_PASSWORD = "momentum-demo"
+
+
+class UserError(ValueError):
+    """A user change that cannot be made; the message says why."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    display_name: str
+    role: str
+    clinician_id: str | None
+    active: bool
+    is_demo: bool
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=12)).decode("ascii")
+
+
+def add_user(
+    state: AppState,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    clinician_id: str | None = None,
+    is_demo: bool = False,
+) -> User:
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}")
+    if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise UserError("usernames use letters, digits, '.', '-' and '_' only")
+    if role != "manager" and not clinician_id:
+        raise UserError(f"a {role} needs --clinician-id (their clinician_id in the exports)")
+    check_password_rules(password)
+    now = _now()
+    with state.transaction() as con:
+        if con.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+            raise UserError(f"user {username!r} already exists")
+        con.execute(
+            "INSERT INTO users (username, display_name, role, clinician_id, password_hash, active, "
+            "is_demo, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            (username, display_name, role, clinician_id, hash_password(password), int(is_demo), now, now),
+        )
+    return User(username, display_name, role, clinician_id, True, is_demo)
+
+
+def set_active(state: AppState, username: str, active: bool) -> None:
+    with state.transaction() as con:
+        cur = con.execute(
+            "UPDATE users SET active = ?, updated_at = ? WHERE username = ?", (int(active), _now(), username)
+        )
+        if cur.rowcount == 0:
+            raise UserError(f"no user {username!r}")
+
+
+def reset_password(state: AppState, username: str, password: str) -> None:
+    check_password_rules(password)
+    with state.transaction() as con:
+        cur = con.execute(
+            "UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?",
+            (hash_password(password), _now(), username),
+        )
+        if cur.rowcount == 0:
+            raise UserError(f"no user {username!r}")
+
+
+def list_users(state: AppState) -> list[User]:
+    with state.reading() as con:
+        rows = con.execute(
+            "SELECT username, display_name, role, clinician_id, active, is_demo FROM users ORDER BY username"
+        ).fetchall()
+    return [
+        User(r["username"], r["display_name"], r["role"], r["clinician_id"], bool(r["active"]), bool(r["is_demo"]))
+        for r in rows
+    ]
+
+
+def password_hashes(state: AppState) -> dict[str, str]:
+    """username -> bcrypt hash, active users only (for the sign-in form)."""
+    with state.reading() as con:
+        rows = con.execute("SELECT username, password_hash FROM users WHERE active = 1").fetchall()
+    return {r["username"]: r["password_hash"] for r in rows}
+
+
+def get_user(state: AppState, username: str) -> User | None:
+    return next((u for u in list_users(state) if u.username == username), None)
+
+
+def check_password(state: AppState, username: str, password: str) -> bool:
+    hashes = password_hashes(state)
+    stored = hashes.get(username)
+    if stored is None:
+        # same cost for unknown users, so timing does not reveal who exists
+        bcrypt.checkpw(password.encode("utf-8"), _dummy_hash())
+        return False
+    return bcrypt.checkpw(password.encode("utf-8"), stored.encode("ascii"))
+
+
+@cache
+def _dummy_hash() -> bytes:
+    return bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(rounds=12))

@@ -1,0 +1,1 @@
+"""Shared Streamlit UI: runtime resources, sign-in and the access guard, tables."""

@@ -1,0 +1,23 @@
+"""Shared page furniture: the demo banner and the signed-in user's sidebar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pipelines.users import User
+from ui.runtime import get_runtime
+
+
+def demo_banner() -> None:
+    if get_runtime().is_demo():
+        st.warning(
+            "**Demo data** - a synthetic practice generated from a fixed seed. No real clients.",
+            icon=":material/science:",
+        )
+
+
+def sidebar_user(user: User, on_sign_out) -> None:
+    with st.sidebar:
+        st.caption("Signed in as")
+        st.text(f"{user.display_name}\n{user.role}")
+        st.button("Sign out", on_click=on_sign_out, key="sign_out", icon=":material/logout:")
