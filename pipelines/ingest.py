@@ -23,7 +23,7 @@ from pipelines.store import AppState, DataStore
 from pipelines.validate import ValidationCompiler, upsert_statements
 from schemas.contract import TABLES, TableSpec
 from schemas.exports import LOAD_ORDER
-from schemas.profiles import HeaderProfile, load_profile, normalise
+from schemas.profiles import DEFAULT_PROFILE, HeaderProfile, load_profile, normalise
 
 ProgressFn = Callable[[str], None]
 
@@ -67,6 +67,7 @@ class _Planned:
     column_map: dict[str, str]
     n_columns: int
     notes: list[str]
+    profile: HeaderProfile | None = None
     refused: str | None = None
 
 
@@ -174,8 +175,18 @@ def _plan(path: Path, profile: HeaderProfile) -> _Planned:
         header = csv_files.read_header(path)
         table, mapping, notes = recognise(path, header.fields, profile)
     except FileRefused as exc:
-        return _Planned(path, sha, None, {}, 0, [], refused=str(exc))
-    return _Planned(path, sha, table, mapping, len(header.fields), notes)
+        return _Planned(path, sha, None, {}, 0, [], profile, refused=str(exc))
+    used = profile
+    if profile.name == DEFAULT_PROFILE:
+        # auto: a file whose headers are all canonical names is read by the
+        # canonical profile's stricter rules (e.g. no date-only datetimes)
+        canonical_names = {normalise(c) for c in TABLES[table].column_names}
+        mapped_headers = [header.fields[int(raw[1:])] for raw in mapping.values()]
+        if all(normalise(h) in canonical_names for h in mapped_headers):
+            used = load_profile("canonical")
+        else:
+            used = load_profile("generic")
+    return _Planned(path, sha, table, mapping, len(header.fields), notes, used)
 
 
 def _next_load_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -244,7 +255,7 @@ def _load_one(
             _validate_and_upsert(con, plan, raw, profile, result, progress)
         if result.notes and not result.message:
             result.message = "; ".join(result.notes)
-        _ledger(con, result, plan.sha256, loaded_by, profile.name)
+        _ledger(con, result, plan.sha256, loaded_by, (plan.profile or profile).name)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -294,7 +305,9 @@ def _validate_and_upsert(
     if raw.path_used == "careful":
         result.notes.append("the file had irregular rows; they were read one by one")
     progress(f"{name}: validating {raw.rows_read:,} rows")
-    compiled = ValidationCompiler(spec, plan.column_map, profile, setting("MOMENTUM_TIMEZONE")).compile()
+    compiled = ValidationCompiler(
+        spec, plan.column_map, plan.profile or profile, setting("MOMENTUM_TIMEZONE")
+    ).compile()
     for stmt, params in compiled.statements:
         con.execute(stmt, params)
     for row, value, reason in raw.structural:

@@ -24,7 +24,8 @@ from schemas.profiles import HeaderProfile, normalise
 
 _TRUE = ["true", "t", "yes", "y", "1"]
 _FALSE = ["false", "f", "no", "n", "0"]
-_OFFSET_RE = "(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+# ISO 8601 with a UTC offset: a time of day, then Z or +hh[:mm] / -hh[:mm]
+_OFFSET_RE = "[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)? ?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 VALUE_PREVIEW = 200  # characters of an offending value kept in rejected_rows
 
 
@@ -297,9 +298,11 @@ class ValidationCompiler:
             )
         if col.references is not None:
             ref_table, ref_col = col.references
-            known = f"SELECT {quote_ident(ref_col)} FROM {quote_ident(ref_table)}"
+            rc = quote_ident(ref_col)
+            # NULLs must not reach NOT IN: one NULL would make every test unknown
+            known = f"SELECT {rc} FROM {quote_ident(ref_table)} WHERE {rc} IS NOT NULL"
             if ref_table == self.spec.name:  # self-reference: this file counts too
-                known += f" UNION ALL SELECT {quote_ident(ref_col)} FROM typed"
+                known += f" UNION ALL SELECT {rc} FROM typed WHERE {rc} IS NOT NULL"
             out.append(
                 self._problem(
                     col.name,
