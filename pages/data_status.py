@@ -4,10 +4,9 @@ import streamlit as st
 
 from ui.auth import require_user
 from ui.data import ledger_view, row_counts_view
+from ui.layout import demo_banner
 
 user = require_user()
-
-from ui.layout import demo_banner  # noqa: E402  (after the guard: nothing renders before it)
 
 demo_banner()
 st.header("Data status")

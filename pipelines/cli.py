@@ -70,7 +70,66 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--db", help="database file (default: $MOMENTUM_DB or data/momentum.duckdb)")
     d.add_argument("--force", action="store_true", help="rebuild even if it exists")
     d.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    u = sub.add_parser("users", help="manage dashboard users")
+    u.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    usub = u.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    ua = usub.add_parser("add", help="add a user (asks for the password, or reads it from stdin)")
+    ua.add_argument("username")
+    ua.add_argument("--name", required=True, help="display name")
+    ua.add_argument("--role", required=True, choices=["clinician", "supervisor", "manager"])
+    ua.add_argument("--clinician-id", help="their clinician_id in the exports (scope); not for managers")
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    ud = usub.add_parser("disable", help="disable a user")
+    ud.add_argument("username")
+    ue = usub.add_parser("enable", help="enable a disabled user")
+    ue.add_argument("username")
+    ur = usub.add_parser("reset-password", help="set a new password")
+    ur.add_argument("username")
+    ur.add_argument("--password-stdin", action="store_true")
+    ul = usub.add_parser("list", help="list users")
+    for sp in (ua, ud, ue, ur, ul):
+        sp.add_argument("--db", help="database file whose app state to use (default: $MOMENTUM_DB)")
     return parser
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("Password (at least 12 characters): ")
+    if getpass.getpass("Again: ") != first:
+        raise SystemExit("error: the passwords do not match")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from pipelines import audit, users
+    from pipelines.store import AppState
+
+    state = AppState(paths(getattr(args, "db", None)).app_db)
+    actor = "cli"
+    try:
+        if args.action == "list":
+            for user in users.list_users(state):
+                flags = ("" if user.active else " (disabled)") + (" (demo)" if user.is_demo else "")
+                print(f"{user.username:20} {user.role:10} {user.clinician_id or '-':10} {user.display_name}{flags}")
+            return EXIT_OK
+        if args.action == "add":
+            password = _read_password(args.password_stdin)
+            users.add_user(state, args.username, args.name, args.role, password, args.clinician_id)
+            audit.record(state, actor, "user_added", username=args.username, role=args.role)
+        elif args.action in ("disable", "enable"):
+            users.set_active(state, args.username, args.action == "enable")
+            audit.record(state, actor, f"user_{args.action}d", username=args.username)
+        elif args.action == "reset-password":
+            users.reset_password(state, args.username, _read_password(args.password_stdin))
+            audit.record(state, actor, "password_reset", username=args.username)
+    except users.UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REJECTS
+    print(f"{args.action}: {args.username}: done", file=sys.stderr)
+    return EXIT_OK
 
 
 def _progress_printer(quiet: bool):
@@ -156,7 +215,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"ingest": cmd_ingest, "sample": cmd_sample, "bench": cmd_bench, "demo": cmd_demo}
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "sample": cmd_sample,
+    "bench": cmd_bench,
+    "demo": cmd_demo,
+    "users": cmd_users,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,13 +39,16 @@ def query(p: Paths, sql: str, params: dict | None = None) -> list[tuple]:
         con.close()
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict | None = None, timeout: float = 300, stdin: str | None = None
+) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = str(REPO)
     return subprocess.run(
         [sys.executable, "-m", "pipelines", *args],
         capture_output=True,
         text=True,
+        input=stdin,
         cwd=REPO,
         env=full_env,
         timeout=timeout,

@@ -1,0 +1,104 @@
+"""Users, the audit chain and the secrets file."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+
+import pytest
+
+from pipelines import audit
+from pipelines.secrets_file import WeakSecretError, ensure_cookie_key, read_cookie_key
+from pipelines.store import AppState
+from pipelines.users import UserError, add_user, check_password, list_users, reset_password, set_active
+from tests.conftest import run_cli
+
+
+@pytest.fixture
+def state(tmp_path) -> AppState:
+    return AppState(tmp_path / "app.sqlite")
+
+
+def test_users_add_check_disable_reset(state):
+    add_user(state, "alice", "Alice", "clinician", "correct horse battery", "T2")
+    assert check_password(state, "alice", "correct horse battery")
+    assert not check_password(state, "alice", "wrong horse battery")
+    assert not check_password(state, "mallory", "correct horse battery")
+    set_active(state, "alice", False)
+    assert not check_password(state, "alice", "correct horse battery")  # disabled: no sign-in
+    set_active(state, "alice", True)
+    reset_password(state, "alice", "another long passphrase")
+    assert check_password(state, "alice", "another long passphrase")
+    assert [u.username for u in list_users(state)] == ["alice"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("bob", "Bob", "clinician", "short", "T2"), "at least 12 characters"),
+        (("bob", "Bob", "janitor", "long enough password", "T2"), "role must be one of"),
+        (("bob", "Bob", "clinician", "long enough password", None), "needs --clinician-id"),
+        (("bob smith", "Bob", "manager", "long enough password", None), "usernames use letters"),
+    ],
+)
+def test_user_rules(state, args, message):
+    with pytest.raises(UserError, match=message):
+        add_user(state, *args)
+
+
+def test_duplicate_user_refused(state):
+    add_user(state, "carol", "Carol", "manager", "long enough password")
+    with pytest.raises(UserError, match="already exists"):
+        add_user(state, "carol", "Carol", "manager", "long enough password")
+
+
+def test_audit_chain_verifies_and_detects_tampering(state):
+    for i in range(5):
+        audit.record(state, "tester", "view", page="x", i=i)
+    assert audit.verify(state) == (True, None, 5)
+    con = sqlite3.connect(state.path)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        con.execute("UPDATE audit_log SET actor = 'someone' WHERE seq = 3")
+    # someone with file access drops the trigger and edits a row
+    con.execute("DROP TRIGGER audit_log_no_update")
+    con.execute("UPDATE audit_log SET actor = 'someone' WHERE seq = 3")
+    con.commit()
+    con.close()
+    ok, bad, _n = audit.verify(state)
+    assert not ok and bad == 3
+
+
+def test_cookie_key_generated_0600_and_weak_keys_refused(tmp_path):
+    path = tmp_path / "secrets.toml"
+    key = ensure_cookie_key(path)
+    assert len(key) >= 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert ensure_cookie_key(path) == key  # stable across starts
+    path.write_text('cookie_key = "too-short"\n', encoding="utf-8")
+    with pytest.raises(WeakSecretError, match="at least 32"):
+        read_cookie_key(path)
+    path.write_text('cookie_key = "some_key"\n', encoding="utf-8")
+    with pytest.raises(WeakSecretError, match="well-known default"):
+        read_cookie_key(path)
+    path.write_text(f'cookie_key = "{key}"\n', encoding="utf-8")
+    os.chmod(path, 0o644)
+    with pytest.raises(WeakSecretError, match="chmod 600"):
+        read_cookie_key(path)
+
+
+def test_users_cli(tmp_path):
+    db = str(tmp_path / "m.duckdb")
+    add = ["users", "add", "dan", "--name", "Dan", "--role", "manager", "--password-stdin", "--db", db]
+    short = run_cli(*add, stdin="short\n")
+    assert short.returncode == 1 and "at least 12 characters" in short.stderr
+    ok = run_cli(*add, stdin="a sufficiently long one\n")
+    assert ok.returncode == 0, ok.stderr
+    listed = run_cli("users", "list", "--db", db)
+    assert listed.stdout.split()[:3] == ["dan", "manager", "-"]
+    assert run_cli("users", "disable", "dan", "--db", db).returncode == 0
+    assert "(disabled)" in run_cli("users", "list", "--db", db).stdout
+    missing = run_cli("users", "disable", "nobody", "--db", db)
+    assert missing.returncode == 1 and "no user 'nobody'" in missing.stderr
+    actions = [e["action"] for e in audit.recent(AppState(tmp_path / "m.app.sqlite"))]
+    assert actions[:2] == ["user_disabled", "user_added"]
