@@ -11,7 +11,14 @@ import pytest
 from pipelines import audit
 from pipelines.secrets_file import WeakSecretError, ensure_cookie_key, read_cookie_key
 from pipelines.store import AppState
-from pipelines.users import UserError, add_user, check_password, list_users, reset_password, set_active
+from pipelines.users import (
+    UserError,
+    add_user,
+    check_password,
+    list_users,
+    reset_password,
+    set_active,
+)
 from tests.conftest import run_cli
 
 
