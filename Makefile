@@ -35,7 +35,7 @@ bench: $(STAMP)
 
 ## Regenerate the committed synthetic practice.
 sample: $(STAMP)
-	$(PY) -m pipelines sample --out sample_data --seed 7 --as-of 2026-11-20
+	$(PY) -m pipelines sample --out sample_data --seed 7 --as-of 2026-11-22
 
 ## Re-pin every package after changing pyproject.toml.
 lock: $(STAMP)

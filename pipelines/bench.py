@@ -43,7 +43,7 @@ def _practice(workdir: Path, sessions: int, progress: Callable[[str], None]) -> 
     progress(f"generating a practice of ~{sessions:,} sessions in {folder}")
     if folder.exists():
         shutil.rmtree(folder)
-    spec = PracticeSpec(seed=11, sessions=sessions, as_of=date(2026, 11, 20))
+    spec = PracticeSpec(seed=11, sessions=sessions, as_of=date(2026, 11, 22))
     generate_practice(spec, progress=progress).write(folder)
     marker.write_text("ok\n", encoding="utf-8")
     return folder

@@ -98,14 +98,12 @@ def load_raw(con: duckdb.DuckDBPyConnection, path: Path, n_columns: int) -> RawL
         )
     except duckdb.Error:
         return _load_careful(con, path, names)
-    con.execute(
-        # rowids follow insertion order, which DuckDB keeps equal to file order
-        # (preserve_insertion_order); inside a transaction they start at an offset
-        "CREATE OR REPLACE TEMP TABLE raw_rows AS SELECT "
-        "CAST(rowid - (SELECT min(rowid) FROM raw_file) + 1 AS BIGINT) AS __row, * FROM raw_file"
-    )
-    con.execute("DROP TABLE raw_file")
-    (rows,) = con.execute("SELECT count(*) FROM raw_rows").fetchone()
+    (rows, first) = con.execute("SELECT count(*), min(rowid) FROM raw_file").fetchone()
+    # rowids follow insertion order, which DuckDB keeps equal to file order
+    # (preserve_insertion_order); a view numbers the rows without copying them
+    offset = int(first or 0)  # computed here, not taken from the file
+    view = f"CREATE OR REPLACE TEMP VIEW raw_rows AS SELECT CAST(rowid - {offset} + 1 AS BIGINT) AS __row, * FROM raw_file"  # noqa: S608
+    con.execute(view)
     return RawLoad(rows_read=rows, path_used="fast")
 
 
@@ -172,7 +170,8 @@ def _load_careful(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) 
     )
     con.register("raw_arrow", table)
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE raw_rows AS SELECT * FROM raw_arrow")
+        con.execute("CREATE OR REPLACE TEMP TABLE raw_file AS SELECT * FROM raw_arrow")
+        con.execute("CREATE OR REPLACE TEMP VIEW raw_rows AS SELECT * FROM raw_file")
     finally:
         con.unregister("raw_arrow")
     return RawLoad(rows_read=row, path_used="careful", structural=structural)

@@ -64,7 +64,13 @@ def ensure_demo_database(
 ) -> bool:
     """Build the imported data from sample_data/ when it does not exist yet."""
     store = DataStore(paths)
-    if store.exists() and store.current_snapshot() is not None and not force:
+    if store.exists() and not force:
+        if store.current_snapshot() is None:
+            # a database built before snapshots existed, or whose publish was
+            # interrupted: publish it as it is - never mix sample data into it
+            with store.writer():
+                pass
+            store.publish_snapshot()
         return False
     if force and paths.data_db.exists():
         paths.data_db.unlink()

@@ -215,8 +215,10 @@ def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, loaded_by: 
 
 
 def _drop_temps(con: duckdb.DuckDBPyConnection) -> None:
-    for t in ("raw_file", "raw_rows", "typed", "problems", "valid"):
-        con.execute(f"DROP TABLE IF EXISTS temp.{t}")
+    for view in ("valid", "raw_rows"):
+        con.execute(f"DROP VIEW IF EXISTS temp.{view}")
+    for table in ("raw_file", "typed", "problems"):
+        con.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
 
 def _load_one(
@@ -310,6 +312,8 @@ def _validate_and_upsert(
     ).compile()
     for stmt, params in compiled.statements:
         con.execute(stmt, params)
+    if con.execute(compiled.may_have_duplicates).fetchone()[0]:
+        con.execute(*compiled.duplicates)
     for row, value, reason in raw.structural:
         con.execute(
             "INSERT INTO problems VALUES ($row, NULL, $value, $reason)",
@@ -321,10 +325,13 @@ def _validate_and_upsert(
         {"id": result.load_id, "file": result.path},
     )
     (rejected,) = con.execute("SELECT count(DISTINCT __row) FROM problems").fetchone()
-    (valid,) = con.execute("SELECT count(*) FROM valid").fetchone()
+    (typed_rows,) = con.execute("SELECT count(*) FROM typed").fetchone()
+    structural = len({row for row, _v, _r in raw.structural})
+    valid = typed_rows - (rejected - structural)
     progress(f"{name}: writing {valid:,} rows")
     delete, insert = upsert_statements(spec)
-    con.execute(delete)
+    if con.execute(f"SELECT EXISTS (SELECT 1 FROM {spec.name})").fetchone()[0]:  # noqa: S608
+        con.execute(delete)  # only stored rows can be replaced
     con.execute(insert, {"load_id": result.load_id})
     result.rows_read = raw.rows_read
     result.rows_loaded = int(valid)

@@ -141,6 +141,8 @@ def rule_names(table: str) -> set[str]:
 @dataclass
 class CompiledValidation:
     statements: list[tuple[str, dict[str, Any]]]
+    may_have_duplicates: str
+    duplicates: tuple[str, dict[str, Any]]
 
 
 class ValidationCompiler:
@@ -189,9 +191,12 @@ class ValidationCompiler:
         if kind == "text":
             if col.allowed is not None:
                 keys, vals = self._value_map(col)
+                # canonical values match as they are; anything else is normalised
+                # and looked up among the profile's aliases
                 return (
-                    f"list_extract({self.p.add(vals)}, list_position({self.p.add(keys)}, "
-                    f"regexp_replace(lower({r}), '[^0-9a-z]', '', 'g')))"
+                    f"CASE WHEN list_contains({self.p.add(list(col.allowed))}, {r}) THEN {r} "
+                    f"ELSE list_extract({self.p.add(vals)}, list_position({self.p.add(keys)}, "
+                    f"regexp_replace(lower({r}), '[^0-9a-z]', '', 'g'))) END"
                 )
             return r
         if kind == "integer":
@@ -327,31 +332,47 @@ class ValidationCompiler:
         return "CREATE OR REPLACE TEMP TABLE problems AS " + " UNION ALL ".join(parts)
 
     def duplicates_sql(self) -> str:
-        """Later rows repeating the natural key of an earlier good row are rejected."""
+        """Later rows repeating the natural key of an earlier good row are rejected.
+
+        One hash aggregate finds the (rare) repeated keys; no window over the file.
+        """
         key = [quote_ident(k) for k in self.spec.key]
         label = ", ".join(self.spec.key)
         shown = " || '/' || ".join(f"coalesce(CAST({k} AS VARCHAR), '')" for k in key)
+        keys = ", ".join(key)
         return (
             "INSERT INTO problems SELECT __row, "
             f"{self.p.add(self.spec.key[0])}, left({shown}, {VALUE_PREVIEW}), "
             f"'duplicate {label} ''' || {shown} || ''': the same key is on row ' || first_row || "
             "' of this file (the first one is kept)' "
-            f"FROM (SELECT __row, {', '.join(key)}, min(__row) OVER (PARTITION BY {', '.join(key)}) AS first_row "
-            "FROM typed WHERE __row NOT IN (SELECT __row FROM problems)) WHERE __row > first_row"
+            f"FROM (SELECT unnest(rows) AS __row, first_row, {keys} FROM ("
+            f"SELECT {keys}, min(__row) AS first_row, list(__row) AS rows FROM typed "
+            "WHERE __row NOT IN (SELECT __row FROM problems) "
+            f"GROUP BY {keys} HAVING count(*) > 1)) WHERE __row > first_row"
         )
+
+    def may_have_duplicates_sql(self) -> str:
+        """Cheap pre-check: 0 when no two rows share a natural key (hash-based)."""
+        keys = ", ".join(quote_ident(k) for k in self.spec.key)
+        return f"SELECT count(*) - count(DISTINCT hash({keys})) FROM typed"
 
     def valid_sql(self) -> str:
         cols = ", ".join(quote_ident(c.name) for c in self.spec.columns)
         return (
-            f"CREATE OR REPLACE TEMP TABLE valid AS SELECT {cols} FROM typed "
+            f"CREATE OR REPLACE TEMP VIEW valid AS SELECT {cols} FROM typed "
             "WHERE __row NOT IN (SELECT __row FROM problems)"
         )
 
     def compile(self) -> CompiledValidation:
-        stmts = [self.typed_sql(), self.problems_sql(), self.duplicates_sql(), self.valid_sql()]
+        stmts = [self.typed_sql(), self.problems_sql(), self.valid_sql()]
         # every statement gets the whole parameter dict; DuckDB needs exactly
         # the parameters a statement uses, so split them per statement
-        return CompiledValidation([(s, _params_for(s, self.p.values)) for s in stmts])
+        dups = self.duplicates_sql()
+        return CompiledValidation(
+            [(s, _params_for(s, self.p.values)) for s in stmts],
+            self.may_have_duplicates_sql(),
+            (dups, _params_for(dups, self.p.values)),
+        )
 
 
 def _params_for(statement: str, values: dict[str, Any]) -> dict[str, Any]:

@@ -52,7 +52,11 @@ def sign_in() -> User:
     rt = get_runtime()
     user = current_user()
     if user is not None:
-        return require_user()
+        fresh = get_user(rt.state, user.username)
+        if _allowed(rt, fresh):
+            st.session_state[SESSION_KEY] = fresh
+            return fresh
+        _clear_auth_state()  # disabled since the last run: back to the sign-in form
     authenticator = _authenticator(rt)
     st.title("Momentum")
     st.caption("Caseload momentum, homework, stalled-progress flags and the peer-wins board.")
@@ -90,17 +94,23 @@ def require_user(roles: tuple[str, ...] | None = None) -> User:
     """The access guard: the first call of every page. Stops the page when it fails."""
     user = current_user()
     if user is None:
-        st.stop()
+        _not_signed_in()
     rt = get_runtime()
     fresh = get_user(rt.state, user.username)
     if not _allowed(rt, fresh):
         _clear_auth_state()
-        st.stop()
+        _not_signed_in()
     if roles is not None and fresh.role not in roles:
         st.error("This page is not available for your role.")
         st.stop()
     st.session_state[SESSION_KEY] = fresh
     return fresh
+
+
+def _not_signed_in() -> None:
+    """Stop the page: no data, only a pointer to the sign-in (static text)."""
+    st.markdown("You are not signed in. [Go to the sign-in page](/)")
+    st.stop()
 
 
 def sign_out() -> None:

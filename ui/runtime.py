@@ -28,8 +28,8 @@ class Runtime:
 
 
 @st.cache_resource(show_spinner="Preparing the practice data (first start only)…")
-def _runtime() -> Runtime:
-    p = paths()
+def _runtime(data_db: str) -> Runtime:
+    p = paths(data_db) if data_db != paths().data_db.as_posix() else paths()
     demo.ensure_demo_database(p)
     key = ensure_cookie_key(p.secrets)
     return Runtime(paths=p, reader=SnapshotReader(DataStore(p)), state=AppState(p.app_db), cookie_key=key)
@@ -38,7 +38,7 @@ def _runtime() -> Runtime:
 def get_runtime() -> Runtime:
     """The shared runtime, or a clear message and a stop when it cannot start."""
     try:
-        return _runtime()
+        return _runtime(paths().data_db.as_posix())
     except WeakSecretError as exc:
         st.error(f"Momentum will not start with a weak sign-in key: {exc}")
     except StoreError as exc:

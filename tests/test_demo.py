@@ -1,0 +1,43 @@
+"""Demo mode: the database is built from sample_data/ once, with three accounts."""
+
+from __future__ import annotations
+
+from pipelines.demo import DEMO_ACCOUNTS, ensure_demo_database, is_demo
+from pipelines.ingest import ingest
+from pipelines.store import AppState, DataStore, SnapshotReader
+from pipelines.users import DEMO_PASSWORD, check_password, list_users
+from tests.conftest import BASE, query
+
+
+def test_demo_database_and_accounts(db):
+    assert ensure_demo_database(db) is True
+    users = {u.username: u for u in list_users(AppState(db.app_db))}
+    assert set(users) == set(DEMO_ACCOUNTS)
+    assert all(u.is_demo and u.active for u in users.values())
+    for name in DEMO_ACCOUNTS:
+        assert check_password(AppState(db.app_db), name, DEMO_PASSWORD)
+    roles = dict(query(db, "SELECT clinician_id, role FROM clinicians"))
+    assert roles[users["manager"].clinician_id] == "manager"
+    assert roles[users["supervisor"].clinician_id] == "supervisor"
+    supervisor_of = dict(query(db, "SELECT clinician_id, supervisor_id FROM clinicians"))
+    assert supervisor_of[users["clinician"].clinician_id] == users["supervisor"].clinician_id
+    reader = SnapshotReader(DataStore(db))
+    assert is_demo(reader)
+    # every sample row loads cleanly
+    assert query(db, "SELECT count(*) FROM loads WHERE status <> 'loaded'") == [(0,)]
+    assert query(db, "SELECT count(*) FROM rejected_rows") == [(0,)]
+    # a second start does nothing
+    assert ensure_demo_database(db) is False
+    # any other ingest ends demo mode
+    ingest([BASE / "clinicians.csv"], db, audit=False)
+    assert not is_demo(reader)
+    reader.close()
+
+
+def test_existing_real_database_is_never_mixed_with_sample_data(db):
+    ingest([BASE], db, audit=False)
+    db.snapshot_pointer.unlink()  # e.g. a publish interrupted by a crash
+    assert ensure_demo_database(db) is False
+    assert query(db, "SELECT count(*) FROM clinicians") == [(4,)]
+    assert DataStore(db).current_snapshot() is not None
+    assert list_users(AppState(db.app_db)) == []
