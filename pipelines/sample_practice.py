@@ -50,6 +50,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from schemas.exports import (
+    GOAL_STATUSES,
+    HOMEWORK_CATEGORIES,
+    HOMEWORK_STATUSES,
+    MODALITIES,
+    SESSION_STATUSES,
+    SESSION_TYPES,
+    WIN_CATEGORIES,
+)
+
 __all__ = [
     "COLUMNS",
     "TABLES",
@@ -167,22 +177,15 @@ _TEAM_WORDS = (
 _ROLES = ("manager", "supervisor", "clinician")
 _PROBLEMS = ("depression", "anxiety", "trauma", "relationship", "other")
 _PROBLEM_P = (0.34, 0.30, 0.12, 0.12, 0.12)
-_SESSION_STATUS = ("attended", "no_show", "late_cancel", "cancelled", "clinician_cancel")
-_SESSION_TYPES = ("intake", "individual", "couple", "family", "group", "other")
-_MODALITIES = ("in_person", "telehealth")
-_MEASURES = ("PHQ-9", "GAD-7", "ORS", "SRS", "GOAL")
-_GOAL_STATUS = ("active", "achieved", "dropped")
-_HW_CATEGORIES = (
-    "behavioral_activation",
-    "thought_record",
-    "exposure",
-    "mindfulness",
-    "skills_practice",
-    "journaling",
-    "other",
-)
-_HW_STATUS = ("completed", "partial", "not_done", "not_reviewed")
-_WIN_CATEGORIES = ("client_progress", "professional", "self_care", "team")
+# allowed values come from the contract itself (schemas/exports.py)
+_SESSION_STATUS = tuple(SESSION_STATUSES)
+_SESSION_TYPES = tuple(SESSION_TYPES)
+_MODALITIES = tuple(MODALITIES)
+_MEASURES = ("PHQ-9", "GAD-7", "ORS", "SRS", "GOAL")  # generator order; all in schemas/instruments.toml
+_GOAL_STATUS = tuple(GOAL_STATUSES)
+_HW_CATEGORIES = tuple(HOMEWORK_CATEGORIES)
+_HW_STATUS = tuple(HOMEWORK_STATUSES)
+_WIN_CATEGORIES = tuple(WIN_CATEGORIES)
 
 _GOALS: tuple[tuple[str, str], ...] = (
     ("Walk three times a week", "health"),

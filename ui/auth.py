@@ -47,16 +47,23 @@ def current_user() -> User | None:
     return user if isinstance(user, User) else None
 
 
-def sign_in() -> User:
-    """Show the sign-in form until a valid user has signed in; returns that user."""
+def signed_in_user() -> User | None:
+    """The user of this session if still valid (active; demo accounts on demo data only)."""
     rt = get_runtime()
     user = current_user()
-    if user is not None:
-        fresh = get_user(rt.state, user.username)
-        if _allowed(rt, fresh):
-            st.session_state[SESSION_KEY] = fresh
-            return fresh
-        _clear_auth_state()  # disabled since the last run: back to the sign-in form
+    if user is None:
+        return None
+    fresh = get_user(rt.state, user.username)
+    if _allowed(rt, fresh):
+        st.session_state[SESSION_KEY] = fresh
+        return fresh
+    _clear_auth_state()  # disabled since the last run: back to the sign-in form
+    return None
+
+
+def sign_in_form() -> None:
+    """The sign-in page: streamlit-authenticator's form, then Momentum's own checks."""
+    rt = get_runtime()
     authenticator = _authenticator(rt)
     st.title("Momentum")
     st.caption("Caseload momentum, homework, stalled-progress flags and the peer-wins board.")
@@ -81,8 +88,6 @@ def sign_in() -> User:
         st.error(FAILED_MESSAGE)
     if rt.is_demo():
         st.info("Demo data: sign in as **manager**, **supervisor** or **clinician**, password `momentum-demo`.")
-    st.stop()
-    raise AssertionError("unreachable")
 
 
 def _clear_auth_state() -> None:

@@ -44,7 +44,7 @@ def row_counts_view() -> None:
             hide_index=True,
             column_config={
                 "table_name": "Table",
-                "row_count": st.column_config.NumberColumn("Rows", format="%d"),
+                "row_count": st.column_config.NumberColumn("Rows", format="localized"),
                 "last_loaded_at": st.column_config.DatetimeColumn("Last loaded", format="YYYY-MM-DD HH:mm"),
                 "loads": "Loads",
             },
@@ -55,7 +55,7 @@ def row_counts_view() -> None:
 
 def ledger_view(user: User) -> None:
     st.subheader("Load history")
-    ledger = _ledger(_version())
+    ledger = _ledger(_version()).fillna({"message": ""})
     audit.record(get_runtime().state, user.username, "view", page="data_status", scope="all")
     if ledger.empty:
         st.info("No loads yet.")
@@ -70,9 +70,9 @@ def ledger_view(user: User) -> None:
             "source_file": "File",
             "table_name": "Table",
             "status": "Status",
-            "rows_read": "Read",
-            "rows_loaded": "Loaded",
-            "rows_rejected": "Rejected",
+            "rows_read": st.column_config.NumberColumn("Read", format="localized"),
+            "rows_loaded": st.column_config.NumberColumn("Loaded", format="localized"),
+            "rows_rejected": st.column_config.NumberColumn("Rejected", format="localized"),
             "message": "Notes",
         },
     )

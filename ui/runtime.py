@@ -29,7 +29,8 @@ class Runtime:
 
 @st.cache_resource(show_spinner="Preparing the practice data (first start only)…")
 def _runtime(data_db: str) -> Runtime:
-    p = paths(data_db) if data_db != paths().data_db.as_posix() else paths()
+    """``data_db`` is the cache key: another MOMENTUM_DB gets its own runtime."""
+    p = paths()
     demo.ensure_demo_database(p)
     key = ensure_cookie_key(p.secrets)
     return Runtime(paths=p, reader=SnapshotReader(DataStore(p)), state=AppState(p.app_db), cookie_key=key)
