@@ -66,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true")
     b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
+    r = sub.add_parser("report", help="clinical reports: outcomes, flags, momentum, homework, workload, wins")
+    r.add_argument("kind", choices=["outcomes", "flags", "momentum", "homework", "workload", "wins"])
+    r.add_argument("--db", help="database file (default: $MOMENTUM_DB or data/momentum.duckdb)")
+    r.add_argument("--as-of", type=_date, default=None, help="the date everything is relative to (default today)")
+    r.add_argument("--format", choices=["csv", "json", "table"], default="csv")
+    r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
     d = sub.add_parser("demo", help="build the demo database from sample_data/ if it does not exist")
     d.add_argument("--db", help="database file (default: $MOMENTUM_DB or data/momentum.duckdb)")
     d.add_argument("--force", action="store_true", help="rebuild even if it exists")
@@ -207,6 +214,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipelines import reports
+    from pipelines.queries import all_clinicians_scope
+    from pipelines.store import DataStore, SnapshotReader
+
+    reader = SnapshotReader(DataStore(paths(args.db)))
+    try:
+        cur = reader.cursor()
+        as_of = args.as_of or date.today()
+        frame = reports.build(args.kind, cur, all_clinicians_scope(cur), as_of)
+    finally:
+        reader.close()
+    render = {"csv": reports.to_csv, "json": reports.to_json, "table": reports.to_table}[args.format]
+    text = render(frame)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    print(f"{args.kind}: {len(frame)} rows as of {as_of.isoformat()}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines import demo
 
@@ -220,6 +246,7 @@ COMMANDS = {
     "sample": cmd_sample,
     "bench": cmd_bench,
     "demo": cmd_demo,
+    "report": cmd_report,
     "users": cmd_users,
 }
 

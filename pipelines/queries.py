@@ -29,3 +29,36 @@ def table_row_counts(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def rejected_rows_for_load(cur: duckdb.DuckDBPyConnection, load_id: int, limit: int = 1000) -> pd.DataFrame:
     """Manager only: the quarantined rows of one load."""
     return _frame(cur, "rejected_rows_for_load", {"load_id": load_id, "limit": limit})
+
+
+# -- clinical models: one function per dashboard need ---------------------------
+# Every function takes the user's Scope (the clinician_ids they may see) and the
+# as-of date; there is no way to call one without a scope. Arguments are plain
+# and hashable, so results can be cached by them.
+
+from datetime import date  # noqa: E402
+
+from pipelines import models  # noqa: E402
+from pipelines.models import Scope  # noqa: E402
+
+
+def client_outcomes(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
+    return models.run(cur, "client_outcomes", scope, as_of)
+
+
+def client_momentum(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
+    return models.run(cur, "client_momentum", scope, as_of)
+
+
+def active_flags(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
+    return models.run(cur, "active_flags", scope, as_of)
+
+
+def etr_reference(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
+    """Practice-wide expected curves (aggregates only); a scope is still required."""
+    return models.run(cur, "etr_reference", scope, as_of)
+
+
+def all_clinicians_scope(cur: duckdb.DuckDBPyConnection) -> Scope:
+    """Every clinician_id: the scope of a manager and of the command line."""
+    return Scope.of(r[0] for r in cur.execute(sql("all_clinician_ids")).fetchall())

@@ -1,0 +1,137 @@
+"""Clinical models: named SQL files run with one as-of date, a scope and bound thresholds.
+
+A model file ``pipelines/sql/model_<name>.sql`` starts with a line
+``-- requires: a, b`` naming the shared CTE fragments it uses
+(``pipelines/sql/cte_<a>.sql``, each ``a AS (...)``, which may require others).
+:func:`compose` puts them in dependency order in one ``WITH`` clause, and
+:func:`run` executes it with every value bound: ``$as_of``, ``$scope`` (the
+clinician_ids whose clients and workload may be seen), the thresholds of
+``schemas/thresholds.toml`` by name, and the instrument table of
+``schemas/instruments.toml`` as parallel lists.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pipelines.sql_files import sql
+from schemas.instruments import INSTRUMENTS
+from schemas.thresholds import FLAG_SEVERITY, THRESHOLDS
+
+_REQUIRES = re.compile(r"^--\s*requires:\s*(.*)$", re.M)
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)\b")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The clinician_ids a user may see. Hashable, so cached results key on it.
+
+    There is no "everything" scope: a manager's scope lists every clinician.
+    """
+
+    clinician_ids: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.clinician_ids, tuple):
+            raise TypeError("Scope.clinician_ids must be a tuple of clinician_id strings")
+        object.__setattr__(self, "clinician_ids", tuple(sorted(set(self.clinician_ids))))
+
+    @classmethod
+    def of(cls, ids: Any) -> Scope:
+        return cls(tuple(str(i) for i in ids))
+
+
+def _requires(text: str) -> list[str]:
+    match = _REQUIRES.search(text)
+    return [r.strip() for r in match.group(1).split(",") if r.strip()] if match else []
+
+
+def _strip_header(text: str) -> str:
+    lines = text.splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("--")):
+        lines.pop(0)
+    return "\n".join(lines).strip().rstrip(";")
+
+
+@cache
+def compose(model: str) -> str:
+    """The full SQL of a model: its fragments in dependency order, then its body."""
+    body_text = sql(f"model_{model}")
+    ordered: list[str] = []
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        if name in trail:
+            raise ValueError(f"cycle in SQL fragments: {' -> '.join((*trail, name))}")
+        if name in ordered:
+            return
+        text = sql(f"cte_{name}")
+        for dep in _requires(text):
+            visit(dep, (*trail, name))
+        ordered.append(name)
+
+    for dep in _requires(body_text):
+        visit(dep, ())
+    fragments = [_strip_header(sql(f"cte_{name}")) for name in ordered]
+    body = _strip_header(body_text)
+    if not fragments:
+        return body
+    if re.match(r"(?is)^\s*select\b", body):
+        return "WITH\n" + ",\n".join(fragments) + "\n" + body
+    return "WITH\n" + ",\n".join(fragments) + ",\n" + body
+
+
+def _instrument_params() -> dict[str, Any]:
+    codes = sorted(INSTRUMENTS)
+    inst = [INSTRUMENTS[c] for c in codes]
+    return {
+        "inst_code": codes,
+        "inst_better": [i.better for i in inst],
+        "inst_caseness": [None if i.caseness is None else float(i.caseness) for i in inst],
+        "inst_case_rule": [i.caseness_rule for i in inst],
+        "inst_rc": [None if i.rc_threshold is None else float(i.rc_threshold) for i in inst],
+        "inst_alliance": [None if i.alliance_risk_below is None else float(i.alliance_risk_below) for i in inst],
+        "inst_risk_max": [i.risk_item_max for i in inst],
+        "inst_range_max": [float(i.range_max) for i in inst],
+        # the paired NHS Talking Therapies classification names its two measures
+        "phq_rc": float(INSTRUMENTS["PHQ-9"].rc_threshold),
+        "gad_rc": float(INSTRUMENTS["GAD-7"].rc_threshold),
+        "phq_case": float(INSTRUMENTS["PHQ-9"].caseness),
+        "gad_case": float(INSTRUMENTS["GAD-7"].caseness),
+    }
+
+
+def parameters(scope: Scope, as_of: date, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    if not isinstance(scope, Scope):
+        raise TypeError("a Scope is required: every model runs within the user's scope")
+    if not isinstance(as_of, date):
+        raise TypeError("as_of must be a datetime.date")
+    params: dict[str, Any] = {name: t.value for name, t in THRESHOLDS.items()}
+    params.update(_instrument_params())
+    params.update({f"severity_{code.lower()}": sev for code, sev in FLAG_SEVERITY.items()})
+    params.update({"scope": list(scope.clinician_ids), "as_of": as_of})
+    params.update(extra or {})
+    return params
+
+
+def run(
+    cur: duckdb.DuckDBPyConnection,
+    model: str,
+    scope: Scope,
+    as_of: date,
+    extra: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Run a model within ``scope`` as of ``as_of``; the result is fetched fully."""
+    text = compose(model)
+    params = parameters(scope, as_of, extra)
+    used = set(_PARAM.findall(text))
+    missing = used - set(params)
+    if missing:
+        raise KeyError(f"model {model} uses unknown parameter(s): {sorted(missing)}")
+    return cur.execute(text, {k: v for k, v in params.items() if k in used}).df()

@@ -1,0 +1,78 @@
+-- requires: instruments
+-- Expected-treatment-response reference (after Finch, Lambert & Schaalje 2001),
+-- from the practice's own data as of $as_of, across the whole practice (it is
+-- an aggregate: no client can be seen through it).
+--
+-- For each outcome measure and baseline band (5-point bands of the first score
+-- on or after intake), scores at session k (attended sessions up to the score,
+-- k <= $etr_max_session) are fitted by least squares as
+--     expected(k) = a + b * ln(k)
+-- - the log-linear recovery curve of the ETR literature. The residual SD is
+-- the robust spread of the residuals, 1.4826 x their median absolute deviation,
+-- so a minority of clients who do not improve does not hide itself by widening
+-- the band. A band is usable when >= $etr_min_reference_clients clients inform it.
+-- Sessions after $etr_max_session use the expectation at $etr_max_session.
+etr_attended AS (
+    SELECT
+        client_id,
+        start,
+        row_number() OVER (PARTITION BY client_id ORDER BY start) AS session_no
+    FROM sessions
+    WHERE status = 'attended' AND start < $as_of + INTERVAL 1 DAY
+),
+etr_points AS (
+    SELECT
+        m.client_id,
+        m.measure,
+        m.administered_at,
+        m.score,
+        i.range_max,
+        first_value(m.score) OVER (PARTITION BY m.client_id, m.measure ORDER BY m.administered_at) AS baseline,
+        greatest(coalesce(a.session_no, 1), 1) AS k
+    FROM measures m
+    JOIN clients c ON c.client_id = m.client_id
+    JOIN instruments i ON i.measure = m.measure
+    ASOF LEFT JOIN etr_attended a ON a.client_id = m.client_id AND a.start <= m.administered_at
+    WHERE m.measure IN ('PHQ-9', 'GAD-7', 'ORS')
+      AND m.administered_at >= c.intake_date
+      AND m.administered_at < $as_of + INTERVAL 1 DAY
+),
+etr_banded AS (
+    SELECT
+        *,
+        least(floor(baseline / 5) * 5, range_max - (range_max % 5) - 5) AS band
+    FROM etr_points
+    WHERE k <= $etr_max_session
+),
+etr_fit AS (
+    SELECT
+        measure,
+        band,
+        regr_intercept(score, ln(k)) AS a,
+        regr_slope(score, ln(k)) AS b,
+        count(DISTINCT client_id) AS reference_clients
+    FROM etr_banded
+    GROUP BY measure, band
+),
+etr_spread AS (
+    SELECT
+        p.measure,
+        p.band,
+        1.4826 * mad(p.score - (f.a + f.b * ln(p.k))) AS residual_sd
+    FROM etr_banded p
+    JOIN etr_fit f ON f.measure = p.measure AND f.band = p.band
+    GROUP BY p.measure, p.band
+),
+etr_reference AS (
+    SELECT
+        f.measure,
+        f.band,
+        CAST(k.k AS BIGINT) AS k,
+        f.reference_clients,
+        f.a + f.b * ln(k.k) AS expected_score,
+        s.residual_sd
+    FROM etr_fit f
+    JOIN etr_spread s ON s.measure = f.measure AND s.band = f.band
+    CROSS JOIN (SELECT unnest(range(1, CAST($etr_max_session AS BIGINT) + 1)) AS k) k
+    WHERE f.b IS NOT NULL
+)

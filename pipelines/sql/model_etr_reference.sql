@@ -1,0 +1,14 @@
+-- requires: etr_reference
+-- The NOT_ON_TRACK reference curves: expected score and residual SD by
+-- measure, baseline band and session number, with how many clients inform each.
+SELECT
+    measure,
+    band AS baseline_band_from,
+    band + 4 AS baseline_band_to,
+    k AS session_number,
+    reference_clients,
+    expected_score,
+    residual_sd,
+    reference_clients >= $etr_min_reference_clients AS usable
+FROM etr_reference
+ORDER BY measure, band, k
