@@ -1,0 +1,106 @@
+"""Scope holds for every query function over random practices (hypothesis).
+
+No function returns a row about a client whose primary clinician is outside
+the scope, or about a clinician outside it.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipelines import models
+from pipelines.models import Scope
+from pipelines.sql_files import SQL_DIR, statements
+
+AS_OF = date(2026, 6, 30)
+MODELS = sorted(p.stem.removeprefix("model_") for p in SQL_DIR.glob("model_*.sql"))
+CLIENT_LEVEL_EXEMPT = {"etr_reference"}  # practice-wide aggregates: no client or clinician rows
+
+
+def _practice(seed: int) -> duckdb.DuckDBPyConnection:
+    rng = random.Random(seed)
+    con = duckdb.connect()
+    for stmt in statements("data_schema"):
+        con.execute(stmt)
+    staff = [f"T{i}" for i in range(rng.randint(2, 5))]
+    for t in staff:
+        con.execute("INSERT INTO clinicians VALUES (?, ?, 'clinician', NULL, 'North', 1.0, 10, true, 0)", [t, "Clinician " + t])
+    clients = []
+    for i in range(rng.randint(1, 14)):
+        cid, owner = f"C{i}", rng.choice(staff)
+        intake = AS_OF - timedelta(days=rng.randint(5, 200))
+        status = rng.choice(["active", "active", "active", "paused", "discharged"])
+        discharge = AS_OF - timedelta(days=rng.randint(0, 4)) if status == "discharged" else None
+        con.execute("INSERT INTO clients VALUES (?, ?, ?, ?, ?, NULL, 0)", [cid, owner, intake, discharge, status])
+        clients.append((cid, owner, intake))
+    n = 0
+    for cid, owner, intake in clients:
+        when = datetime.combine(intake, datetime.min.time()) + timedelta(hours=10)
+        while when.date() <= AS_OF + timedelta(days=10):
+            n += 1
+            seen_by = owner if rng.random() < 0.8 else rng.choice(staff)  # cover sessions
+            status = rng.choice(["attended"] * 6 + ["no_show", "late_cancel", "cancelled"])
+            signed = when + timedelta(hours=rng.choice([1, 30, 80])) if status == "attended" else None
+            con.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, 50, ?, 'individual', 'in_person', ?, 0)",
+                        [f"S{n}", cid, seen_by, when, status, signed])
+            if status == "attended":
+                for measure, top in (("PHQ-9", 27), ("GAD-7", 21), ("ORS", 40), ("SRS", 40)):
+                    if rng.random() < 0.7:
+                        risk = rng.choice([0, 0, 0, 1]) if measure == "PHQ-9" else None
+                        con.execute("INSERT INTO measures VALUES (?, ?, ?, ?, ?, NULL, NULL, 0)",
+                                    [cid, measure, when, rng.randint(0, top), risk])
+                if rng.random() < 0.5:
+                    hw_status = rng.choice(["completed", "partial", "not_done", "not_reviewed"])
+                    con.execute("INSERT INTO homework VALUES (?, ?, ?, ?, NULL, 'exposure', ?, ?, ?, 0)",
+                                [f"H{n}", cid, seen_by, when.date(), hw_status,
+                                 None if hw_status == "not_reviewed" else when.date() + timedelta(days=7),
+                                 rng.randint(0, 4)])
+            when += timedelta(days=rng.choice([7, 7, 14, 30]))
+        if rng.random() < 0.5:
+            con.execute("INSERT INTO wins VALUES (?, ?, ?, 'client_progress', 'A small step', ?, 0)",
+                        [f"W{cid}", owner, datetime.combine(AS_OF, datetime.min.time()), cid])
+    return con
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_models_exist_for_every_query(model):
+    assert models.compose(model)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), pick=st.integers(0, 2**10))
+def test_no_query_returns_rows_outside_its_scope(seed, pick):
+    con = _practice(seed)
+    staff = [r[0] for r in con.execute("SELECT clinician_id FROM clinicians ORDER BY 1").fetchall()]
+    owner = dict(con.execute("SELECT client_id, clinician_id FROM clients").fetchall())
+    allowed = tuple(t for i, t in enumerate(staff) if pick >> i & 1)
+    scope = Scope(allowed)
+    for model in MODELS:
+        frame = models.run(con.cursor(), model, scope, AS_OF)
+        if model in CLIENT_LEVEL_EXEMPT:
+            assert "client_id" not in frame.columns and "clinician_id" not in frame.columns
+            continue
+        for column in ("clinician_id", "posted_by"):
+            if column in frame.columns:
+                outside = set(frame[column].dropna()) - set(allowed)
+                assert not outside, f"{model}: {column} outside scope {allowed}: {outside}"
+        if "client_id" in frame.columns:
+            owners = {owner[c] for c in frame["client_id"].dropna()}
+            assert owners <= set(allowed), f"{model}: client of {owners - set(allowed)} outside scope {allowed}"
+    con.close()
+
+
+def test_a_scope_is_required():
+    con = _practice(1)
+    with pytest.raises(TypeError, match="Scope is required"):
+        models.run(con.cursor(), "client_outcomes", ("T0",), AS_OF)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        Scope(["T0"])  # type: ignore[arg-type]
+    empty = models.run(con.cursor(), "client_outcomes", Scope(()), AS_OF)
+    assert empty.empty
