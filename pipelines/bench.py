@@ -174,3 +174,90 @@ def _worker(mode: str, folder: Path, db: Path) -> dict:
 
 if __name__ == "__main__":
     print(json.dumps(_worker(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))))
+
+
+# -- models ----------------------------------------------------------------------
+BASELINE_SCAN = (
+    "SELECT count(*), count(DISTINCT client_id), sum(duration_min), min(start), max(start), "
+    "count(*) FILTER (WHERE status = 'attended') FROM sessions"
+)
+
+
+def _model_names() -> list[str]:
+    from pipelines.sql_files import SQL_DIR
+
+    return sorted(p.stem.removeprefix("model_") for p in SQL_DIR.glob("model_*.sql"))
+
+
+def run_models_bench(
+    sizes: list[int], repeat: int, workdir: Path, progress: Callable[[str], None] | None = None
+) -> dict:
+    """Every model (manager scope) against one full aggregate scan of sessions."""
+    from datetime import date
+
+    import duckdb
+
+    from pipelines import models
+    from pipelines.ingest import ingest
+    from pipelines.queries import all_clinicians_scope
+    from pipelines.settings import paths
+
+    progress = progress or (lambda _m: None)
+    workdir = workdir.resolve()
+    as_of = date(2026, 11, 22)
+    results = []
+    for n in sizes:
+        folder = _practice(workdir, n, progress)
+        db = paths(workdir / f"models-db-{n}" / "momentum.duckdb")
+        if not db.data_db.exists():
+            progress(f"{n:,} sessions: loading the practice for the model benchmark")
+            ingest([folder], db, loaded_by="bench", audit=False)
+        con = duckdb.connect(str(db.data_db), read_only=True)
+        scope = all_clinicians_scope(con)
+        names = _model_names()
+        scan_times: list[float] = []
+        model_times: dict[str, list[float]] = {m: [] for m in names}
+        all_times: list[float] = []
+        for r in range(repeat):
+            progress(f"{n:,} sessions: run {r + 1}/{repeat}")
+            order = ["scan", "models"] if r % 2 == 0 else ["models", "scan"]
+            for step in order:
+                if step == "scan":
+                    t = time.perf_counter()
+                    con.execute(BASELINE_SCAN).fetchall()
+                    scan_times.append(time.perf_counter() - t)
+                else:
+                    start = time.perf_counter()
+                    for m in names:
+                        t = time.perf_counter()
+                        models.run(con.cursor(), m, scope, as_of)
+                        model_times[m].append(time.perf_counter() - t)
+                    all_times.append(time.perf_counter() - start)
+        (sessions,) = con.execute("SELECT count(*) FROM sessions").fetchone()
+        con.close()
+        scan = statistics.median(scan_times)
+        total = statistics.median(all_times)
+        results.append(
+            {
+                "sessions": sessions,
+                "scan_s": round(scan, 4),
+                "models_s": round(total, 3),
+                "ratio": round(total / scan, 1),
+                "per_model_s": {m: round(statistics.median(v), 3) for m, v in model_times.items()},
+                "peak_rss_mb": round(_peak_rss_mb(), 1),
+            }
+        )
+    return {"benchmark": "models", "repeat": repeat, "cpu_count": os.cpu_count(), "duckdb": _duckdb_version(),
+            "baseline": BASELINE_SCAN, "targets": {"ratio_max": 10}, "results": results}
+
+
+def format_models_report(report: dict) -> str:
+    lines = [f"models benchmark (median of {report['repeat']} runs, alternating; {report['cpu_count']} cores)"]
+    for r in report["results"]:
+        lines.append(
+            f"{r['sessions']:>10,} sessions: all models {r['models_s']} s, full scan {r['scan_s']} s, "
+            f"ratio {r['ratio']} (target <= {report['targets']['ratio_max']}), peak {r['peak_rss_mb']} MB"
+        )
+        for m, s in sorted(r["per_model_s"].items(), key=lambda kv: -kv[1]):
+            lines.append(f"    {m:28} {s:>8} s")
+    return "\n".join(lines)

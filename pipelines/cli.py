@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     b = sub.add_parser("bench", help="benchmarks (not part of the tests)")
-    b.add_argument("phase", choices=["ingest"], help="what to measure")
+    b.add_argument("phase", choices=["ingest", "models", "all"], help="what to measure")
     b.add_argument("--sessions", type=int, nargs="+", default=[1_000_000])
     b.add_argument("--repeat", type=int, default=3, help="runs of each command (medians reported)")
     b.add_argument("--workdir", type=Path, default=Path("bench_data"))
@@ -72,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--as-of", type=_date, default=None, help="the date everything is relative to (default today)")
     r.add_argument("--format", choices=["csv", "json", "table"], default="csv")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    e = sub.add_parser("etr-check", help="NOT_ON_TRACK sensitivity and specificity on a generated practice")
+    e.add_argument("--db", help="a database built from `python -m pipelines sample` output")
+    e.add_argument("--seed", type=int, default=7, help="the seed the practice was generated with")
+    e.add_argument("--as-of", type=_date, default=date(2026, 11, 22))
+    e.add_argument("--plot", type=Path, help="also write the PHQ-9 reference curves as PNG here")
+    e.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     d = sub.add_parser("demo", help="build the demo database from sample_data/ if it does not exist")
     d.add_argument("--db", help="database file (default: $MOMENTUM_DB or data/momentum.duckdb)")
@@ -206,11 +213,19 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from pipelines import bench
 
-    report = bench.run_ingest_bench(args.sessions, args.repeat, args.workdir, progress=_progress_printer(False))
+    show = _progress_printer(False)
+    reports = {}
+    if args.phase in ("ingest", "all"):
+        reports["ingest"] = bench.run_ingest_bench(args.sessions, args.repeat, args.workdir, progress=show)
+    if args.phase in ("models", "all"):
+        reports["models"] = bench.run_models_bench(args.sessions, args.repeat, args.workdir, progress=show)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(reports if len(reports) > 1 else next(iter(reports.values())), indent=2))
     else:
-        print(bench.format_report(report))
+        if "ingest" in reports:
+            print(bench.format_report(reports["ingest"]))
+        if "models" in reports:
+            print(bench.format_models_report(reports["models"]))
     return EXIT_OK
 
 
@@ -233,6 +248,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_etr_check(args: argparse.Namespace) -> int:
+    from pipelines import etr_check, models
+    from pipelines.queries import all_clinicians_scope
+    from pipelines.store import DataStore, SnapshotReader
+
+    reader = SnapshotReader(DataStore(paths(args.db)))
+    try:
+        cur = reader.cursor()
+        result = etr_check.evaluate(cur, args.seed, args.as_of)
+        if args.plot:
+            reference = models.run(cur, "etr_reference", all_clinicians_scope(cur), args.as_of)
+            etr_check.write_png(etr_check.reference_figure(reference), args.plot)
+            print(f"wrote {args.plot}", file=sys.stderr)
+    finally:
+        reader.close()
+    print(json.dumps(result, indent=2))
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines import demo
 
@@ -247,6 +281,7 @@ COMMANDS = {
     "bench": cmd_bench,
     "demo": cmd_demo,
     "report": cmd_report,
+    "etr-check": cmd_etr_check,
     "users": cmd_users,
 }
 

@@ -59,26 +59,21 @@ deterioration AS (
 -- NOT_ON_TRACK: latest score worse than the expected score for clients with a
 -- similar baseline at the same session number by more than etr_z residual SD
 etr_client_points AS (
+    -- the scores of active clients on their primary measure, placed on the
+    -- reference curves (etr_points already has each score's baseline and k)
     SELECT
-        s.client_id, s.clinician_id, s.measure, s.administered_at, s.score, s.score_no, s.score_rev,
-        r.expected_score, r.residual_sd, r.reference_clients, r.k,
-        CASE WHEN s.better = 'lower' THEN s.score - r.expected_score ELSE r.expected_score - s.score END AS worse_by
-    FROM active_scores s
-    JOIN client_facts f ON f.client_id = s.client_id AND f.primary_measure = s.measure
-    JOIN instruments i ON i.measure = s.measure
-    JOIN (
-        SELECT client_id, measure,
-               least(floor(any_value(score) FILTER (WHERE score_no = 1) / 5) * 5,
-                     any_value(range_max) - (any_value(range_max) % 5) - 5) AS band
-        FROM active_scores JOIN instruments USING (measure)
-        GROUP BY client_id, measure
-    ) b ON b.client_id = s.client_id AND b.measure = s.measure
-    ASOF JOIN (
-        SELECT client_id, start, row_number() OVER (PARTITION BY client_id ORDER BY start) AS session_no
-        FROM sessions WHERE status = 'attended' AND start < $as_of + INTERVAL 1 DAY
-    ) a ON a.client_id = s.client_id AND a.start <= s.administered_at
+        p.client_id, f.clinician_id, p.measure, p.administered_at, p.score,
+        row_number() OVER (PARTITION BY p.client_id, p.measure ORDER BY p.administered_at) AS score_no,
+        row_number() OVER (PARTITION BY p.client_id, p.measure ORDER BY p.administered_at DESC) AS score_rev,
+        r.expected_score, r.residual_sd, r.reference_clients, p.k,
+        CASE WHEN i.better = 'lower' THEN p.score - r.expected_score ELSE r.expected_score - p.score END AS worse_by
+    FROM etr_points p
+    JOIN client_facts f ON f.client_id = p.client_id AND f.primary_measure = p.measure
+    JOIN instruments i ON i.measure = p.measure
     JOIN etr_reference r
-      ON r.measure = s.measure AND r.band = b.band AND r.k = least(a.session_no, $etr_max_session)
+      ON r.measure = p.measure
+     AND r.band = least(floor(p.baseline / 5) * 5, p.range_max - (p.range_max % 5) - 5)
+     AND r.k = least(p.k, $etr_max_session)
     WHERE r.reference_clients >= $etr_min_reference_clients AND r.residual_sd > 0
 ),
 etr_flagged AS (
@@ -90,13 +85,16 @@ etr_flagged AS (
 not_on_track AS (
     SELECT
         l.client_id, l.clinician_id, 'NOT_ON_TRACK' AS flag, $severity_not_on_track AS severity,
-        CAST((SELECT min(e.administered_at) FROM etr_flagged e
-              WHERE e.client_id = l.client_id AND e.measure = l.measure
-                AND e.administered_at > coalesce(l.last_on_track, TIMESTAMP '1900-01-01')) AS DATE) AS since,
+        CAST(l.run_start AS DATE) AS since,
         format('{} {} at session {}; clients with a similar start ({} reference clients) were at {:.1f} by then - {:.1f} points worse, more than {:.2f} x the residual SD of {:.1f}',
                l.measure, l.score::INTEGER, l.k, l.reference_clients, l.expected_score, l.worse_by, $etr_z, l.residual_sd) AS reason,
         l.measure
-    FROM etr_flagged l
+    FROM (
+        SELECT *,
+               min(administered_at) FILTER (WHERE administered_at > coalesce(last_on_track, TIMESTAMP '1900-01-01'))
+                   OVER (PARTITION BY client_id, measure) AS run_start
+        FROM etr_flagged
+    ) l
     WHERE l.score_rev = 1 AND l.score_no >= 2 AND l.off_track
 ),
 
@@ -104,12 +102,13 @@ not_on_track AS (
 no_reliable_change AS (
     SELECT
         o.client_id, o.clinician_id, 'NO_RELIABLE_CHANGE' AS flag, $severity_no_reliable_change AS severity,
-        (SELECT CAST(a.start AS DATE) FROM attended a WHERE a.client_id = o.client_id AND a.session_no = $no_change_min_sessions) AS since,
+        CAST(nth.start AS DATE) AS since,
         format('{} {} → {} over {} sessions; reliable change needs {} points',
                o.measure, o.baseline_score::INTEGER, o.latest_score::INTEGER, f.attended_sessions, o.rc_threshold::INTEGER) AS reason,
         o.measure
     FROM measure_outcomes o
     JOIN client_facts f ON f.client_id = o.client_id AND f.primary_measure = o.measure
+    LEFT JOIN attended nth ON nth.client_id = o.client_id AND nth.session_no = $no_change_min_sessions
     WHERE f.attended_sessions >= $no_change_min_sessions
       AND o.baseline_case AND o.change_status = 'no_reliable_change'
 ),
