@@ -1,0 +1,83 @@
+"""`python -m pipelines report KIND`: column order, formats, as-of, formula safety."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from pipelines.ingest import ingest
+from pipelines.reports import REPORT_COLUMNS, neutralise
+from tests.conftest import BASE, DATA, run_cli, write_csv
+
+
+@pytest.fixture
+def small_db(db, tmp_path):
+    sessions = write_csv(
+        tmp_path / "sessions.csv",
+        "session_id,client_id,clinician_id,start,duration_min,status,session_type,modality,note_signed_at",
+        [f"S{i},C1,T2,2026-03-{2 + 7 * i:02d} 10:00,50,attended,,,2026-03-{2 + 7 * i:02d} 21:30" for i in range(4)],
+    )
+    measures = write_csv(
+        tmp_path / "measures.csv",
+        "client_id,measure,administered_at,score,risk_item,goal_id,session_id",
+        ["C1,PHQ-9,2026-03-02 10:00,18,0,,", "C1,PHQ-9,2026-03-23 10:00,11,0,,", "C1,GAD-7,2026-03-02 10:00,12,,,"],
+    )
+    ingest([BASE, sessions, measures, DATA / "malformed" / "wins_formula_text.csv"], db, audit=False)
+    return db
+
+
+@pytest.mark.parametrize("kind", list(REPORT_COLUMNS))
+def test_every_report_has_its_columns_in_order(small_db, kind):
+    out = run_cli("report", kind, "--db", str(small_db.data_db), "--as-of", "2026-04-01")
+    assert out.returncode == 0, out.stderr
+    header = next(csv.reader(io.StringIO(out.stdout)))
+    assert header[: len(REPORT_COLUMNS[kind])] == REPORT_COLUMNS[kind]
+
+
+def test_outcomes_csv_values(small_db):
+    out = run_cli("report", "outcomes", "--db", str(small_db.data_db), "--as-of", "2026-04-01")
+    rows = {r["measure"]: r for r in csv.DictReader(io.StringIO(out.stdout))}
+    phq = rows["PHQ-9"]
+    assert (phq["baseline_score"], phq["latest_score"], phq["change"], phq["change_status"]) == (
+        "18", "11", "7", "reliable_improvement")
+    assert (phq["baseline_case"], phq["latest_case"], phq["recovered"]) == ("true", "true", "false")
+    gad = rows["GAD-7"]
+    assert (gad["change_status"], gad["latest_score"], gad["change"]) == ("insufficient_data", "12", "0")
+
+
+def test_as_of_changes_the_answer(small_db):
+    early = run_cli("report", "outcomes", "--db", str(small_db.data_db), "--as-of", "2026-03-10", "--format", "json")
+    data = json.loads(early.stdout)
+    phq = next(r for r in data["rows"] if r["measure"] == "PHQ-9")
+    assert phq["n_scores"] == 1 and phq["change_status"] == "insufficient_data"
+    assert data["columns"][:3] == ["client_id", "clinician_id", "measure"]
+
+
+def test_table_format(small_db):
+    out = run_cli("report", "flags", "--db", str(small_db.data_db), "--as-of", "2026-06-01", "--format", "table")
+    assert out.returncode == 0
+    lines = out.stdout.splitlines()
+    assert lines[0].split()[:6] == REPORT_COLUMNS["flags"]
+    assert "DISENGAGING" in out.stdout  # last attended 2026-03-23
+
+
+def test_wins_csv_neutralises_formulas(small_db):
+    out = run_cli("report", "wins", "--db", str(small_db.data_db), "--as-of", "2026-04-01")
+    texts = {r["win_id"]: r["text"] for r in csv.DictReader(io.StringIO(out.stdout))}
+    assert texts["W10"].startswith("'=HYPERLINK(")
+    assert texts["W11"] == "'+1 to the new intake flow"
+    assert texts["W12"].startswith("'@") and texts["W13"].startswith("'-2")
+
+
+def test_neutralise():
+    assert [neutralise(t) for t in ["=1+1", "+x", "-x", "@x", "\tx", "\rx", "ok", ""]] == [
+        "'=1+1", "'+x", "'-x", "'@x", "'\tx", "'\rx", "ok", ""]
+
+
+def test_report_without_data_is_a_clear_error(tmp_path):
+    out = run_cli("report", "flags", "--db", str(tmp_path / "none.duckdb"))
+    assert out.returncode == 2
+    assert "no data has been published yet" in out.stderr and "Traceback" not in out.stderr
