@@ -1,4 +1,4 @@
--- requires: scoped_clients
+-- requires: scoped_clients, homework_as_of
 -- Homework per client: every assignment of a client whose primary clinician
 -- (clients.clinician_id, the clinician_id shown) is in $scope, whoever set it.
 -- Assignments set after $as_of are left out; one reviewed after $as_of counts
@@ -8,20 +8,9 @@
 -- by reviewed_at, then assigned_at), last4_n how many it used (fewer when fewer
 -- were reviewed) - the basis of the HOMEWORK_DROP flag.
 hw AS (
-    SELECT
-        h.assignment_id,
-        h.client_id,
-        c.clinician_id,
-        h.assigned_at,
-        CASE
-            WHEN h.status <> 'not_reviewed' AND (h.reviewed_at IS NULL OR h.reviewed_at <= $as_of) THEN h.status
-            ELSE 'not_reviewed'
-        END AS status,
-        CASE WHEN h.reviewed_at <= $as_of THEN h.reviewed_at END AS reviewed_at,
-        CASE WHEN h.reviewed_at IS NULL OR h.reviewed_at <= $as_of THEN h.quality END AS quality
-    FROM homework h
+    SELECT h.assignment_id, h.client_id, c.clinician_id, h.assigned_at, h.status, h.reviewed_at, h.quality
+    FROM homework_as_of h
     JOIN scoped_clients c USING (client_id)
-    WHERE h.assigned_at <= $as_of
 ),
 counted AS (
     SELECT
