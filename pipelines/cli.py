@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="auto", help="header profile: auto (default), canonical, generic")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--as-of", type=_date, default=None,
+                   help="the as-of date the clinical models are refreshed for (default today)")
+    p.add_argument("--no-refresh", action="store_true", help="do not refresh the materialised clinical models")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     s = sub.add_parser("sample", help="generate a synthetic practice as CSV exports")
@@ -72,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--as-of", type=_date, default=None, help="the date everything is relative to (default today)")
     r.add_argument("--format", choices=["csv", "json", "table"], default="csv")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    f = sub.add_parser("refresh", help="recompute the materialised clinical models for an as-of date")
+    f.add_argument("--db", help="database file (default: $MOMENTUM_DB or data/momentum.duckdb)")
+    f.add_argument("--as-of", type=_date, default=None, help="default today")
+    f.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     e = sub.add_parser("etr-check", help="NOT_ON_TRACK sensitivity and specificity on a generated practice")
     e.add_argument("--db", help="a database built from `python -m pipelines sample` output")
@@ -165,6 +173,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             paths(args.db),
             profile_name=args.profile,
             progress=_progress_printer(args.quiet or args.json and not sys.stderr.isatty()),
+            refresh=not args.no_refresh,
+            refresh_as_of=args.as_of,
         )
     except IngestArgumentError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -248,6 +258,23 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from pipelines import marts
+    from pipelines.store import DataStore
+
+    store = DataStore(paths(args.db))
+    if not store.exists():
+        print(f"error: {store.paths.data_db} does not exist; run `python -m pipelines ingest` first", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    as_of = args.as_of or date.today()
+    with store.writer() as con:
+        marts.refresh(con, as_of, progress=_progress_printer(False))
+        con.execute("CHECKPOINT")
+    store.publish_snapshot()
+    print(f"refreshed the clinical models as of {as_of.isoformat()}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_etr_check(args: argparse.Namespace) -> int:
     from pipelines import etr_check, models
     from pipelines.queries import all_clinicians_scope
@@ -282,6 +309,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "report": cmd_report,
     "etr-check": cmd_etr_check,
+    "refresh": cmd_refresh,
     "users": cmd_users,
 }
 

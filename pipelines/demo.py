@@ -74,7 +74,7 @@ def ensure_demo_database(
         return False
     if force and paths.data_db.exists():
         paths.data_db.unlink()
-    result = ingest([SAMPLE_DATA_DIR], paths, loaded_by="system:demo", progress=progress, demo=True)
+    result = ingest([SAMPLE_DATA_DIR], paths, loaded_by="system:demo", progress=progress, demo=True, refresh=True)
     if result.exit_code != 0:
         raise RuntimeError("sample_data/ did not load cleanly: " + "; ".join(
             f"{f.path}: {f.status}" for f in result.files if f.status not in ("loaded", "duplicate")))

@@ -11,11 +11,12 @@ import getpass
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from pipelines import csv_files
+from pipelines import csv_files, marts
 from pipelines.csv_files import FileRefused
 from pipelines.settings import Paths, setting
 from pipelines.sql_files import sql
@@ -354,6 +355,8 @@ def ingest(
     progress: ProgressFn | None = None,
     audit: bool = True,
     demo: bool = False,
+    refresh: bool = False,
+    refresh_as_of: date | None = None,
 ) -> IngestResult:
     """Load files into the imported-data store and publish a new snapshot."""
     progress = progress or (lambda _msg: None)
@@ -377,6 +380,10 @@ def ingest(
         if demo or any(r.status in ("loaded", "partial") for r in results):
             # demo accounts only work while every loaded file came from sample_data/
             con.execute(sql("meta_set"), {"key": "demo", "value": "true" if demo else "false"})
+        if refresh and (any(r.status in ("loaded", "partial") for r in results) or not _marts_current(con)):
+            as_of = refresh_as_of or date.today()
+            progress(f"refreshing the clinical models as of {as_of.isoformat()}")
+            marts.refresh(con, as_of, progress=progress)
         con.execute("CHECKPOINT")
     changed = any(r.status != "duplicate" for r in results) or store.current_snapshot() is None
     if changed:
@@ -393,6 +400,11 @@ def ingest(
             seconds=round(time.monotonic() - started, 3),
         )
     return IngestResult(files=results, published=changed)
+
+
+def _marts_current(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(sql("marts_state")).fetchone()
+    return bool(row and row[0] is not None and row[1] == str(row[2]))
 
 
 def _whoami() -> str:

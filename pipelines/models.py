@@ -120,18 +120,36 @@ def parameters(scope: Scope, as_of: date, extra: dict[str, Any] | None = None) -
     return params
 
 
-def run(
-    cur: duckdb.DuckDBPyConnection,
-    model: str,
-    scope: Scope,
-    as_of: date,
-    extra: dict[str, Any] | None = None,
-) -> pd.DataFrame:
-    """Run a model within ``scope`` as of ``as_of``; the result is fetched fully."""
+def statement(model: str, scope: Scope, as_of: date, extra: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """The composed SQL of a model and exactly the parameters it uses."""
     text = compose(model)
     params = parameters(scope, as_of, extra)
     used = set(_PARAM.findall(text))
     missing = used - set(params)
     if missing:
         raise KeyError(f"model {model} uses unknown parameter(s): {sorted(missing)}")
-    return cur.execute(text, {k: v for k, v in params.items() if k in used}).df()
+    return text, {k: v for k, v in params.items() if k in used}
+
+
+def run(
+    cur: duckdb.DuckDBPyConnection,
+    model: str,
+    scope: Scope,
+    as_of: date,
+    extra: dict[str, Any] | None = None,
+    prefer_marts: bool = True,
+) -> pd.DataFrame:
+    """Run a model within ``scope`` as of ``as_of``; the result is fetched fully.
+
+    When the materialised mart holds this data version for this as-of date, its
+    rows are read and filtered by scope instead (see pipelines/marts.py).
+    """
+    if not isinstance(scope, Scope):
+        raise TypeError("a Scope is required: every model runs within the user's scope")
+    if prefer_marts and not extra:
+        from pipelines import marts
+
+        if marts.usable(cur, model, as_of):
+            return marts.read(cur, model, scope, as_of)
+    text, params = statement(model, scope, as_of, extra)
+    return cur.execute(text, params).df()

@@ -14,7 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines import models
+import pandas as pd
+
+from pipelines import marts, models
 from pipelines.models import Scope
 from pipelines.sql_files import SQL_DIR, statements
 
@@ -93,6 +95,14 @@ def test_no_query_returns_rows_outside_its_scope(seed, pick):
         if "client_id" in frame.columns:
             owners = {owner[c] for c in frame["client_id"].dropna()}
             assert owners <= set(allowed), f"{model}: client of {owners - set(allowed)} outside scope {allowed}"
+    # the materialised marts, read for this scope, give exactly the live answer
+    marts.refresh(con, AS_OF)
+    for model in marts.SCOPE_PREDICATE:
+        assert marts.usable(con, model, AS_OF)
+        stored = models.run(con.cursor(), model, scope, AS_OF)
+        live = models.run(con.cursor(), model, scope, AS_OF, prefer_marts=False)
+        pd.testing.assert_frame_equal(stored.reset_index(drop=True), live.reset_index(drop=True), check_dtype=False)
+    assert not marts.usable(con, "client_outcomes", AS_OF - timedelta(days=1))  # another date: live
     con.close()
 
 

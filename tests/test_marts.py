@@ -1,0 +1,51 @@
+"""Materialised models: refreshed by the ingest command, used only while current."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from pipelines import marts
+from pipelines.ingest import ingest
+from pipelines.store import DataStore, SnapshotReader
+from tests.conftest import BASE, DATA, run_cli
+
+AS_OF = date(2026, 4, 1)
+
+
+def _usable(db, model="client_outcomes", as_of=AS_OF) -> bool:
+    con = duckdb.connect(str(db.data_db), read_only=True)
+    try:
+        return marts.usable(con, model, as_of)
+    finally:
+        con.close()
+
+
+def test_ingest_command_refreshes_and_a_later_load_makes_marts_stale(db):
+    out = run_cli("ingest", str(BASE), "--db", str(db.data_db), "--as-of", AS_OF.isoformat())
+    assert out.returncode == 0, out.stderr
+    assert "refreshing the clinical models as of 2026-04-01" in out.stderr
+    assert _usable(db) and not _usable(db, as_of=date(2026, 4, 2))
+    # the published snapshot carries them too
+    reader = SnapshotReader(DataStore(db))
+    assert marts.usable(reader.cursor(), "active_flags", AS_OF)
+    reader.close()
+    # a load without a refresh moves the data version on: the marts are no longer used
+    ingest([DATA / "malformed" / "sessions_crlf.csv"], db, audit=False)
+    assert not _usable(db)
+    refreshed = run_cli("refresh", "--db", str(db.data_db), "--as-of", AS_OF.isoformat())
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert _usable(db)
+
+
+def test_no_refresh_flag(db):
+    out = run_cli("ingest", str(BASE), "--db", str(db.data_db), "--no-refresh")
+    assert out.returncode == 0
+    assert "refreshing" not in out.stderr
+    assert not _usable(db, as_of=date.today())
+
+
+def test_refresh_without_a_database_is_a_clear_error(tmp_path):
+    out = run_cli("refresh", "--db", str(tmp_path / "none.duckdb"))
+    assert out.returncode == 2 and "does not exist" in out.stderr
