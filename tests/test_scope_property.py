@@ -10,11 +10,10 @@ import random
 from datetime import date, datetime, timedelta
 
 import duckdb
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import pandas as pd
 
 from pipelines import marts, models
 from pipelines.models import Scope
