@@ -1,14 +1,20 @@
-"""Read-only queries the pages use. Each runs a named SQL file with bound parameters.
+"""Read-only queries the pages use: one function per dashboard need.
 
-Each function takes a cursor from :class:`pipelines.store.SnapshotReader` and
-returns a pandas DataFrame, fetched fully.
+Each takes a cursor from :class:`pipelines.store.SnapshotReader`, runs a named
+SQL file (or a clinical model, see :mod:`pipelines.models`) with bound
+parameters and returns a pandas DataFrame, fetched fully. Clinical functions
+also take the user's Scope and the as-of date.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import pandas as pd
 
+from pipelines import models
+from pipelines.models import Scope
 from pipelines.sql_files import sql
 
 
@@ -36,10 +42,6 @@ def rejected_rows_for_load(cur: duckdb.DuckDBPyConnection, load_id: int, limit: 
 # as-of date; there is no way to call one without a scope. Arguments are plain
 # and hashable, so results can be cached by them.
 
-from datetime import date  # noqa: E402
-
-from pipelines import models  # noqa: E402
-from pipelines.models import Scope  # noqa: E402
 
 
 def client_outcomes(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
@@ -57,6 +59,39 @@ def active_flags(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> p
 def etr_reference(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
     """Practice-wide expected curves (aggregates only); a scope is still required."""
     return models.run(cur, "etr_reference", scope, as_of)
+
+
+def homework_by_client(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
+    return models.run(cur, "homework_by_client", scope, as_of)
+
+
+def homework_by_clinician(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
+    return models.run(cur, "homework_by_clinician", scope, as_of)
+
+
+def homework_by_category(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
+    return models.run(cur, "homework_by_category", scope, as_of)
+
+
+def homework_by_week(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
+    return models.run(cur, "homework_by_week", scope, as_of)
+
+
+def clinician_weekly_load(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
+    return models.run(cur, "clinician_weekly_load", scope, as_of)
+
+
+def workload_signals(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
+    return models.run(cur, "workload_signals", scope, as_of)
+
+
+def suggested_wins(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
+    return models.run(cur, "suggested_wins", scope, as_of)
+
+
+def wins_board(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
+    """Imported wins posted by clinicians in scope (app-posted wins arrive in Step 4)."""
+    return models.run(cur, "wins_board", scope, as_of)
 
 
 def all_clinicians_scope(cur: duckdb.DuckDBPyConnection) -> Scope:

@@ -40,35 +40,21 @@ REPORT_COLUMNS: dict[str, list[str]] = {
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _homework(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
-    from pipelines import models
-
-    return models.run(cur, "homework_by_clinician", scope, as_of)
-
-
 def _workload(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
-    from pipelines import models
-
-    load = models.run(cur, "clinician_weekly_load", scope, as_of)
-    signals = models.run(cur, "workload_signals", scope, as_of)
+    load = queries.clinician_weekly_load(cur, scope, as_of)
+    signals = queries.workload_signals(cur, scope, as_of)
     per_clinician = signals.groupby("clinician_id")["signal"].apply(lambda s: ";".join(sorted(s)))
     load["signals"] = load["clinician_id"].map(per_clinician).fillna("")
     return load
-
-
-def _wins(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
-    from pipelines import models
-
-    return models.run(cur, "wins_board", scope, as_of)
 
 
 BUILDERS: dict[str, Callable[[duckdb.DuckDBPyConnection, Scope, date], pd.DataFrame]] = {
     "outcomes": queries.client_outcomes,
     "flags": queries.active_flags,
     "momentum": queries.client_momentum,
-    "homework": _homework,
+    "homework": queries.homework_by_clinician,
     "workload": _workload,
-    "wins": _wins,
+    "wins": queries.wins_board,
 }
 
 
