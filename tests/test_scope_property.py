@@ -113,3 +113,19 @@ def test_a_scope_is_required():
         Scope(["T0"])  # type: ignore[arg-type]
     empty = models.run(con.cursor(), "client_outcomes", Scope(()), AS_OF)
     assert empty.empty
+
+
+def test_every_scoped_query_function_refuses_to_run_without_a_scope():
+    import inspect
+
+    from pipelines import queries
+
+    con = _practice(2)
+    scoped = [f for name, f in inspect.getmembers(queries, inspect.isfunction)
+              if f.__module__ == "pipelines.queries" and "scope" in inspect.signature(f).parameters]
+    assert len(scoped) >= 12
+    for func in scoped:
+        with pytest.raises(TypeError, match="Scope"):
+            func(con.cursor(), ["T0"], AS_OF)
+        func(con.cursor(), Scope(("T0",)), AS_OF)  # and runs with one
+    con.close()
