@@ -20,6 +20,7 @@ from datetime import date
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from pipelines import models
 from pipelines.models import Scope
@@ -27,8 +28,8 @@ from pipelines.sql_files import sql
 
 # model -> predicate that keeps a stored row for a scope ($scope bound).
 # Only models whose rows do not depend on which other clinicians are in scope
-# are materialised; homework_by_category aggregates across the scope and
-# wins_board is a cheap read, so both always run live.
+# are materialised; homework_by_category aggregates across the scope, so it
+# always runs live.
 SCOPE_PREDICATE: dict[str, str] = {
     "client_outcomes": "list_contains($scope, clinician_id)",
     "client_momentum": "list_contains($scope, clinician_id)",
@@ -40,6 +41,7 @@ SCOPE_PREDICATE: dict[str, str] = {
     "workload_signals": "list_contains($scope, clinician_id)",
     "suggested_wins": "list_contains($scope, clinician_id)",
     "etr_reference": "true",  # practice-wide aggregate curves
+    "wins_board": "list_contains($scope, posted_by) AND (client_id IS NULL OR list_contains($scope, client_clinician_id))",
 }
 
 
@@ -78,10 +80,10 @@ def usable(cur: duckdb.DuckDBPyConnection, model: str, as_of: date) -> bool:
     """True when the mart of ``model`` holds this data version as of ``as_of``."""
     if model not in SCOPE_PREDICATE:
         return False
-    row = cur.execute(sql("marts_state")).fetchone()
-    if row is None:
+    rows = cur.execute(sql("marts_state")).fetchall()  # fetch fully (DuckDB 2.0)
+    if not rows:
         return False
-    marts_as_of, marts_version, current_version = row
+    marts_as_of, marts_version, current_version = rows[0]
     return marts_as_of == as_of.isoformat() and marts_version == str(current_version)
 
 
@@ -92,4 +94,7 @@ def read(cur: duckdb.DuckDBPyConnection, model: str, scope: Scope, as_of: date) 
     predicate = SCOPE_PREDICATE[model]
     query = f"SELECT * FROM {table_name(model)} WHERE {predicate}"  # noqa: S608 - names from SCOPE_PREDICATE
     params = {"scope": list(scope.clinician_ids)} if "$scope" in predicate else {}
-    return cur.execute(query, params).df()
+    # Arrow is several times faster than .df() for wide results; booleans map
+    # to pandas' nullable boolean, as .df() gives them
+    table = cur.sql(query, params=params).to_arrow_table()
+    return table.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get, date_as_object=False)

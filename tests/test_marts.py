@@ -49,3 +49,20 @@ def test_no_refresh_flag(db):
 def test_refresh_without_a_database_is_a_clear_error(tmp_path):
     out = run_cli("refresh", "--db", str(tmp_path / "none.duckdb"))
     assert out.returncode == 2 and "does not exist" in out.stderr
+
+
+def test_reports_from_marts_equal_reports_computed_live(tmp_path):
+    from pipelines.reports import REPORT_COLUMNS
+    from pipelines.settings import paths
+
+    with_marts = paths(tmp_path / "a" / "m.duckdb")
+    live = paths(tmp_path / "b" / "m.duckdb")
+    files = [str(BASE), str(DATA / "malformed" / "sessions_crlf.csv"), str(DATA / "malformed" / "wins_formula_text.csv")]
+    assert run_cli("ingest", *files, "--db", str(with_marts.data_db), "--as-of", AS_OF.isoformat()).returncode == 0
+    assert run_cli("ingest", *files, "--db", str(live.data_db), "--no-refresh").returncode == 0
+    assert _usable(with_marts) and not _usable(live)
+    for kind in REPORT_COLUMNS:
+        a = run_cli("report", kind, "--db", str(with_marts.data_db), "--as-of", AS_OF.isoformat())
+        b = run_cli("report", kind, "--db", str(live.data_db), "--as-of", AS_OF.isoformat())
+        assert a.returncode == b.returncode == 0, (a.stderr, b.stderr)
+        assert a.stdout == b.stdout, kind
