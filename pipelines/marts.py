@@ -28,8 +28,8 @@ from pipelines.sql_files import sql
 
 # model -> predicate that keeps a stored row for a scope ($scope bound).
 # Only models whose rows do not depend on which other clinicians are in scope
-# are materialised; homework_by_category aggregates across the scope, so it
-# always runs live.
+# are materialised as they are. homework_by_category sums over the scope, so it
+# is read by summing its stored per-clinician parts (DERIVED below).
 SCOPE_PREDICATE: dict[str, str] = {
     "client_outcomes": "list_contains($scope, clinician_id)",
     "client_momentum": "list_contains($scope, clinician_id)",
@@ -42,6 +42,15 @@ SCOPE_PREDICATE: dict[str, str] = {
     "suggested_wins": "list_contains($scope, clinician_id)",
     "etr_reference": "true",  # practice-wide aggregate curves
     "wins_board": "list_contains($scope, posted_by) AND (client_id IS NULL OR list_contains($scope, client_clinician_id))",
+    "homework_by_clinician_category": "list_contains($scope, clinician_id)",
+}
+
+# model -> (the mart it is read from, fragment swaps that point it at that mart)
+DERIVED: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "homework_by_category": (
+        "homework_by_clinician_category",
+        (("homework_category_parts", "homework_category_parts_stored"),),
+    ),
 }
 
 
@@ -78,6 +87,8 @@ def refresh(
 
 def usable(cur: duckdb.DuckDBPyConnection, model: str, as_of: date) -> bool:
     """True when the mart of ``model`` holds this data version as of ``as_of``."""
+    if model in DERIVED:
+        model = DERIVED[model][0]
     if model not in SCOPE_PREDICATE:
         return False
     rows = cur.execute(sql("marts_state")).fetchall()  # fetch fully (DuckDB 2.0)
@@ -91,10 +102,16 @@ def read(cur: duckdb.DuckDBPyConnection, model: str, scope: Scope, as_of: date) 
     """The stored rows of ``model`` within ``scope`` (call only when :func:`usable`)."""
     if not isinstance(scope, Scope):
         raise TypeError("a Scope is required: every model runs within the user's scope")
+    if model in DERIVED:
+        text, params = models.statement(model, scope, as_of, swap=DERIVED[model][1])
+        return _to_pandas(cur.sql(text, params=params).to_arrow_table())
     predicate = SCOPE_PREDICATE[model]
     query = f"SELECT * FROM {table_name(model)} WHERE {predicate}"  # noqa: S608 - names from SCOPE_PREDICATE
     params = {"scope": list(scope.clinician_ids)} if "$scope" in predicate else {}
+    return _to_pandas(cur.sql(query, params=params).to_arrow_table())
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
     # Arrow is several times faster than .df() for wide results; booleans map
-    # to pandas' nullable boolean, as .df() gives them
-    table = cur.sql(query, params=params).to_arrow_table()
+    # to pandas' nullable boolean and dates to datetime64, as .df() gives them
     return table.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get, date_as_object=False)

@@ -61,9 +61,14 @@ def _strip_header(text: str) -> str:
 
 
 @cache
-def compose(model: str) -> str:
-    """The full SQL of a model: its fragments in dependency order, then its body."""
+def compose(model: str, swap: tuple[tuple[str, str], ...] = ()) -> str:
+    """The full SQL of a model: its fragments in dependency order, then its body.
+
+    ``swap`` replaces fragments by others of the same output (e.g. a computed
+    source by its materialised copy).
+    """
     body_text = sql(f"model_{model}")
+    replace = dict(swap)
     ordered: list[str] = []
 
     def visit(name: str, trail: tuple[str, ...]) -> None:
@@ -71,14 +76,14 @@ def compose(model: str) -> str:
             raise ValueError(f"cycle in SQL fragments: {' -> '.join((*trail, name))}")
         if name in ordered:
             return
-        text = sql(f"cte_{name}")
+        text = sql(f"cte_{replace.get(name, name)}")
         for dep in _requires(text):
             visit(dep, (*trail, name))
         ordered.append(name)
 
     for dep in _requires(body_text):
         visit(dep, ())
-    fragments = [_strip_header(sql(f"cte_{name}")) for name in ordered]
+    fragments = [_strip_header(sql(f"cte_{replace.get(name, name)}")) for name in ordered]
     body = _strip_header(body_text)
     if not fragments:
         return body
@@ -120,9 +125,12 @@ def parameters(scope: Scope, as_of: date, extra: dict[str, Any] | None = None) -
     return params
 
 
-def statement(model: str, scope: Scope, as_of: date, extra: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+def statement(
+    model: str, scope: Scope, as_of: date, extra: dict[str, Any] | None = None,
+    swap: tuple[tuple[str, str], ...] = (),
+) -> tuple[str, dict[str, Any]]:
     """The composed SQL of a model and exactly the parameters it uses."""
-    text = compose(model)
+    text = compose(model, swap)
     params = parameters(scope, as_of, extra)
     used = set(_PARAM.findall(text))
     missing = used - set(params)
