@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from pipelines.sql_files import statements
 from pipelines.validate import VALUE_PREVIEW
 
 csv.field_size_limit(64 * 1024 * 1024)
@@ -98,12 +99,9 @@ def load_raw(con: duckdb.DuckDBPyConnection, path: Path, n_columns: int) -> RawL
         )
     except duckdb.Error:
         return _load_careful(con, path, names)
-    (rows, first) = con.execute("SELECT count(*), min(rowid) FROM raw_file").fetchone()
-    # rowids follow insertion order, which DuckDB keeps equal to file order
-    # (preserve_insertion_order); a view numbers the rows without copying them
-    offset = int(first or 0)  # computed here, not taken from the file
-    view = f"CREATE OR REPLACE TEMP VIEW raw_rows AS SELECT CAST(rowid - {offset} + 1 AS BIGINT) AS __row, * FROM raw_file"  # noqa: S608
-    con.execute(view)
+    for stmt in statements("raw_rows_view"):
+        con.execute(stmt)
+    (rows,) = con.execute("SELECT count(*) FROM raw_file").fetchall()[0]
     return RawLoad(rows_read=rows, path_used="fast")
 
 

@@ -19,7 +19,7 @@ import duckdb
 from pipelines import csv_files, marts
 from pipelines.csv_files import FileRefused
 from pipelines.settings import Paths, setting
-from pipelines.sql_files import sql
+from pipelines.sql_files import sql, statements
 from pipelines.store import AppState, DataStore
 from pipelines.validate import ValidationCompiler, upsert_statements
 from schemas.contract import TABLES, TableSpec
@@ -216,10 +216,8 @@ def _ledger(con: duckdb.DuckDBPyConnection, r: FileResult, sha: str, loaded_by: 
 
 
 def _drop_temps(con: duckdb.DuckDBPyConnection) -> None:
-    for view in ("valid", "raw_rows"):
-        con.execute(f"DROP VIEW IF EXISTS temp.{view}")
-    for table in ("raw_file", "typed", "problems"):
-        con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    for stmt in statements("drop_ingest_temps"):
+        con.execute(stmt)
 
 
 def _load_one(
@@ -331,7 +329,7 @@ def _validate_and_upsert(
     valid = typed_rows - (rejected - structural)
     progress(f"{name}: writing {valid:,} rows")
     delete, insert = upsert_statements(spec)
-    if con.execute(f"SELECT EXISTS (SELECT 1 FROM {spec.name})").fetchone()[0]:  # noqa: S608
+    if con.execute(sql("table_has_rows"), {"table": spec.name}).fetchall()[0][0]:
         con.execute(delete)  # only stored rows can be replaced
     con.execute(insert, {"load_id": result.load_id})
     result.rows_read = raw.rows_read
@@ -403,8 +401,8 @@ def ingest(
 
 
 def _marts_current(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute(sql("marts_state")).fetchone()
-    return bool(row and row[0] is not None and row[1] == str(row[2]))
+    marts_as_of, marts_version, current_version, has_marts = con.execute(sql("marts_state")).fetchall()[0]
+    return bool(has_marts) and marts_as_of is not None and marts_version == str(current_version)
 
 
 def _whoami() -> str:

@@ -24,25 +24,27 @@ import pyarrow as pa
 
 from pipelines import models
 from pipelines.models import Scope
-from pipelines.sql_files import sql
+from pipelines.sql_files import sql, statements
 
-# model -> predicate that keeps a stored row for a scope ($scope bound).
+# model -> the projection that adds __scope: the clinician_ids that must all be
+# in a user's scope for them to see the row ([] for practice-wide aggregates).
 # Only models whose rows do not depend on which other clinicians are in scope
-# are materialised as they are. homework_by_category sums over the scope, so it
-# is read by summing its stored per-clinician parts (DERIVED below).
-SCOPE_PREDICATE: dict[str, str] = {
-    "client_outcomes": "list_contains($scope, clinician_id)",
-    "client_momentum": "list_contains($scope, clinician_id)",
-    "active_flags": "list_contains($scope, clinician_id)",
-    "homework_by_client": "list_contains($scope, clinician_id)",
-    "homework_by_clinician": "list_contains($scope, clinician_id)",
-    "homework_by_week": "list_contains($scope, clinician_id)",
-    "clinician_weekly_load": "list_contains($scope, clinician_id)",
-    "workload_signals": "list_contains($scope, clinician_id)",
-    "suggested_wins": "list_contains($scope, clinician_id)",
-    "etr_reference": "true",  # practice-wide aggregate curves
-    "wins_board": "list_contains($scope, posted_by) AND (client_id IS NULL OR list_contains($scope, client_clinician_id))",
-    "homework_by_clinician_category": "list_contains($scope, clinician_id)",
+# are stored as they are; homework_by_category sums over the scope, so it is
+# read by summing its stored per-clinician parts (DERIVED below).
+SCOPE_PROJECTION: dict[str, str] = {
+    "client_outcomes": "*, [clinician_id] AS __scope",
+    "client_momentum": "*, [clinician_id] AS __scope",
+    "active_flags": "*, [clinician_id] AS __scope",
+    "homework_by_client": "*, [clinician_id] AS __scope",
+    "homework_by_clinician": "*, [clinician_id] AS __scope",
+    "homework_by_week": "*, [clinician_id] AS __scope",
+    "homework_by_clinician_category": "*, [clinician_id] AS __scope",
+    "clinician_weekly_load": "*, [clinician_id] AS __scope",
+    "workload_signals": "*, [clinician_id] AS __scope",
+    "suggested_wins": "*, [clinician_id] AS __scope",
+    "etr_reference": "*, CAST([] AS VARCHAR[]) AS __scope",
+    # a win shows when its poster, and the linked client's clinician, are in scope
+    "wins_board": "*, list_filter([posted_by, client_clinician_id], lambda c: c IS NOT NULL) AS __scope",
 }
 
 # model -> (the mart it is read from, fragment swaps that point it at that mart)
@@ -55,9 +57,10 @@ DERIVED: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
 
 
 def table_name(model: str) -> str:
-    if model not in SCOPE_PREDICATE:
+    """The stored table of a model, in the marts schema."""
+    if model not in SCOPE_PROJECTION:
         raise KeyError(f"{model} is not materialised")
-    return f"mart_{model}"
+    return "marts." + model
 
 
 def refresh(
@@ -66,14 +69,17 @@ def refresh(
     """Recompute every mart on a writable connection, in one transaction."""
     progress = progress or (lambda _m: None)
     scope = Scope.of(r[0] for r in con.execute(sql("all_clinician_ids")).fetchall())
-    (version,) = con.execute(sql("data_version")).fetchone()
+    (version,) = con.execute(sql("data_version")).fetchall()[0]
     timings: dict[str, float] = {}
     con.execute("BEGIN TRANSACTION")
     try:
-        for model in SCOPE_PREDICATE:
+        for stmt in statements("marts_reset"):
+            con.execute(stmt)
+        for model, projection in SCOPE_PROJECTION.items():
             start = time.perf_counter()
             text, params = models.statement(model, scope, as_of)
-            con.execute(f"CREATE OR REPLACE TABLE {table_name(model)} AS {text}", params)  # noqa: S608 - names from SCOPE_PREDICATE
+            # the relation API names the table: no SQL is assembled here
+            con.sql(text, params=params).project(projection).create(table_name(model))
             timings[model] = round(time.perf_counter() - start, 3)
             progress(f"refreshed {model} ({timings[model]} s)")
         con.execute(sql("meta_set"), {"key": "marts_as_of", "value": as_of.isoformat()})
@@ -89,13 +95,13 @@ def usable(cur: duckdb.DuckDBPyConnection, model: str, as_of: date) -> bool:
     """True when the mart of ``model`` holds this data version as of ``as_of``."""
     if model in DERIVED:
         model = DERIVED[model][0]
-    if model not in SCOPE_PREDICATE:
+    if model not in SCOPE_PROJECTION:
         return False
     rows = cur.execute(sql("marts_state")).fetchall()  # fetch fully (DuckDB 2.0)
     if not rows:
         return False
-    marts_as_of, marts_version, current_version = rows[0]
-    return marts_as_of == as_of.isoformat() and marts_version == str(current_version)
+    marts_as_of, marts_version, current_version, has_marts = rows[0]
+    return bool(has_marts) and marts_as_of == as_of.isoformat() and marts_version == str(current_version)
 
 
 def read(cur: duckdb.DuckDBPyConnection, model: str, scope: Scope, as_of: date) -> pd.DataFrame:
@@ -105,10 +111,8 @@ def read(cur: duckdb.DuckDBPyConnection, model: str, scope: Scope, as_of: date) 
     if model in DERIVED:
         text, params = models.statement(model, scope, as_of, swap=DERIVED[model][1])
         return _to_pandas(cur.sql(text, params=params).to_arrow_table())
-    predicate = SCOPE_PREDICATE[model]
-    query = f"SELECT * FROM {table_name(model)} WHERE {predicate}"  # noqa: S608 - names from SCOPE_PREDICATE
-    params = {"scope": list(scope.clinician_ids)} if "$scope" in predicate else {}
-    return _to_pandas(cur.sql(query, params=params).to_arrow_table())
+    table = cur.sql(sql("mart_read"), params={"mart": table_name(model), "scope": list(scope.clinician_ids)})
+    return _to_pandas(table.to_arrow_table())
 
 
 def _to_pandas(table: pa.Table) -> pd.DataFrame:

@@ -75,8 +75,6 @@ def _cell(value: Any) -> Any:
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return value
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, datetime):

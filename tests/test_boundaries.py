@@ -35,8 +35,8 @@ def test_pages_and_ui_hold_no_sql():
 def test_sql_lives_in_named_files_and_uses_parameters():
     for path in sorted((REPO / "pipelines" / "sql").glob("*.sql")):
         text = path.read_text(encoding="utf-8")
-        # Python-style placeholders would mean values formatted into SQL; DuckDB's
-        # format('{}') text templates are fine
+        # a Python-style {name} field would mean values formatted into SQL;
+        # DuckDB's own format('{}') text templates are fine
         assert not re.search(r"\{[A-Za-z_][A-Za-z0-9_]*\}", text), f"{path.name}: values must be bound parameters"
         assert "%s" not in text and "%(" not in text, path.name
 

@@ -108,7 +108,7 @@ def test_no_query_returns_rows_outside_its_scope(seed, pick):
             assert owners <= set(allowed), f"{model}: client of {owners - set(allowed)} outside scope {allowed}"
     # the materialised marts, read for this scope, give exactly the live answer
     marts.refresh(con, AS_OF)
-    for model in [*marts.SCOPE_PREDICATE, *marts.DERIVED]:
+    for model in [*marts.SCOPE_PROJECTION, *marts.DERIVED]:
         assert marts.usable(con, model, AS_OF)
         stored = models.run(con.cursor(), model, scope, AS_OF)
         live = models.run(con.cursor(), model, scope, AS_OF, prefer_marts=False)

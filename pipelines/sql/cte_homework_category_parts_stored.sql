@@ -3,6 +3,6 @@
 homework_category_parts AS (
     SELECT clinician_id, category, assigned, reviewed, completed, partial, not_done, not_reviewed,
            quality_sum, n_quality
-    FROM mart_homework_by_clinician_category
-    WHERE list_contains($scope, clinician_id)
+    FROM marts.homework_by_clinician_category
+    WHERE list_has_all($scope, __scope)
 )
