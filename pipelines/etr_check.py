@@ -54,7 +54,8 @@ def reference_figure(reference: pd.DataFrame, measure: str = "PHQ-9"):
     palette = ["#1f77b4", "#ff7f0e", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
     for i, (band, rows) in enumerate(data.groupby("baseline_band_from")):
         colour = palette[i % len(palette)]
-        label = f"baseline {int(band)}-{int(band) + 4} ({int(rows['reference_clients'].iloc[0])} clients)"
+        pooled = ", pooled with neighbours" if rows["pooled"].iloc[0] else ""
+        label = f"baseline {int(band)}-{int(band) + 4} ({int(rows['reference_clients'].iloc[0])} clients{pooled})"
         fig.add_scatter(x=rows["session_number"], y=rows["expected_score"], mode="lines+markers",
                         name=label, line={"color": colour})
         fig.add_scatter(x=rows["session_number"], y=rows["expected_score"] + z * rows["residual_sd"],

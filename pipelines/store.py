@@ -75,8 +75,15 @@ class DataStore:
             except duckdb.Error as exc:
                 raise StoreError(f"cannot open {self.paths.data_db}: {exc}") from None
         try:
-            for stmt in statements("data_schema"):
-                con.execute(stmt)
+            # one transaction: a crash while the schema is created leaves all of it or none
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for stmt in statements("data_schema"):
+                    con.execute(stmt)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
             yield con
         finally:
             con.close()
@@ -190,7 +197,7 @@ class AppState:
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=FULL")
             con.execute("PRAGMA foreign_keys=ON")
-            con.executescript(_app_schema())
+            con.executescript("BEGIN;\n" + _app_schema() + "\nCOMMIT;")  # all tables or none
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open app state {self.path}: {exc}") from None
         con.row_factory = sqlite3.Row

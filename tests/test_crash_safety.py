@@ -112,3 +112,28 @@ def test_sigkill_at_random_moments_never_leaves_a_partial_file(tmp_path):
         assert fingerprint(target.data_db) == expected[-1], f"run {run}: re-run did not complete"
     print(f"\nSIGKILL runs: {RUNS}; full ingest {full_time:.2f}s; states landed in (files done -> runs): {landed}")
     assert sum(n for k, n in landed.items() if 0 < k < len(expected) - 1) >= 3, landed
+
+
+def test_a_failure_while_the_schema_is_created_leaves_no_tables(tmp_path, monkeypatch):
+    """The schema is created in one transaction: a crash half-way leaves none of it,
+    so no reader ever sees a ledger without its quarantine table."""
+    import pipelines.store as store
+
+    real = store.statements("data_schema")
+    assert len(real) > 2
+
+    def half_then_fail(name):
+        assert name == "data_schema"
+        return [*real[:2], "CREATE TABLE this_fails AS SELECT * FROM no_such_table"]
+
+    monkeypatch.setattr(store, "statements", half_then_fail)
+    target = paths(tmp_path / "m.duckdb")
+    with pytest.raises(duckdb.Error):
+        with store.DataStore(target).writer():
+            pass
+    con = duckdb.connect(str(target.data_db))
+    try:
+        tables = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    finally:
+        con.close()
+    assert tables == []

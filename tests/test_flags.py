@@ -202,6 +202,22 @@ def test_not_on_track_needs_30_reference_clients(practice):
     assert not practice.run("etr_reference")["usable"].any()
 
 
+def test_a_sparse_baseline_band_is_pooled_with_its_neighbours(practice):
+    """Mild starts are rare: a band with fewer than 30 clients of its own borrows
+    the points of the bands 5 points either side, so it is still tracked."""
+    _reference(practice, 40)  # baseline 16: band 15-19
+    practice.client("MILD", INTAKE)  # baseline 12: band 10-14 has one client of its own
+    practice.weekly("MILD", at(_recent_start(10)), [12, 13, 14, 15, 15, 16, 16, 17, 17, 18])
+    practice.load()
+    curves = practice.run("etr_reference")
+    mild = curves[(curves.measure == "PHQ-9") & (curves.baseline_band_from == 10)]
+    assert mild["usable"].all() and mild["reference_clients"].iloc[0] == 41  # its own 1 + the 40 next door
+    assert mild["pooled"].all()
+    severe = curves[(curves.measure == "PHQ-9") & (curves.baseline_band_from == 15)]
+    assert severe["reference_clients"].iloc[0] == 40 and not severe["pooled"].any()  # a full band is never pooled
+    assert practice.flags("MILD")["NOT_ON_TRACK"].startswith("PHQ-9 18 at session 10")
+
+
 def test_every_flag_has_since_and_reason_and_severity(practice):
     practice.client("C1", INTAKE)
     practice.weekly("C1", at(_recent_start(4)), [10, 12, 16, 17])

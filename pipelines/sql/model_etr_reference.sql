@@ -1,12 +1,14 @@
 -- requires: etr_reference
 -- The NOT_ON_TRACK reference curves: expected score and residual SD by
--- measure, baseline band and session number, with how many clients inform each.
+-- measure, baseline band and session number, with how many clients inform each
+-- and whether the band borrowed its neighbours' points (pooled).
 SELECT
     measure,
     band AS baseline_band_from,
     band + 4 AS baseline_band_to,
     k AS session_number,
     reference_clients,
+    own_clients < $etr_min_reference_clients AS pooled,
     expected_score,
     residual_sd,
     reference_clients >= $etr_min_reference_clients AS usable
