@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
 
-.PHONY: run test lint imports unit bench sample lock clean
+.PHONY: run test lint imports unit bench sample screenshots lock clean
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -36,6 +36,10 @@ bench: $(STAMP)
 ## Regenerate the committed synthetic practice.
 sample: $(STAMP)
 	$(PY) -m pipelines sample --out sample_data --seed 7 --as-of 2026-11-22
+
+## Refresh docs/screenshots/ from the browser tests (needs Chromium).
+screenshots: $(STAMP)
+	MOMENTUM_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/test_browser.py -q
 
 ## Re-pin every package after changing pyproject.toml.
 lock: $(STAMP)

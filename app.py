@@ -1,13 +1,22 @@
 """Momentum: entry point (`streamlit run app.py`).
 
-Settings and resources → sign-in → role-based navigation. Pages check the
-signed-in user themselves too (ui.auth.require_user).
+Settings and resources → sign-in → role-based navigation → idle logoff.
+Pages check the signed-in user themselves too (ui.auth.require_user).
 """
 
 import streamlit as st
 
-from ui.auth import sign_in_form, sign_out, signed_in_user
+from ui.auth import (
+    idle_check_interval_s,
+    idle_watch,
+    issue_cookie_once,
+    sign_in_form,
+    sign_out,
+    signed_in_user,
+)
 from ui.layout import sidebar_user
+from ui.navigation import pages_for
+from ui.runtime import get_runtime
 
 st.set_page_config(page_title="Momentum", page_icon=":material/trending_up:", layout="wide")
 
@@ -18,10 +27,10 @@ if user is None:
     st.navigation([st.Page(sign_in_form, title="Sign in", icon=":material/login:")], position="hidden").run()
     st.stop()
 
+issue_cookie_once(get_runtime())
+# the idle check: a timer that is not a user action, so it does not reset the idle clock
+st.fragment(run_every=idle_check_interval_s())(idle_watch)()
+
 sidebar_user(user, sign_out)
 
-PAGES = [
-    st.Page("pages/data_status.py", title="Data status", icon=":material/database:", default=True),
-]
-
-st.navigation(PAGES).run()
+st.navigation(pages_for(user)).run()

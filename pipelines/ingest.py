@@ -401,8 +401,7 @@ def ingest(
 
 
 def _marts_current(con: duckdb.DuckDBPyConnection) -> bool:
-    marts_as_of, marts_version, current_version, has_marts = con.execute(sql("marts_state")).fetchall()[0]
-    return bool(has_marts) and marts_as_of is not None and marts_version == str(current_version)
+    return marts.state(con).current
 
 
 def _whoami() -> str:

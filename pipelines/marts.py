@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
@@ -42,6 +43,8 @@ SCOPE_PROJECTION: dict[str, str] = {
     "clinician_weekly_load": "*, [clinician_id] AS __scope",
     "workload_signals": "*, [clinician_id] AS __scope",
     "suggested_wins": "*, [clinician_id] AS __scope",
+    "caseload_sparklines": "*, [clinician_id] AS __scope",
+    "course_outcomes": "*, [clinician_id] AS __scope",
     "etr_reference": "*, CAST([] AS VARCHAR[]) AS __scope",
     # a win shows when its poster, and the linked client's clinician, are in scope
     "wins_board": "*, list_filter([posted_by, client_clinician_id], lambda c: c IS NOT NULL) AS __scope",
@@ -84,11 +87,33 @@ def refresh(
             progress(f"refreshed {model} ({timings[model]} s)")
         con.execute(sql("meta_set"), {"key": "marts_as_of", "value": as_of.isoformat()})
         con.execute(sql("meta_set"), {"key": "marts_data_version", "value": str(version)})
+        con.execute(sql("meta_set"), {"key": "marts_models", "value": ",".join(sorted(SCOPE_PROJECTION))})
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return timings
+
+
+@dataclass(frozen=True)
+class MartsState:
+    as_of: date | None  # the as-of date the marts hold, when they are current
+    current: bool  # they hold the current data and every model this version stores
+
+
+def state(cur: duckdb.DuckDBPyConnection) -> MartsState:
+    rows = cur.execute(sql("marts_state")).fetchall()  # fetch fully (DuckDB 2.0)
+    if not rows:
+        return MartsState(None, False)
+    marts_as_of, marts_version, current_version, has_marts, stored_models = rows[0]
+    current = (
+        bool(has_marts)
+        and marts_as_of is not None
+        and marts_version == str(current_version)
+        # marts refreshed by an older version may lack a model added since
+        and set(SCOPE_PROJECTION) <= set((stored_models or "").split(","))
+    )
+    return MartsState(date.fromisoformat(marts_as_of) if current else None, current)
 
 
 def usable(cur: duckdb.DuckDBPyConnection, model: str, as_of: date) -> bool:
@@ -97,11 +122,13 @@ def usable(cur: duckdb.DuckDBPyConnection, model: str, as_of: date) -> bool:
         model = DERIVED[model][0]
     if model not in SCOPE_PROJECTION:
         return False
-    rows = cur.execute(sql("marts_state")).fetchall()  # fetch fully (DuckDB 2.0)
-    if not rows:
-        return False
-    marts_as_of, marts_version, current_version, has_marts = rows[0]
-    return bool(has_marts) and marts_as_of == as_of.isoformat() and marts_version == str(current_version)
+    marts_state = state(cur)
+    return marts_state.current and marts_state.as_of == as_of
+
+
+def stored_as_of(cur: duckdb.DuckDBPyConnection) -> date | None:
+    """The as-of date of the marts when they match the current data, else None."""
+    return state(cur).as_of
 
 
 def read(cur: duckdb.DuckDBPyConnection, model: str, scope: Scope, as_of: date) -> pd.DataFrame:

@@ -94,6 +94,61 @@ def wins_board(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.
     return models.run(cur, "wins_board", scope, as_of)
 
 
+def caseload_sparklines(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
+    """Per active client: the primary measure's scores, oldest first."""
+    return models.run(cur, "caseload_sparklines", scope, as_of)
+
+
+def course_outcomes(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
+    """Per client on the primary measure: finished or not, reliable change, recovery, sessions to improvement."""
+    return models.run(cur, "course_outcomes", scope, as_of)
+
+
+# -- one client (the client view): empty when the client is outside the scope --
+
+
+def client_scores(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date, client_id: str) -> pd.DataFrame:
+    return models.run(cur, "client_scores", scope, as_of, {"client_id": client_id})
+
+
+def client_sessions(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date, client_id: str) -> pd.DataFrame:
+    return models.run(cur, "client_sessions", scope, as_of, {"client_id": client_id})
+
+
+def client_goals(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date, client_id: str) -> pd.DataFrame:
+    return models.run(cur, "client_goals", scope, as_of, {"client_id": client_id})
+
+
+def client_homework(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date, client_id: str) -> pd.DataFrame:
+    return models.run(cur, "client_homework", scope, as_of, {"client_id": client_id})
+
+
+# -- scope and staff ---------------------------------------------------------
+
+
+def scope_for(cur: duckdb.DuckDBPyConnection, role: str, clinician_id: str | None) -> Scope:
+    """The clinician_ids a user may see (design §6), from the imported staff list."""
+    rows = cur.execute(sql("scope_clinicians"), {"role": role, "clinician_id": clinician_id}).fetchall()
+    return Scope.of(r[0] for r in rows)
+
+
+def clinicians_in_scope(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    if not isinstance(scope, Scope):
+        raise TypeError("a Scope is required: every query runs within the user's scope")
+    return _frame(cur, "clinicians_in_scope", {"scope": list(scope.clinician_ids)})
+
+
+def default_as_of(cur: duckdb.DuckDBPyConnection) -> date | None:
+    """The as-of date the marts were computed for, else the latest session date."""
+    from pipelines import marts
+
+    stored = marts.stored_as_of(cur)
+    if stored is not None:
+        return stored
+    (latest,) = cur.execute(sql("latest_activity_date")).fetchall()[0]
+    return latest
+
+
 def all_clinicians_scope(cur: duckdb.DuckDBPyConnection) -> Scope:
     """Every clinician_id: the scope of a manager and of the command line."""
     return Scope.of(r[0] for r in cur.execute(sql("all_clinician_ids")).fetchall())

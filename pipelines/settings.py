@@ -33,6 +33,14 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "UTC",
         "The practice's time zone; ISO 8601 times with an offset are converted to it.",
     ),
+    "MOMENTUM_IDLE_TIMEOUT_S": (
+        "900",
+        "Seconds without a user action after which a signed-in session ends and the screen clears.",
+    ),
+    "MOMENTUM_SESSION_MAX_S": (
+        "28800",
+        "Seconds after sign-in when a session ends regardless of activity (absolute timeout, 8 hours).",
+    ),
     "MOMENTUM_LOCK_WAIT_S": (
         "30",
         "Seconds an ingest waits for another ingest to finish before giving up.",

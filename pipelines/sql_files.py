@@ -36,3 +36,17 @@ def statements(name: str) -> list[str]:
     if tail:
         parts.append(tail)
     return parts
+
+
+@cache
+def named(name: str) -> dict[str, str]:
+    """The queries of a file that holds several, each introduced by ``-- name: <query>``."""
+    queries: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in sql(name).splitlines():
+        stripped = line.strip()
+        if stripped.startswith("-- name:"):
+            current = queries.setdefault(stripped.removeprefix("-- name:").strip(), [])
+        elif current is not None and not stripped.startswith("--"):
+            current.append(line)
+    return {key: "\n".join(lines).strip().rstrip(";").strip() for key, lines in queries.items()}

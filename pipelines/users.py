@@ -12,6 +12,7 @@ from functools import cache
 
 import bcrypt
 
+from pipelines import auth_sessions
 from pipelines.store import AppState
 
 ROLES = ("clinician", "supervisor", "manager")
@@ -81,6 +82,9 @@ def set_active(state: AppState, username: str, active: bool) -> None:
         )
         if cur.rowcount == 0:
             raise UserError(f"no user {username!r}")
+    if not active:
+        # revoke access at once: the user's open sessions end, even with a valid cookie
+        auth_sessions.end_all_for_user(state, username, "disabled")
 
 
 def reset_password(state: AppState, username: str, password: str) -> None:
@@ -92,6 +96,7 @@ def reset_password(state: AppState, username: str, password: str) -> None:
         )
         if cur.rowcount == 0:
             raise UserError(f"no user {username!r}")
+    auth_sessions.end_all_for_user(state, username, "password reset")
 
 
 def list_users(state: AppState) -> list[User]:

@@ -22,6 +22,24 @@ def jacobson_truax_threshold(sd: float, r: float) -> float:
 
 
 @dataclass(frozen=True)
+class Band:
+    low: float
+    high: float
+    label: str
+
+    @property
+    def colour(self) -> str:
+        return _BAND_COLOURS.get(self.label, "#bbbbbb")
+
+
+# light to dark with severity; the label names the band
+_BAND_COLOURS = {
+    "minimal": "#1b9e77", "mild": "#a6d854", "moderate": "#ffd92f", "moderately severe": "#fc8d62",
+    "severe": "#e41a1c", "clinical range": "#fc8d62", "non-clinical range": "#1b9e77",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Instrument:
     code: str
     name: str
@@ -37,6 +55,8 @@ class Instrument:
     risk_item_max: int | None = None
     risk_item_name: str | None = None
     alliance_risk_below: float | None = None
+    bands: tuple[Band, ...] = ()
+    bands_source: str | None = None
 
     @property
     def rc_threshold(self) -> float | None:
@@ -52,7 +72,10 @@ def load_instruments(path: Path = INSTRUMENTS_FILE) -> dict[str, Instrument]:
         raw = tomllib.load(fh)
     out: dict[str, Instrument] = {}
     for code, spec in raw.items():
-        inst = Instrument(code=code, **spec)
+        bands = tuple(Band(**b) for b in spec.pop("bands", []))
+        if bands and not spec.get("bands_source"):
+            raise ValueError(f"{path.name}: {code}: bands need a bands_source")
+        inst = Instrument(code=code, bands=bands, **spec)
         if inst.better not in ("lower", "higher"):
             raise ValueError(f"{path.name}: {code}: better must be 'lower' or 'higher'")
         if inst.range_min >= inst.range_max:

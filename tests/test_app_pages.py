@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import shutil
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines import audit
+from pipelines import audit, queries
+from pipelines import auth_sessions as sessions
 from pipelines.demo import ensure_demo_database
+from pipelines.flag_reviews import reviews_for
 from pipelines.ingest import ingest
 from pipelines.settings import paths
 from pipelines.store import AppState
-from pipelines.users import DEMO_PASSWORD, set_active
+from pipelines.users import DEMO_PASSWORD, add_user, get_user, set_active
 from tests.conftest import BASE, REPO
 
 APP = str(REPO / "app.py")
@@ -57,25 +60,125 @@ def test_sign_in_form_shows_no_data(demo_db):
     assert "momentum-demo" in at.info[0].value
 
 
-def test_manager_sees_counts_ledger_and_demo_banner(demo_db):
+PAGES = ["pages/caseload.py", "pages/client.py", "pages/flags.py", "pages/data_status.py"]
+ROLES = ["manager", "supervisor", "clinician"]
+
+
+def _open(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _expected_clients(demo_db, role: str) -> set[str]:
+    """The active clients the role's scope holds, straight from the query layer."""
+    state = AppState(demo_db.app_db)
+    user = get_user(state, role)
+    con = duckdb.connect(str(demo_db.data_db), read_only=True)
+    try:
+        cur = con.cursor()
+        scope = queries.scope_for(cur, user.role, user.clinician_id)
+        return set(queries.client_momentum(cur, scope, queries.default_as_of(cur))["client_id"])
+    finally:
+        con.close()
+
+
+def test_manager_lands_on_the_caseload_with_demo_banner(demo_db):
     at = _sign_in("manager")
-    assert [h.value for h in at.header] == ["Data status"]
-    assert "Load history" in [s.value for s in at.subheader]
-    assert len(at.dataframe) >= 2
-    counts = at.dataframe[0].value
-    assert int(counts.loc[counts["table_name"] == "sessions", "row_count"].iloc[0]) > 0
+    assert [h.value for h in at.header] == ["Caseload momentum"]
     assert any("Demo data" in w.value for w in at.warning)
+    labels = [m.label for m in at.metric]
+    assert labels[:4] == ["Active clients", "Building momentum", "Stalled", "Slipping"]
+    assert "Open flags" in labels and "Recovery" in labels
     actions = [e["action"] for e in audit.recent(AppState(demo_db.app_db))]
-    assert "login" in actions
+    assert "login" in actions and "view" in actions
 
 
-@pytest.mark.parametrize("role", ["supervisor", "clinician"])
-def test_other_roles_see_counts_but_not_the_ledger(demo_db, role):
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_sees_exactly_their_scope(demo_db, role):
     at = _sign_in(role)
-    assert [h.value for h in at.header] == ["Data status"]
-    assert "Load history" not in [s.value for s in at.subheader]
-    assert len(at.dataframe) == 1
-    assert any("visible to practice managers" in c.value for c in at.caption)
+    table = at.dataframe[0].value
+    expected = _expected_clients(demo_db, role)
+    assert expected and set(table["client_id"]) == expected
+    assert int(at.metric[0].value.replace(",", "")) == len(expected)
+
+
+def test_scopes_nest_and_a_clinician_sees_only_their_own_clients(demo_db):
+    manager, supervisor, clinician = (_expected_clients(demo_db, r) for r in ROLES)
+    assert clinician < supervisor < manager
+    con = duckdb.connect(str(demo_db.data_db), read_only=True)
+    try:
+        owners = {r[0] for r in con.execute(
+            "SELECT DISTINCT clinician_id FROM clients WHERE list_contains($ids, client_id)",
+            {"ids": sorted(clinician)}).fetchall()}
+    finally:
+        con.close()
+    assert owners == {get_user(AppState(demo_db.app_db), "clinician").clinician_id}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_for_every_role(demo_db, role, page):
+    at = _open(_sign_in(role), page)
+    assert len(at.header) == 1
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_clinician_cannot_open_another_clinicians_client(demo_db):
+    own = _expected_clients(demo_db, "clinician")
+    other = sorted(_expected_clients(demo_db, "manager") - own)[0]
+    at = _sign_in("clinician")
+    at.query_params["client"] = other
+    _open(at, "pages/client.py")
+    assert any("not in your caseload" in w.value for w in at.warning)
+    assert at.selectbox(key="client_pick").value in own  # falls back to one of their own clients
+    assert other not in str([m.value for m in at.metric])
+    entry = audit.recent(AppState(demo_db.app_db), 5)
+    assert any(e["action"] == "client_view_refused" and other in e["detail"] for e in entry)
+
+
+def test_client_view_shows_trajectories_and_timeline(demo_db):
+    at = _sign_in("supervisor")
+    client = sorted(_expected_clients(demo_db, "supervisor"))[0]
+    at.query_params["client"] = client
+    _open(at, "pages/client.py")
+    assert at.metric[0].value == client
+    assert {s.value for s in at.subheader} >= {"Outcome trajectories", "Sessions", "Goals", "Homework", "Flags", "Wins"}
+    assert len(at.tabs) >= 1
+    entry = audit.recent(AppState(demo_db.app_db), 5)
+    assert any(e["action"] == "client_view" and client in e["detail"] for e in entry)
+
+
+def test_flag_review_round_trip(demo_db):
+    at = _open(_sign_in("supervisor"), "pages/flags.py")
+    queue = at.dataframe[0].value
+    assert len(queue) > 0 and queue["severity"].map({"high": 0, "medium": 1, "low": 2}).is_monotonic_increasing
+    picked = at.selectbox(key="review_pick")
+    label = picked.format_func(picked.value) if callable(getattr(picked, "format_func", None)) else str(picked.value)
+    client_id = queue.iloc[0]["client_id"]
+    at.radio[1].set_value("acknowledge")
+    at.text_area[0].input("Raise in Thursday supervision")
+    at.button(key="FormSubmitter:review_form-Save review").click().run()
+    assert not at.exception, at.exception
+    reviews = reviews_for(AppState(demo_db.app_db), [client_id])
+    assert list(reviews["action"]) == ["acknowledge"] and reviews["reviewed_by"].iloc[0] == "supervisor"
+    assert reviews["note"].iloc[0] == "Raise in Thursday supervision"
+    assert len(at.dataframe[0].value) == len(queue) - 1  # acknowledged: no longer "needs review"
+    assert "flag_review" in [e["action"] for e in audit.recent(AppState(demo_db.app_db), 5)]
+    assert label
+
+
+def test_acknowledge_without_a_note_is_refused_with_a_clear_message(demo_db):
+    at = _open(_sign_in("clinician"), "pages/flags.py")
+    at.radio[1].set_value("acknowledge")
+    at.button(key="FormSubmitter:review_form-Save review").click().run()
+    assert any("needs a note" in e.value for e in at.error)
+
+
+def test_supervision_agenda_downloads_are_offered_and_audited(demo_db):
+    at = _open(_sign_in("supervisor"), "pages/flags.py")
+    assert "Supervision agenda" in [s.value for s in at.subheader]
+    assert at.selectbox(key="agenda_for").value is not None
 
 
 def test_wrong_password_and_unknown_user_get_the_same_message(demo_db):
@@ -86,8 +189,9 @@ def test_wrong_password_and_unknown_user_get_the_same_message(demo_db):
     assert len(wrong.header) == 0 and len(unknown.header) == 0
 
 
-def test_page_run_directly_without_sign_in_shows_nothing(demo_db):
-    at = AppTest.from_file(str(REPO / "pages" / "data_status.py"), default_timeout=60)
+@pytest.mark.parametrize("page", PAGES)
+def test_page_run_directly_without_sign_in_shows_nothing(demo_db, page):
+    at = AppTest.from_file(str(REPO / page), default_timeout=60)
     at.run()
     assert not at.exception
     assert [m.value for m in at.markdown] == ["You are not signed in. [Go to the sign-in page](/)"]
@@ -96,10 +200,10 @@ def test_page_run_directly_without_sign_in_shows_nothing(demo_db):
 
 def test_disabling_a_user_ends_their_session(demo_db):
     at = _sign_in("clinician")
-    assert [h.value for h in at.header] == ["Data status"]
+    assert [h.value for h in at.header] == ["Caseload momentum"]
     set_active(AppState(demo_db.app_db), "clinician", False)
     at.run()
-    assert len(at.dataframe) == 0 and "Data status" not in [h.value for h in at.header]
+    assert len(at.dataframe) == 0 and "Caseload momentum" not in [h.value for h in at.header]
     # the page's own guard stops it (or the entry script shows the sign-in form again)
     signed_out = [m.value for m in at.markdown] == ["You are not signed in. [Go to the sign-in page](/)"]
     assert signed_out or [t.label for t in at.text_input] == ["Username", "Password"]
@@ -110,7 +214,7 @@ def test_sign_out(demo_db):
     at = _sign_in("manager")
     at.sidebar.button[0].click().run()
     assert "momentum_user" not in at.session_state
-    assert len(at.dataframe) == 0 and "Data status" not in [h.value for h in at.header]
+    assert len(at.dataframe) == 0 and "Caseload momentum" not in [h.value for h in at.header]
     fresh = _app()  # the next visit gets the sign-in form
     assert [t.label for t in fresh.text_input] == ["Username", "Password"]
     assert "logout" in [e["action"] for e in audit.recent(AppState(demo_db.app_db))]
@@ -129,3 +233,64 @@ def test_weak_cookie_key_stops_the_app(demo_db):
     at = _app()
     assert any("weak sign-in key" in e.value for e in at.error)
     assert len(at.text_input) == 0
+
+
+def test_manager_data_status_shows_the_ledger(demo_db):
+    at = _open(_sign_in("manager"), "pages/data_status.py")
+    assert "Load history" in [s.value for s in at.subheader]
+    counts = at.dataframe[0].value
+    assert int(counts.loc[counts["table_name"] == "sessions", "row_count"].iloc[0]) > 0
+
+
+@pytest.mark.parametrize("role", ["supervisor", "clinician"])
+def test_other_roles_see_counts_but_not_the_ledger(demo_db, role):
+    at = _open(_sign_in(role), "pages/data_status.py")
+    assert "Load history" not in [s.value for s in at.subheader]
+    assert any("visible to practice managers" in c.value for c in at.caption)
+
+
+def test_five_failures_lock_the_account_with_the_same_message(demo_db):
+    for _ in range(5):
+        assert [e.value for e in _sign_in("supervisor", "wrong-password-here").error] == [
+            "Username or password is incorrect."]
+    locked = _sign_in("supervisor")  # the right password, but locked
+    assert [e.value for e in locked.error] == ["Username or password is incorrect."]
+    assert "momentum_user" not in locked.session_state
+    actions = [e["action"] for e in audit.recent(AppState(demo_db.app_db), 20)]
+    assert "lockout" in actions
+    assert [h.value for h in _sign_in("manager").header] == ["Caseload momentum"]  # others are not affected
+
+
+def test_idle_timeout_clears_the_screen(demo_db, monkeypatch):
+    at = _sign_in("clinician")
+    assert len(at.dataframe) >= 1
+    monkeypatch.setenv("MOMENTUM_IDLE_TIMEOUT_S", "0")
+    at.run()
+    assert "momentum_user" not in at.session_state and len(at.dataframe) == 0
+    # app.py shows the sign-in form with this notice; a page run directly shows its own guard
+    assert "without activity" in at.session_state["momentum_sign_in_notice"] or any(
+        "without activity" in i.value for i in at.info)
+    assert "idle" in str(audit.recent(AppState(demo_db.app_db), 3))
+
+
+def test_a_session_ended_on_the_server_ends_the_tab(demo_db):
+    at = _sign_in("supervisor")
+    sessions.end(AppState(demo_db.app_db), at.session_state["momentum_session_id"], "logout")
+    at.run()
+    assert "momentum_user" not in at.session_state and len(at.dataframe) == 0
+
+
+@pytest.fixture
+def empty_db(tmp_path, monkeypatch):
+    """Real (non-demo) data holding only the staff list, and one real manager."""
+    monkeypatch.setenv("MOMENTUM_DB", str(tmp_path / "real" / "momentum.duckdb"))
+    p = paths()
+    ingest([BASE / "clinicians.csv"], p, audit=False)
+    add_user(AppState(p.app_db), "boss", "Practice Manager", "manager", "a-long-enough-password")
+    return p
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_a_database_without_sessions(empty_db, page):
+    at = _open(_sign_in("boss", "a-long-enough-password"), page)
+    assert len(at.header) == 1 and not at.error

@@ -1,7 +1,9 @@
-"""The sign-in, the deep-link guard and the data page in a real headless Chromium.
+"""Sign-in, sessions, the deep-link guard and the key flows in a real headless Chromium.
 
 Uses Debian's chromium through Playwright (`executable_path`); skips with a
-reason only when no Chromium is installed. Screenshots go to test-artifacts/.
+reason only when no Chromium is installed. Screenshots of every page go to
+test-artifacts/, or to $MOMENTUM_SCREENSHOTS (`make screenshots` refreshes
+docs/screenshots/ that way).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +26,7 @@ from tests.conftest import REPO
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = REPO / "test-artifacts"
+ARTIFACTS = Path(os.environ.get("MOMENTUM_SCREENSHOTS") or REPO / "test-artifacts")
 LAUNCH_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -55,13 +58,12 @@ def demo_template(tmp_path_factory):
     return folder
 
 
-@pytest.fixture
-def server(demo_template, tmp_path):
+def _start(demo_template, tmp_path, **env_extra):
     """A fresh Streamlit server on its own copy of the demo database."""
     folder = tmp_path / "demo"
     shutil.copytree(demo_template, folder)
     port = _free_port()
-    env = {**os.environ, "MOMENTUM_DB": str(folder / "momentum.duckdb"), "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "MOMENTUM_DB": str(folder / "momentum.duckdb"), "PYTHONPATH": str(REPO), **env_extra}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -79,7 +81,10 @@ def server(demo_template, tmp_path):
     else:
         proc.kill()
         pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
+    return proc, url, paths(folder / "momentum.duckdb")
+
+
+def _stop(proc) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -87,8 +92,29 @@ def server(demo_template, tmp_path):
         proc.kill()
 
 
+@pytest.fixture
+def server(demo_template, tmp_path):
+    proc, url, _paths = _start(demo_template, tmp_path)
+    yield url
+    _stop(proc)
+
+
+@pytest.fixture
+def server_db(demo_template, tmp_path):
+    proc, url, db = _start(demo_template, tmp_path)
+    yield url, db
+    _stop(proc)
+
+
+@pytest.fixture
+def short_idle_server(demo_template, tmp_path):
+    proc, url, _paths = _start(demo_template, tmp_path, MOMENTUM_IDLE_TIMEOUT_S="6")
+    yield url
+    _stop(proc)
+
+
 def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
@@ -98,56 +124,126 @@ def _sign_in(page, username: str, password: str = "momentum-demo") -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def _signed_in_page(chromium, server: str, username: str):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(server)
+    page.get_by_label("Username").wait_for(timeout=60000)
+    _sign_in(page, username)
+    page.get_by_role("heading", name="Caseload momentum").wait_for(timeout=60000)
+    return context, page
+
+
+def _settle(page, text: str) -> None:
+    page.get_by_text(text).first.wait_for(timeout=60000)
+    page.wait_for_timeout(2500)  # charts draw after the data arrives
+
+
 def test_deep_link_first_request_after_start_shows_no_data(server, chromium):
     page = chromium.new_page()
-    page.goto(f"{server}/data_status")  # the very first request to this server
-    page.wait_for_timeout(4000)  # let every script run that would run
+    page.goto(f"{server}/flags")  # the very first request to this server
+    page.wait_for_timeout(5000)  # let every script run that would run
     _shot(page, "deep_link_first_request")
     body = page.inner_text("body")
-    assert "Load history" not in body and "Data status" not in body
-    assert "sessions" not in body  # no row counts
-    assert page.get_by_label("Username").count() <= 1
+    assert "Stalled-progress flags" not in body and "Reason and evidence" not in body
+    assert "DETERIORATION" not in body and "C0" not in body  # no flag, no client id
     page.close()
 
 
-def test_sign_in_as_manager_shows_ledger_then_sign_out(server, chromium):
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+def test_supervisor_pages_reload_sign_out_back_and_replayed_cookie(server, chromium):
+    # tall: Streamlit scrolls inside the page, so a full-page shot is the viewport
+    context = chromium.new_context(viewport={"width": 1400, "height": 2200})
+    page = context.new_page()
     page.goto(server)
-    page.get_by_label("Username").wait_for(timeout=30000)
-    _shot(page, "sign_in_form")
-    _sign_in(page, "manager")
-    page.get_by_text("Load history").wait_for(timeout=30000)
-    page.wait_for_timeout(1500)
-    _shot(page, "manager_data_status")
+    page.get_by_label("Username").wait_for(timeout=60000)
+    _shot(page, "sign_in")
+    _sign_in(page, "supervisor")
+    page.get_by_role("heading", name="Caseload momentum").wait_for(timeout=60000)
+    _settle(page, "Momentum by clinician")
+    page.get_by_text("Suggested wins").first.wait_for(timeout=60000)
+    page.locator("[data-testid='stDataFrame'] canvas").first.wait_for(timeout=60000)
+    page.wait_for_timeout(5000)  # the tables draw on a canvas after their data arrives
+    _shot(page, "caseload")
     body = page.inner_text("body")
-    assert "Data status" in body and "Demo data" in body
+    assert "Demo data" in body and "Active clients" in body
+    for link, heading, name in [("Client view", "Outcome trajectories", "client"),
+                                ("Stalled-progress flags", "Review a flag", "flags"),
+                                ("Data status", "Data status", "data_status")]:
+        page.get_by_role("link", name=link).click()
+        _settle(page, heading)
+        _shot(page, name)
+    # a reload is a new Streamlit session: the cookie finds the live server-side session
+    page.reload()
+    page.get_by_role("heading", name="Data status").wait_for(timeout=60000)
+    cookies = context.cookies()
+    assert any(c["name"] == "momentum_auth" for c in cookies)
+    page.get_by_role("link", name="Caseload momentum").click()
+    page.get_by_role("heading", name="Caseload momentum").wait_for(timeout=60000)
     page.get_by_role("button", name="Sign out").click()
-    page.get_by_label("Username").wait_for(timeout=30000)
-    assert "Load history" not in page.inner_text("body")
-    page.close()
+    page.get_by_label("Username").wait_for(timeout=60000)
+    page.go_back()
+    page.wait_for_timeout(4000)
+    _shot(page, "after_sign_out_back")
+    body = page.inner_text("body")
+    assert "Active clients" not in body and "Load history" not in body and "C0" not in body
+    # the cookie saved before sign-out, replayed in a fresh browser: worth nothing
+    thief = chromium.new_context()
+    thief.add_cookies([c for c in cookies if c["name"] == "momentum_auth"])
+    stolen = thief.new_page()
+    stolen.goto(server)
+    stolen.get_by_label("Username").wait_for(timeout=60000)
+    stolen.wait_for_timeout(2000)
+    assert "Active clients" not in stolen.inner_text("body")
+    thief.close()
+    context.close()
 
 
-def test_wrong_password_message_and_no_data(server, chromium):
+def test_wrong_password_then_lockout_after_five_failures(server, chromium):
     page = chromium.new_page()
     page.goto(server)
-    page.get_by_label("Username").wait_for(timeout=30000)
-    _sign_in(page, "manager", "wrong-password-123")
-    page.get_by_text("Username or password is incorrect.").wait_for(timeout=30000)
+    page.get_by_label("Username").wait_for(timeout=60000)
+    for attempt in range(5):
+        _sign_in(page, "clinician", f"wrong-password-{attempt}")
+        page.get_by_text("Username or password is incorrect.").wait_for(timeout=30000)
+        page.wait_for_timeout(500)
     _shot(page, "wrong_password")
-    assert "Data status" not in page.inner_text("body")
-    page.close()
-
-
-def test_clinician_deep_link_after_sign_in(server, chromium):
-    page = chromium.new_page()
-    page.goto(server)
-    page.get_by_label("Username").wait_for(timeout=30000)
-    _sign_in(page, "clinician")
-    page.get_by_text("Data status").first.wait_for(timeout=30000)
-    page.goto(f"{server}/data_status")
+    _sign_in(page, "clinician")  # the right password, but the account is locked now
     page.wait_for_timeout(3000)
-    _shot(page, "clinician_deep_link")
-    # a new page load is a new Streamlit session: without a valid cookie it must sign in again,
-    # and in no case does the manager-only ledger appear
-    assert "Load history" not in page.inner_text("body")
+    _shot(page, "locked")
+    body = page.inner_text("body")
+    assert "Username or password is incorrect." in body and "Active clients" not in body
+    assert page.get_by_role("button", name="Sign out").count() == 0
     page.close()
+
+
+def test_idle_logoff_clears_the_screen(short_idle_server, chromium):
+    context, page = _signed_in_page(chromium, short_idle_server, "clinician")
+    page.get_by_text("Active clients").first.wait_for(timeout=30000)
+    page.get_by_text("without activity").wait_for(timeout=30000)  # idle 6 s; checked every second
+    page.wait_for_timeout(1000)
+    _shot(page, "idle_logoff")
+    body = page.inner_text("body")
+    assert "Active clients" not in body and "C0" not in body
+    assert page.get_by_label("Username").count() == 1
+    context.close()
+
+
+def test_flag_review_round_trip(server_db, chromium):
+    from pipelines.flag_reviews import reviews_for
+    from pipelines.store import AppState
+
+    server, db = server_db
+    context, page = _signed_in_page(chromium, server, "supervisor")
+    page.get_by_role("link", name="Stalled-progress flags").click()
+    _settle(page, "Review a flag")
+    page.get_by_text("Acknowledge", exact=True).click()
+    page.get_by_label("Note").fill("Bring to Thursday supervision")
+    page.get_by_role("button", name="Save review").click()
+    page.get_by_text("Saved: acknowledge").wait_for(timeout=30000)
+    _shot(page, "flag_reviewed")
+    state = AppState(db.app_db)
+    with state.reading() as con:
+        rows = con.execute("SELECT client_id, action, note, reviewed_by FROM flag_reviews").fetchall()
+    assert [tuple(r)[1:] for r in rows] == [("acknowledge", "Bring to Thursday supervision", "supervisor")]
+    assert len(reviews_for(state, [rows[0][0]])) == 1
+    context.close()

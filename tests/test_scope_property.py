@@ -22,6 +22,7 @@ from pipelines.sql_files import SQL_DIR, statements
 AS_OF = date(2026, 6, 30)
 MODELS = sorted(p.stem.removeprefix("model_") for p in SQL_DIR.glob("model_*.sql"))
 CLIENT_LEVEL_EXEMPT = {"etr_reference"}  # practice-wide aggregates: no client or clinician rows
+ONE_CLIENT = {"client_scores", "client_sessions", "client_goals", "client_homework"}  # take a client_id too
 
 
 def _practice(seed: int) -> duckdb.DuckDBPyConnection:
@@ -71,12 +72,14 @@ def _practice(seed: int) -> duckdb.DuckDBPyConnection:
 
 def _plain(frame: pd.DataFrame) -> list[tuple]:
     """Rows as plain values: every kind of missing as None (Arrow and .df() differ
-    only there), floats to 9 significant digits (parallel sums differ in the last bits)."""
+    only there), floats to 9 decimals and 9 significant digits (parallel sums differ in the last bits)."""
     def plain(v):
+        if hasattr(v, "__len__") and not isinstance(v, str):  # list columns (sparklines)
+            return tuple(plain(x) for x in v)
         if pd.isna(v):
             return None
         v = v.item() if hasattr(v, "item") else v
-        return float(f"{v:.9g}") if isinstance(v, float) else v
+        return float(f"{round(v, 9):.9g}") if isinstance(v, float) else v
 
     return [tuple(plain(v) for v in row) for row in frame.astype(object).itertuples(index=False)]
 
@@ -94,8 +97,13 @@ def test_no_query_returns_rows_outside_its_scope(seed, pick):
     owner = dict(con.execute("SELECT client_id, clinician_id FROM clients").fetchall())
     allowed = tuple(t for i, t in enumerate(staff) if pick >> i & 1)
     scope = Scope(allowed)
-    for model in MODELS:
-        frame = models.run(con.cursor(), model, scope, AS_OF)
+    runs = [(m, None) for m in MODELS if m not in ONE_CLIENT]
+    runs += [(m, c) for m in sorted(ONE_CLIENT) for c in sorted(owner)]
+    for model, client_id in runs:
+        extra = {"client_id": client_id} if client_id else None
+        frame = models.run(con.cursor(), model, scope, AS_OF, extra)
+        if client_id and owner[client_id] not in allowed:
+            assert frame.empty, f"{model}: a client outside scope {allowed} returned rows"
         if model in CLIENT_LEVEL_EXEMPT:
             assert "client_id" not in frame.columns and "clinician_id" not in frame.columns
             continue
@@ -137,7 +145,9 @@ def test_every_scoped_query_function_refuses_to_run_without_a_scope():
               if f.__module__ == "pipelines.queries" and "scope" in inspect.signature(f).parameters]
     assert len(scoped) >= 12
     for func in scoped:
+        rest = [a for name, a in (("as_of", AS_OF), ("client_id", "C0"))
+                if name in inspect.signature(func).parameters]
         with pytest.raises(TypeError, match="Scope"):
-            func(con.cursor(), ["T0"], AS_OF)
-        func(con.cursor(), Scope(("T0",)), AS_OF)  # and runs with one
+            func(con.cursor(), ["T0"], *rest)
+        func(con.cursor(), Scope(("T0",)), *rest)  # and runs with one
     con.close()

@@ -1,39 +1,71 @@
-"""Sign-in (streamlit-authenticator) and the access guard every page calls first.
+"""Sign-in (streamlit-authenticator), server-side sessions, and the access guard.
 
-The signed-in user lives in ``st.session_state["momentum_user"]`` only after
-the password check *and* Momentum's own checks (account active; demo
-accounts only on demo data). Every page begins with :func:`require_user`,
-which re-checks the account on every run and stops the page, showing
-nothing, when there is no valid user - including when Streamlit runs a page
-file directly on a deep link before ``app.py`` has run.
+streamlit-authenticator checks the password (its bcrypt ``Hasher``) and keeps
+the signed sign-in cookie (its cookie controller). Momentum adds,
+on the server (pipelines/auth_sessions.py):
+
+- a session row per sign-in; this browser tab holds only its random id. Every
+  run re-checks it, so sign-out, disabling a user, the idle timeout and the
+  absolute timeout revoke access even if the cookie is replayed;
+- the lockout (5 failures in 15 minutes lock the account for 15 minutes),
+  checked *before* the password, with one message and one bcrypt check for a
+  locked account, an unknown name and a wrong password alike.
+
+Every page begins with :func:`require_user`, which stops the page, showing
+nothing, when there is no valid signed-in user - including when Streamlit runs
+a page file directly on a deep link before ``app.py`` has run.
 """
 
 from __future__ import annotations
 
+import time
+
+import bcrypt
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit_authenticator.utilities import Hasher
 
 from pipelines import audit
-from pipelines.users import User, get_user, password_hashes
+from pipelines import auth_sessions as sessions
+from pipelines.users import User, get_user, list_users, password_hashes
 from ui.runtime import Runtime, get_runtime
 
 SESSION_KEY = "momentum_user"
+SESSION_ID_KEY = "momentum_session_id"
+COOKIE_PENDING_KEY = "momentum_cookie_pending"
+FLASH_KEY = "momentum_sign_in_notice"
 COOKIE_NAME = "momentum_auth"
 FAILED_MESSAGE = "Username or password is incorrect."
+ENDED_MESSAGES = {
+    "idle": "You were signed out after a period without activity. Sign in again to continue.",
+    "expired": "Your session reached its 8-hour limit. Sign in again to continue.",
+    "disabled": "Your session has ended. Sign in again to continue.",
+    "password reset": "Your session has ended. Sign in again to continue.",
+}
+_STAUTH_KEYS = ("authentication_status", "username", "name", "email", "roles", "logout")
 
 
 def _authenticator(rt: Runtime) -> stauth.Authenticate:
+    """For the sign-in cookie; at most one per script run (its cookie component has a fixed key).
+
+    It holds the active accounts (demo accounts only on demo data).
+    """
+    demo_data = rt.is_demo()
+    hashes = password_hashes(rt.state)
+    allowed = {u.username for u in list_users(rt.state) if u.active and (demo_data or not u.is_demo)}
     credentials = {
         "usernames": {
             name: {"name": name, "password": pw_hash, "email": f"{name}@localhost"}
-            for name, pw_hash in password_hashes(rt.state).items()
+            for name, pw_hash in hashes.items()
+            if name in allowed
         }
     }
     return stauth.Authenticate(
         credentials,
         cookie_name=COOKIE_NAME,
         cookie_key=rt.cookie_key,
-        cookie_expiry_days=0.34,  # about 8 hours
+        cookie_expiry_days=sessions.absolute_timeout_s() / 86400,
         auto_hash=False,
     )
 
@@ -47,69 +79,168 @@ def current_user() -> User | None:
     return user if isinstance(user, User) else None
 
 
-def signed_in_user() -> User | None:
-    """The user of this session if still valid (active; demo accounts on demo data only)."""
-    rt = get_runtime()
+def _end_local(reason: str | None = None) -> None:
+    """Forget the signed-in user in this browser tab (the screen clears on the next run)."""
+    for key in (SESSION_KEY, SESSION_ID_KEY, COOKIE_PENDING_KEY, *_STAUTH_KEYS):
+        st.session_state.pop(key, None)
+    if reason in ENDED_MESSAGES:
+        st.session_state[FLASH_KEY] = ENDED_MESSAGES[reason]
+
+
+def _valid_user(rt: Runtime) -> User | None:
+    """The signed-in user if their account and their server-side session are both still valid."""
     user = current_user()
     if user is None:
         return None
+    check = sessions.check(rt.state, st.session_state.get(SESSION_ID_KEY))
     fresh = get_user(rt.state, user.username)
-    if _allowed(rt, fresh):
+    if check.valid and _allowed(rt, fresh):
         st.session_state[SESSION_KEY] = fresh
         return fresh
-    _clear_auth_state()  # disabled since the last run: back to the sign-in form
+    reason = check.reason if not check.valid else "disabled"
+    if check.valid:  # the account changed under a live session: end it too
+        sessions.end(rt.state, st.session_state[SESSION_ID_KEY], "disabled")
+    audit.record(rt.state, user.username, "logoff", reason=reason)
+    _end_local(reason)
     return None
 
 
-def sign_in_form() -> None:
-    """The sign-in page: streamlit-authenticator's form, then Momentum's own checks."""
+def signed_in_user(activity: bool = True) -> User | None:
+    """The user of this browser tab, re-checked on the server on every run.
+
+    ``activity``: this run is a user action, so the idle clock starts again.
+    """
     rt = get_runtime()
+    if current_user() is None and not _resume_from_cookie(rt):
+        return None
+    user = _valid_user(rt)
+    if user is not None and activity:
+        sessions.touch(rt.state, st.session_state[SESSION_ID_KEY])
+    return user
+
+
+def idle_watch() -> None:
+    """Run by a timer fragment: clear the screen once the session has ended (idle or expired)."""
+    rt = get_runtime()
+    if current_user() is not None and _valid_user(rt) is None:
+        st.rerun(scope="app")
+
+
+def idle_check_interval_s() -> float:
+    return max(1.0, min(30.0, sessions.idle_timeout_s() / 10))
+
+
+def issue_cookie_once(rt: Runtime) -> None:
+    """On the first run after sign-in: set the sign-in cookie and tie it to the session.
+
+    The cookie lets a page reload find the live session again; it never
+    grants access on its own.
+    """
+    if not st.session_state.pop(COOKIE_PENDING_KEY, False):
+        return
+    user = current_user()
     authenticator = _authenticator(rt)
+    st.session_state["username"] = user.username
+    authenticator.cookie_controller.set_cookie()
+    exp = authenticator.cookie_controller.cookie_model.exp_date
+    sessions.attach_cookie(rt.state, st.session_state[SESSION_ID_KEY], exp)
+
+
+def _resume_from_cookie(rt: Runtime) -> bool:
+    """A page reload: a valid sign-in cookie whose server-side session is still live."""
+    token = st.context.cookies.get(COOKIE_NAME)
+    if not token:
+        return False
+    try:
+        claims = jwt.decode(token, rt.cookie_key, algorithms=["HS256"])
+        username, exp = str(claims["username"]), float(claims["exp_date"])
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        return False
+    if exp <= time.time():
+        return False
+    session_id = sessions.find_by_cookie(rt.state, username, exp)
+    user = get_user(rt.state, username)
+    if session_id is None or not sessions.check(rt.state, session_id).valid or not _allowed(rt, user):
+        return False
+    st.session_state[SESSION_KEY] = user
+    st.session_state[SESSION_ID_KEY] = session_id
+    audit.record(rt.state, username, "session_resumed", role=user.role)
+    return True
+
+
+def sign_in_form() -> None:
+    """The sign-in page: the form, the lockout, and Momentum's own account checks."""
+    rt = get_runtime()
+    # no cookie component on this page: its first report back would trigger a
+    # rerun that could cut a sign-in short (the cookie is set after sign-in)
     st.title("Momentum")
     st.caption("Caseload momentum, homework, stalled-progress flags and the peer-wins board.")
-    try:
-        authenticator.login(location="main", fields={"Form name": "Sign in", "Login": "Sign in"})
-    except Exception:  # a malformed cookie or form state: start the sign-in over
-        st.session_state["authentication_status"] = None
-    status = st.session_state.get("authentication_status")
-    username = st.session_state.get("username")
-    if status:
-        candidate = get_user(rt.state, username) if username else None
-        if _allowed(rt, candidate):
-            st.session_state[SESSION_KEY] = candidate
-            audit.record(rt.state, candidate.username, "login", role=candidate.role)
-            st.rerun()
-        # a disabled user, or a demo account on real data: same message as a wrong password
-        _clear_auth_state()
-        audit.record(rt.state, username or "?", "login_refused", reason="inactive or demo account")
-        st.error(FAILED_MESSAGE)
-    elif status is False:
-        audit.record(rt.state, "?", "login_failed")
-        st.error(FAILED_MESSAGE)
+    notice = st.session_state.pop(FLASH_KEY, None)
+    if notice:
+        st.info(notice, icon=":material/logout:")
+    with st.form("sign_in", clear_on_submit=False):
+        st.subheader("Sign in")
+        username = st.text_input("Username", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    st.caption("After 5 failed attempts an account is locked for 15 minutes.")
+    if submitted:
+        _attempt(rt, username.strip().lower(), password)
     if rt.is_demo():
         st.info("Demo data: sign in as **manager**, **supervisor** or **clinician**, password `momentum-demo`.")
 
 
-def _clear_auth_state() -> None:
-    for key in (SESSION_KEY, "authentication_status", "username", "name", "email", "roles"):
+def _attempt(rt: Runtime, name: str, password: str) -> None:
+    candidate = get_user(rt.state, name) if name else None
+    locked = sessions.locked_until(rt.state, name) if name else None
+    ok = False
+    if candidate is not None and _allowed(rt, candidate) and locked is None and password:
+        # streamlit-authenticator's bcrypt check against the stored hash
+        ok = bool(Hasher.check_pw(password, password_hashes(rt.state)[candidate.username]))
+    else:
+        # the same bcrypt cost for an unknown, locked or disabled account: timing tells nothing
+        bcrypt.checkpw(password.encode("utf-8"), _dummy_hash())
+    if ok:
+        st.session_state[SESSION_KEY] = candidate
+        st.session_state[SESSION_ID_KEY] = sessions.start(rt.state, candidate.username, None)
+        st.session_state[COOKIE_PENDING_KEY] = True
+        audit.record(rt.state, candidate.username, "login", role=candidate.role)
+        st.rerun()
+    for key in _STAUTH_KEYS:
         st.session_state.pop(key, None)
+    if candidate is None:
+        audit.record(rt.state, name or "?", "login_failed", reason="unknown user")
+    elif locked is not None:
+        audit.record(rt.state, name, "login_failed", reason="locked")
+    elif not _allowed(rt, candidate):
+        audit.record(rt.state, name, "login_failed", reason="inactive or demo account")
+    else:
+        sessions.record_failure(rt.state, name)
+        audit.record(rt.state, name, "login_failed", reason="wrong password")
+        if sessions.locked_until(rt.state, name) is not None:
+            audit.record(rt.state, name, "lockout", minutes=sessions.LOCKOUT_S // 60)
+    st.error(FAILED_MESSAGE)
+
+
+_DUMMY: list[bytes] = []
+
+
+def _dummy_hash() -> bytes:
+    if not _DUMMY:
+        _DUMMY.append(bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(rounds=12)))
+    return _DUMMY[0]
 
 
 def require_user(roles: tuple[str, ...] | None = None) -> User:
     """The access guard: the first call of every page. Stops the page when it fails."""
-    user = current_user()
+    rt = get_runtime()
+    user = _valid_user(rt)
     if user is None:
         _not_signed_in()
-    rt = get_runtime()
-    fresh = get_user(rt.state, user.username)
-    if not _allowed(rt, fresh):
-        _clear_auth_state()
-        _not_signed_in()
-    if roles is not None and fresh.role not in roles:
+    if roles is not None and user.role not in roles:
         st.error("This page is not available for your role.")
         st.stop()
-    st.session_state[SESSION_KEY] = fresh
-    return fresh
+    return user
 
 
 def _not_signed_in() -> None:
@@ -119,12 +250,12 @@ def _not_signed_in() -> None:
 
 
 def sign_out() -> None:
+    """End the server-side session first: the cookie left behind finds nothing."""
     rt = get_runtime()
     user = current_user()
+    session_id = st.session_state.get(SESSION_ID_KEY)
+    if session_id:
+        sessions.end(rt.state, session_id, "logout")
     if user is not None:
         audit.record(rt.state, user.username, "logout")
-    try:
-        _authenticator(rt).logout(location="unrendered")
-    except Exception:  # the cookie may already be gone
-        pass
-    _clear_auth_state()
+    _end_local()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -24,4 +26,130 @@ def row_counts_bar(counts: pd.DataFrame) -> go.Figure:
         yaxis={"autorange": "reversed", "title": None},
         xaxis={"title": "rows"},
     )
+    return fig
+
+
+# Momentum categories in display order, with colours (colour-blind-safe palette)
+MOMENTUM_ORDER = ["building", "steady", "new", "stalled", "slipping", "unknown"]
+MOMENTUM_COLOURS = {
+    "building": "#1b9e77", "steady": "#66a61e", "new": "#7570b3",
+    "stalled": "#e6ab02", "slipping": "#d95f02", "unknown": "#999999",
+}  # fmt: skip
+SESSION_MARKERS = {
+    "attended": ("circle", "#1b9e77"),
+    "no_show": ("x", "#d95f02"),
+    "late_cancel": ("triangle-down", "#e6ab02"),
+    "cancelled": ("triangle-down-open", "#7570b3"),
+}
+
+
+def _safe(text: object) -> str:
+    """Plotly renders a few HTML tags in labels: escape text that came from a CSV."""
+    return html.escape(str(text), quote=True)
+
+
+def momentum_mix_by_clinician(mix: pd.DataFrame) -> go.Figure:
+    """Stacked bars: one per clinician, segments = clients per momentum category.
+
+    ``mix``: clinician (label), momentum, clients.
+    """
+    fig = go.Figure()
+    order = [m for m in MOMENTUM_ORDER if m in set(mix["momentum"])]
+    totals = mix.groupby("clinician")["clients"].sum().sort_values()
+    for category in order:
+        part = mix[mix["momentum"] == category].set_index("clinician").reindex(totals.index).fillna(0)
+        fig.add_bar(
+            y=[_safe(c) for c in totals.index],
+            x=part["clients"],
+            name=category,
+            orientation="h",
+            marker_color=MOMENTUM_COLOURS.get(category, "#999999"),
+            hovertemplate="%{y}: %{x} " + category + "<extra></extra>",
+        )
+    fig.update_layout(
+        barmode="stack",
+        height=max(220, 34 * len(totals) + 80),
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": 1.08, "x": 0},
+        xaxis={"title": "active clients"},
+        yaxis={"title": None},
+    )
+    return fig
+
+
+def trajectory(scores: pd.DataFrame, measure: str, instrument, reference: pd.DataFrame | None,
+               z: float) -> go.Figure:
+    """One measure over time: severity bands, the caseness line, the reliable-change
+    distance from baseline, and the expected-trajectory band (when the practice has one).
+
+    ``scores``: administered_at, score, session_no (attended sessions up to it);
+    ``reference``: the expected curve for this client's baseline band (session_number,
+    expected_score, residual_sd) or None.
+    """
+    fig = go.Figure()
+    x0, x1 = scores["administered_at"].min(), scores["administered_at"].max()
+    if x0 == x1:
+        x1 = x0 + pd.Timedelta(days=7)
+    for band in instrument.bands:
+        fig.add_hrect(y0=band.low, y1=band.high + (1 if instrument.range_max > 10 else 0), line_width=0,
+                      fillcolor=band.colour, opacity=0.12, layer="below",
+                      annotation_text=_safe(band.label), annotation_position="top left",
+                      annotation_font_size=10)
+    if instrument.caseness is not None:
+        fig.add_hline(y=float(instrument.caseness), line_dash="dash", line_color="#555555",
+                      annotation_text=f"caseness {instrument.caseness:g}", annotation_position="bottom right")
+    baseline = float(scores["score"].iloc[0])
+    if instrument.rc_threshold is not None:
+        rc = float(instrument.rc_threshold)
+        better = -rc if instrument.better == "lower" else rc
+        fig.add_hrect(y0=baseline - rc, y1=baseline + rc, line_width=0, fillcolor="#888888", opacity=0.10,
+                      layer="below")
+        fig.add_hline(y=baseline + better, line_dash="dot", line_color="#1b9e77",
+                      annotation_text=f"reliable improvement ({rc:g} from baseline {baseline:g})",
+                      annotation_position="top right")
+    if reference is not None and not reference.empty:
+        ref = reference.set_index("session_number")
+        k = scores["session_no"].clip(lower=1, upper=int(ref.index.max()))
+        expected = ref.loc[k, "expected_score"].to_numpy()
+        spread = z * ref.loc[k, "residual_sd"].to_numpy()
+        upper, lower = (expected + spread, expected - spread)
+        fig.add_scatter(x=scores["administered_at"], y=upper, mode="lines", line={"width": 0},
+                        showlegend=False, hoverinfo="skip")
+        fig.add_scatter(x=scores["administered_at"], y=lower, mode="lines", line={"width": 0},
+                        fill="tonexty", fillcolor="rgba(117,112,179,0.18)", name="expected range",
+                        hoverinfo="skip")
+        fig.add_scatter(x=scores["administered_at"], y=expected, mode="lines",
+                        line={"color": "#7570b3", "dash": "dash"}, name="expected for a similar start",
+                        hovertemplate="expected %{y:.1f}<extra></extra>")
+    fig.add_scatter(
+        x=scores["administered_at"], y=scores["score"], mode="lines+markers", name=_safe(measure),
+        line={"color": "#222222", "width": 2}, marker={"size": 7},
+        customdata=scores["session_no"],
+        hovertemplate="%{x|%Y-%m-%d}: %{y:g} (session %{customdata})<extra></extra>",
+    )
+    fig.update_layout(
+        height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        yaxis={"title": f"{_safe(measure)} ({'lower' if instrument.better == 'lower' else 'higher'} is better)",
+               "range": [instrument.range_min, instrument.range_max + (1 if instrument.range_max > 10 else 0.5)]},
+        xaxis={"title": None, "range": [x0 - pd.Timedelta(days=3), x1 + pd.Timedelta(days=3)]},
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return fig
+
+
+def session_timeline(sessions: pd.DataFrame) -> go.Figure:
+    """Every session as a marker on a time line: attended, no-show, late cancel, cancelled."""
+    fig = go.Figure()
+    for status, (symbol, colour) in SESSION_MARKERS.items():
+        part = sessions[sessions["status"] == status]
+        if part.empty:
+            continue
+        fig.add_scatter(
+            x=part["start"], y=[status.replace("_", " ")] * len(part), mode="markers", name=status.replace("_", " "),
+            marker={"symbol": symbol, "size": 11, "color": colour, "line": {"width": 1, "color": colour}},
+            hovertemplate="%{x|%Y-%m-%d %H:%M}<extra>" + status.replace("_", " ") + "</extra>",
+        )
+    fig.update_layout(height=200, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False,
+                      yaxis={"title": None, "categoryorder": "array",
+                             "categoryarray": [s.replace("_", " ") for s in reversed(SESSION_MARKERS)]})
     return fig

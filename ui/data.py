@@ -1,11 +1,15 @@
-"""The data-status views: row counts, load ledger and rejected rows."""
+"""Cached data access for the pages (keyed by data version, scope, as-of and filters), and the data-status views."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from pipelines import audit, queries
+from pipelines.models import Scope
+from pipelines.store import StoreError
 from pipelines.users import User
 from ui.charts import row_counts_bar
 from ui.runtime import get_runtime
@@ -30,6 +34,58 @@ def _version() -> str:
     rt = get_runtime()
     rt.reader.cursor()  # re-opens on a newly published snapshot
     return rt.reader.version or ""
+
+
+def data_version() -> str:
+    """The published snapshot the app reads; every cached result is keyed by it."""
+    try:
+        return _version()
+    except StoreError:
+        return ""
+
+
+# -- clinical data, cached by (data version, scope, as-of, filters) ------------
+# Cached functions take plain arguments only (the scope as a tuple of
+# clinician_ids) and never read st.session_state.
+
+MODELS = (
+    "client_momentum", "active_flags", "client_outcomes", "course_outcomes", "caseload_sparklines",
+    "etr_reference", "suggested_wins", "wins_board",
+)  # fmt: skip
+CLIENT_DETAIL = ("client_scores", "client_sessions", "client_goals", "client_homework")
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
+def user_scope(version: str, role: str, clinician_id: str | None) -> tuple[str, ...]:
+    if not version:
+        return ()
+    return queries.scope_for(get_runtime().reader.cursor(), role, clinician_id).clinician_ids
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
+def staff(version: str, scope: tuple[str, ...]) -> pd.DataFrame:
+    return queries.clinicians_in_scope(get_runtime().reader.cursor(), Scope(scope))
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=16)
+def default_as_of(version: str) -> date:
+    if not version:
+        return date.today()
+    return queries.default_as_of(get_runtime().reader.cursor()) or date.today()
+
+
+@st.cache_data(ttl=600, show_spinner="Computing the caseload…", max_entries=512)
+def model(version: str, name: str, scope: tuple[str, ...], as_of: date) -> pd.DataFrame:
+    if name not in MODELS:
+        raise KeyError(f"{name} is not a page model")
+    return getattr(queries, name)(get_runtime().reader.cursor(), Scope(scope), as_of)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=512)
+def client_detail(version: str, name: str, scope: tuple[str, ...], as_of: date, client_id: str) -> pd.DataFrame:
+    if name not in CLIENT_DETAIL:
+        raise KeyError(f"{name} is not a client detail query")
+    return getattr(queries, name)(get_runtime().reader.cursor(), Scope(scope), as_of, client_id)
 
 
 def row_counts_view() -> None:

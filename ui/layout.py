@@ -17,7 +17,12 @@ def demo_banner() -> None:
 
 
 def sidebar_user(user: User, on_sign_out) -> None:
+    """The signed-in user in the sidebar, and the sign-out button (its callback runs before the next run)."""
     with st.sidebar:
         st.caption("Signed in as")
         st.text(f"{user.display_name}\n{user.role}")
         st.button("Sign out", on_click=on_sign_out, key="sign_out", icon=":material/logout:")
+
+
+def empty_state(message: str) -> None:
+    st.info(message, icon=":material/info:")

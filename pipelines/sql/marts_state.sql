@@ -1,7 +1,9 @@
 -- Which as-of date and data version the marts hold, the current data version,
--- and whether the marts schema exists (databases from before it held none).
+-- whether the marts schema exists (databases from before it held none), and
+-- which models the last refresh stored.
 SELECT
     (SELECT value FROM meta WHERE key = 'marts_as_of') AS marts_as_of,
     (SELECT value FROM meta WHERE key = 'marts_data_version') AS marts_data_version,
     (SELECT coalesce(max(load_id), 0) FROM loads WHERE status IN ('loaded', 'partial')) AS data_version,
-    EXISTS (SELECT 1 FROM duckdb_schemas() WHERE schema_name = 'marts') AS has_marts
+    EXISTS (SELECT 1 FROM duckdb_schemas() WHERE schema_name = 'marts') AS has_marts,
+    (SELECT value FROM meta WHERE key = 'marts_models') AS marts_models

@@ -1,0 +1,36 @@
+-- Server-side sessions and the sign-in lockout (SQLite app state).
+-- Several named queries; see pipelines/auth_sessions.py.
+
+-- name: start
+INSERT INTO auth_sessions (session_id, username, cookie_exp, started_at, last_seen_at)
+VALUES (?, ?, ?, ?, ?);
+
+-- name: get
+SELECT session_id, username, cookie_exp, started_at, last_seen_at, ended_at, end_reason
+FROM auth_sessions WHERE session_id = ?;
+
+-- name: by_cookie
+SELECT session_id FROM auth_sessions
+WHERE username = ? AND cookie_exp = ? AND ended_at IS NULL
+ORDER BY started_at DESC LIMIT 1;
+
+-- name: touch
+UPDATE auth_sessions SET last_seen_at = ? WHERE session_id = ? AND ended_at IS NULL;
+
+-- name: end
+UPDATE auth_sessions SET ended_at = ?, end_reason = ? WHERE session_id = ? AND ended_at IS NULL;
+
+-- name: end_for_user
+UPDATE auth_sessions SET ended_at = ?, end_reason = ? WHERE username = ? AND ended_at IS NULL;
+
+-- name: add_failure
+INSERT INTO login_failures (username, at) VALUES (?, ?);
+
+-- name: clear_failures
+DELETE FROM login_failures WHERE username = ?;
+
+-- name: recent_failures
+SELECT at FROM login_failures WHERE username = ? AND at > ? ORDER BY at;
+
+-- name: attach_cookie
+UPDATE auth_sessions SET cookie_exp = ? WHERE session_id = ? AND ended_at IS NULL;

@@ -1,0 +1,5 @@
+-- The staff a user may see (names for filters and labels), within $scope.
+SELECT clinician_id, name, role, team, supervisor_id
+FROM clinicians
+WHERE list_contains($scope, clinician_id)
+ORDER BY name, clinician_id

@@ -1,0 +1,14 @@
+-- Flag reviews (SQLite app state). Several named queries; see pipelines/flag_reviews.py.
+
+-- name: insert
+INSERT INTO flag_reviews (client_id, flag, flag_since, action, note, snooze_until, score_at_review,
+                          reviewed_by, reviewed_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: for_clients
+-- the reviews of the given clients (a JSON list of client_ids), oldest first
+SELECT review_id, client_id, flag, flag_since, action, note, snooze_until, score_at_review,
+       reviewed_by, reviewed_at
+FROM flag_reviews
+WHERE client_id IN (SELECT value FROM json_each(?))
+ORDER BY review_id;

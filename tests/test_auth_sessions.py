@@ -1,0 +1,91 @@
+"""Server-side sessions and the sign-in lockout (pipelines/auth_sessions.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines import auth_sessions as sessions
+from pipelines.store import AppState
+from pipelines.users import add_user, reset_password, set_active
+
+T0 = 1_800_000_000.0
+
+
+@pytest.fixture
+def state(tmp_path) -> AppState:
+    st = AppState(tmp_path / "app.sqlite")
+    add_user(st, "sam", "Sam", "supervisor", "a-long-password", clinician_id="T002")
+    return st
+
+
+def test_a_session_is_valid_until_it_ends(state):
+    sid = sessions.start(state, "sam", 123.5, now=T0)
+    assert sessions.check(state, sid, now=T0 + 10) == sessions.SessionCheck(True, "sam")
+    sessions.end(state, sid, "logout", now=T0 + 20)
+    assert sessions.check(state, sid, now=T0 + 21) == sessions.SessionCheck(False, "sam", "logout")
+    assert sessions.check(state, "made-up", now=T0) .reason == "unknown"
+    assert sessions.check(state, None).reason == "unknown"
+
+
+def test_idle_timeout_counts_from_the_last_user_action(state, monkeypatch):
+    monkeypatch.setenv("MOMENTUM_IDLE_TIMEOUT_S", "60")
+    sid = sessions.start(state, "sam", None, now=T0)
+    sessions.touch(state, sid, now=T0 + 50)
+    assert sessions.check(state, sid, now=T0 + 100).valid  # 50 s since the last action
+    check = sessions.check(state, sid, now=T0 + 111)
+    assert not check.valid and check.reason == "idle"
+    sessions.touch(state, sid, now=T0 + 112)  # an ended session does not come back
+    assert not sessions.check(state, sid, now=T0 + 113).valid
+
+
+def test_absolute_timeout_ends_even_a_busy_session(state):
+    sid = sessions.start(state, "sam", None, now=T0)
+    for minute in range(1, 8 * 60, 10):
+        sessions.touch(state, sid, now=T0 + minute * 60)
+    assert sessions.check(state, sid, now=T0 + 8 * 3600 - 5).valid
+    sessions.touch(state, sid, now=T0 + 8 * 3600 - 4)
+    assert sessions.check(state, sid, now=T0 + 8 * 3600).reason == "expired"
+
+
+def test_the_cookie_only_finds_a_live_session(state):
+    sid = sessions.start(state, "sam", 1234.25)
+    assert sessions.find_by_cookie(state, "sam", 1234.25) == sid
+    assert sessions.find_by_cookie(state, "sam", 1234.5) is None
+    assert sessions.find_by_cookie(state, "other", 1234.25) is None
+    sessions.end(state, sid, "logout")
+    assert sessions.find_by_cookie(state, "sam", 1234.25) is None  # a replayed cookie finds nothing
+
+
+def test_disabling_a_user_or_resetting_the_password_ends_their_sessions(state):
+    first = sessions.start(state, "sam", 1.0)
+    set_active(state, "sam", False)
+    assert sessions.check(state, first).reason == "disabled"
+    set_active(state, "sam", True)
+    second = sessions.start(state, "sam", 2.0)
+    reset_password(state, "sam", "another-long-password")
+    assert sessions.check(state, second).reason == "password reset"
+
+
+def test_five_failures_in_fifteen_minutes_lock_for_fifteen_minutes(state):
+    for i in range(4):
+        sessions.record_failure(state, "sam", now=T0 + i * 60)
+    assert sessions.locked_until(state, "sam", now=T0 + 240) is None
+    sessions.record_failure(state, "sam", now=T0 + 300)
+    assert sessions.locked_until(state, "sam", now=T0 + 301) == T0 + 300 + 15 * 60
+    assert sessions.locked_until(state, "sam", now=T0 + 300 + 15 * 60 - 1) is not None
+    assert sessions.locked_until(state, "sam", now=T0 + 300 + 15 * 60 + 1) is None
+    assert sessions.locked_until(state, "someone-else", now=T0 + 301) is None
+
+
+def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(state):
+    for i in range(5):
+        sessions.record_failure(state, "sam", now=T0 + i * 300)  # 5 failures over 20 minutes
+    assert sessions.locked_until(state, "sam", now=T0 + 1201) is None
+
+
+def test_a_successful_sign_in_clears_earlier_failures(state):
+    for i in range(4):
+        sessions.record_failure(state, "sam", now=T0 + i)
+    sessions.start(state, "sam", None, now=T0 + 10)
+    sessions.record_failure(state, "sam", now=T0 + 11)
+    assert sessions.locked_until(state, "sam", now=T0 + 12) is None

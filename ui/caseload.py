@@ -1,0 +1,158 @@
+"""The caseload momentum page's parts: tiles, the momentum mix, the client table, wins.
+
+Every frame comes from ui.data (cached by data version, scope and as-of);
+these functions only shape and show it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from pipelines.flag_reviews import review_state, reviews_for
+from ui import data
+from ui.charts import MOMENTUM_ORDER, momentum_mix_by_clinician
+from ui.filters import PageContext
+from ui.runtime import get_runtime
+
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+CLOSED_STATES = ("snoozed", "resolved")
+
+
+def frames(ctx: PageContext) -> dict[str, pd.DataFrame]:
+    get = lambda name: data.model(ctx.version, name, ctx.scope, ctx.as_of)  # noqa: E731
+    return {name: get(name) for name in ("client_momentum", "active_flags", "course_outcomes", "caseload_sparklines")}
+
+
+def flags_with_reviews(ctx: PageContext, flags: pd.DataFrame, momentum: pd.DataFrame) -> pd.DataFrame:
+    """The active flags of the scope with their review state (reviews are app state, not cached)."""
+    reviews = reviews_for(get_runtime().state, flags["client_id"].unique().tolist())
+    return review_state(flags, reviews, momentum, ctx.as_of)
+
+
+def kpi_tiles(momentum: pd.DataFrame, courses: pd.DataFrame, flags: pd.DataFrame) -> None:
+    finished = courses[courses["finished"].fillna(False).astype(bool)]
+    measured = finished[finished["change_status"] != "insufficient_data"]
+    recovery_base = finished["recovered"].dropna()
+    counts = momentum["momentum"].value_counts()
+    open_flags = flags[~flags["status"].isin(CLOSED_STATES)]
+    by_sev = open_flags["severity"].value_counts()
+    row1 = st.columns(4)
+    row1[0].metric("Active clients", f"{len(momentum):,}", border=True)
+    row1[1].metric(
+        "Building momentum", f"{int(counts.get('building', 0)):,}", border=True,
+        help="Reliable improvement on the primary measure, or an improving recent trend (docs/clinical-definitions.md).",
+    )
+    row1[2].metric("Stalled", f"{int(counts.get('stalled', 0)):,}", border=True,
+                   help="In caseness without reliable change or an improving trend after enough sessions.")
+    row1[3].metric("Slipping", f"{int(counts.get('slipping', 0)):,}", border=True,
+                   help="Disengaging (21+ days without attending), reliably worse, or a worsening trend.")
+    row2 = st.columns(4)
+    row2[0].metric(
+        "Reliable improvement", _pct(measured["change_status"].eq("reliable_improvement").mean(), len(measured)),
+        border=True,
+        help=f"Share of {len(measured):,} finished courses (discharged, 2+ scores) whose primary measure improved "
+        "by at least the reliable-change threshold (Jacobson & Truax 1991; NHS Talking Therapies).",
+    )
+    row2[1].metric(
+        "Recovery", _pct(recovery_base.astype(float).mean(), len(recovery_base)), border=True,
+        help=f"Share of {len(recovery_base):,} finished courses that started in caseness and ended below it "
+        "(NHS Talking Therapies recovery).",
+    )
+    median = courses["sessions_to_reliable_improvement"].dropna()
+    row2[2].metric(
+        "Sessions to improvement", f"{median.median():.0f}" if len(median) else "–", border=True,
+        help=f"Median attended sessions up to the first reliably improved score, over {len(median):,} clients.",
+    )
+    row2[3].metric(
+        "Open flags", f"{len(open_flags):,}", border=True,
+        delta=" · ".join(f"{int(by_sev.get(s, 0))} {s}" for s in SEVERITY_ORDER), delta_color="off",
+        delta_arrow="off",
+        help="Flags not snoozed or resolved, by severity.",
+    )
+
+
+def _pct(value: float, n: int) -> str:
+    return "–" if n == 0 or pd.isna(value) else f"{value:.0%}"
+
+
+def momentum_mix(ctx: PageContext, momentum: pd.DataFrame) -> None:
+    mix = momentum.groupby(["clinician_id", "momentum"]).size().rename("clients").reset_index()
+    mix["clinician"] = mix["clinician_id"].map(ctx.clinician_name)
+    st.plotly_chart(momentum_mix_by_clinician(mix), config={"displayModeBar": False}, key="momentum_mix")
+
+
+def client_table(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, sparks: pd.DataFrame) -> str | None:
+    """The caseload table; returns the client_id of a selected row."""
+    open_flags = flags[~flags["status"].isin(CLOSED_STATES)]
+    per_client = open_flags.groupby("client_id")["flag"].apply(lambda s: ", ".join(sorted(set(s))))
+    table = momentum.merge(sparks[["client_id", "primary_scores"]], on="client_id", how="left")
+    table["clinician"] = table["clinician_id"].map(ctx.clinician_name)
+    table["open_flags"] = table["client_id"].map(per_client).fillna("")
+    table["momentum_rank"] = table["momentum"].map({m: i for i, m in enumerate(MOMENTUM_ORDER)})
+    table = table.sort_values(["momentum_rank", "days_since_attended"], ascending=[False, False])
+    columns = [
+        "client_id", "clinician", "momentum", "momentum_reason", "primary_scores", "primary_measure",
+        "baseline_score", "latest_score", "change", "change_status", "slope_direction", "last_attended",
+        "days_since_attended", "open_flags",
+    ]  # fmt: skip
+    if len(ctx.scope) == 1:
+        columns.remove("clinician")
+    event = st.dataframe(
+        table[columns],
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="caseload_table",
+        column_config={
+            "client_id": st.column_config.TextColumn("Client", pinned=True),
+            "clinician": "Clinician",
+            "momentum": st.column_config.TextColumn("Momentum", help="building, steady, new, stalled or slipping"),
+            "momentum_reason": st.column_config.TextColumn("Why", width="large"),
+            "primary_scores": st.column_config.LineChartColumn("Trend", help="Primary measure, oldest first"),
+            "primary_measure": "Measure",
+            "baseline_score": st.column_config.NumberColumn("Baseline", format="%g"),
+            "latest_score": st.column_config.NumberColumn("Latest", format="%g"),
+            "change": st.column_config.NumberColumn("Change", format="%+g", help="Improvement since baseline (+ is better)"),
+            "change_status": "Reliable change",
+            "slope_direction": "Recent trend",
+            "last_attended": st.column_config.DateColumn("Last attended", format="YYYY-MM-DD"),
+            "days_since_attended": st.column_config.NumberColumn("Days since"),
+            "open_flags": "Open flags",
+        },
+    )
+    rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
+    return str(table.iloc[rows[0]]["client_id"]) if rows else None
+
+
+def wins(ctx: PageContext) -> None:
+    board = data.model(ctx.version, "wins_board", ctx.scope, ctx.as_of)
+    suggested = data.model(ctx.version, "suggested_wins", ctx.scope, ctx.as_of)
+    week_start = pd.Timestamp(ctx.as_of - timedelta(days=6))
+    this_week = board[board["posted_at"] >= week_start]
+    left, right = st.columns(2)
+    with left:
+        st.subheader("This week's wins")
+        if this_week.empty:
+            st.caption("No wins posted in the last 7 days. Suggested wins, on the right, are a place to start.")
+        for win in this_week.head(8).itertuples(index=False):
+            st.markdown(f"**{_category(win.category)}** · {win.posted_at:%a %d %b}")
+            st.text(win.text)  # text from a CSV: shown as plain text, never markdown or HTML
+    with right:
+        st.subheader("Suggested wins")
+        if suggested.empty:
+            st.caption("Nothing to suggest in the last 28 days.")
+        else:
+            shown = suggested.sort_values("occurred_on", ascending=False).head(8).copy()
+            shown["clinician"] = shown["clinician_id"].map(ctx.clinician_name)
+            st.dataframe(
+                shown[["occurred_on", "clinician", "client_id", "text"]], hide_index=True,
+                column_config={"occurred_on": st.column_config.DateColumn("When", format="YYYY-MM-DD"),
+                               "clinician": "Clinician", "client_id": "Client", "text": "What happened"},
+            )
+
+
+def _category(code: str) -> str:
+    return str(code).replace("_", " ").capitalize()

@@ -1,0 +1,159 @@
+"""The client view's parts: trajectories, session timeline, goals, homework, flags, wins.
+
+Reachable only for clients in the user's scope: every query takes the scope,
+so a client outside it returns no rows and the page says so, showing nothing.
+No identifier beyond client_id is shown.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from pipelines import audit
+from pipelines.flag_reviews import reviews_for
+from schemas.instruments import INSTRUMENTS
+from schemas.thresholds import THRESHOLDS
+from ui import data
+from ui.charts import session_timeline, trajectory
+from ui.filters import PageContext, audit_view
+from ui.runtime import get_runtime
+
+
+def pick_client(ctx: PageContext) -> str | None:
+    """The client to show: from the link (?client=) or the picker; None when there is none."""
+    courses = data.model(ctx.version, "course_outcomes", ctx.scope, ctx.as_of)
+    options = courses.sort_values(["is_active", "client_id"], ascending=[False, True])["client_id"].tolist()
+    wanted = st.query_params.get("client")
+    if wanted and wanted not in options:
+        audit.record(get_runtime().state, ctx.user.username, "client_view_refused", client_id=str(wanted)[:64])
+        st.warning("That client is not in your caseload, so nothing is shown.", icon=":material/block:")
+        wanted = None
+    if not options:
+        st.info("No clients in your scope yet.")
+        return None
+    index = options.index(wanted) if wanted else 0
+    choice = st.selectbox("Client", options, index=index, key="client_pick",
+                          help="Clients in your scope, active first.")
+    if choice != st.query_params.get("client"):
+        st.query_params["client"] = choice
+    return choice
+
+
+def header(ctx: PageContext, client_id: str) -> None:
+    courses = data.model(ctx.version, "course_outcomes", ctx.scope, ctx.as_of)
+    row = courses[courses["client_id"] == client_id].iloc[0]
+    momentum = data.model(ctx.version, "client_momentum", ctx.scope, ctx.as_of)
+    mrow = momentum[momentum["client_id"] == client_id]
+    cols = st.columns(4)
+    cols[0].metric("Client", client_id, border=True)
+    cols[1].metric("Status", "active" if row["is_active"] else "discharged", border=True)
+    cols[2].metric("Momentum", mrow["momentum"].iloc[0] if len(mrow) else "–", border=True)
+    cols[3].metric("Sessions attended", int(mrow["attended_sessions"].iloc[0]) if len(mrow) else "–", border=True)
+    why = f" · {mrow['momentum_reason'].iloc[0]}" if len(mrow) else ""
+    st.caption(f"Clinician: {ctx.clinician_name(row['clinician_id'])}{why}")
+    audit_view(ctx.user, "client_view", action="client_view", client_id=client_id, as_of=ctx.as_of.isoformat())
+
+
+def trajectories(ctx: PageContext, client_id: str) -> None:
+    scores = data.client_detail(ctx.version, "client_scores", ctx.scope, ctx.as_of, client_id)
+    sessions = data.client_detail(ctx.version, "client_sessions", ctx.scope, ctx.as_of, client_id)
+    reference = data.model(ctx.version, "etr_reference", ctx.scope, ctx.as_of)
+    outcome = scores[(scores["goal_id"] == "") & (scores["measure"] != "GOAL")]
+    if outcome.empty:
+        st.info("No outcome scores yet for this client.")
+        return
+    attended = sessions.loc[sessions["status"] == "attended", "start"].sort_values().to_numpy()
+    z = float(THRESHOLDS["etr_z"].value)
+    measures = [m for m in ("PHQ-9", "GAD-7", "ORS", "SRS") if m in set(outcome["measure"])]
+    tabs = st.tabs(measures)
+    for tab, measure in zip(tabs, measures, strict=True):
+        with tab:
+            part = outcome[outcome["measure"] == measure].sort_values("administered_at").copy()
+            part["session_no"] = attended.searchsorted(part["administered_at"].to_numpy(), side="right")
+            inst = INSTRUMENTS[measure]
+            curve = _reference_curve(reference, measure, float(part["score"].iloc[0]), inst.range_max)
+            st.plotly_chart(trajectory(part, measure, inst, curve, z), config={"displayModeBar": False},
+                            key=f"trajectory_{measure}")
+            st.caption(_trajectory_caption(inst, curve, z))
+
+
+def _reference_curve(reference: pd.DataFrame, measure: str, baseline: float, range_max: float) -> pd.DataFrame | None:
+    band = min(math.floor(baseline / 5) * 5, range_max - (range_max % 5) - 5)
+    curve = reference[(reference["measure"] == measure) & (reference["baseline_band_from"] == band)
+                      & reference["usable"].astype(bool)]
+    return curve if len(curve) else None
+
+
+def _trajectory_caption(inst, curve, z: float) -> str:
+    parts = [f"Severity bands: {inst.bands_source}." if inst.bands else ""]
+    if inst.rc_threshold is not None:
+        parts.append(f"Grey band: within {inst.rc_threshold:g} points of the baseline (no reliable change).")
+    if curve is not None:
+        parts.append(f"Purple: the practice's expected score for a similar start, ±{z:g} residual SD "
+                     f"({int(curve['reference_clients'].iloc[0])} reference clients).")
+    return " ".join(p for p in parts if p)
+
+
+def timeline(ctx: PageContext, client_id: str) -> None:
+    sessions = data.client_detail(ctx.version, "client_sessions", ctx.scope, ctx.as_of, client_id)
+    if sessions.empty:
+        st.info("No sessions yet.")
+        return
+    counts = sessions["status"].value_counts()
+    st.caption(" · ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items()))
+    st.plotly_chart(session_timeline(sessions), config={"displayModeBar": False}, key="session_timeline")
+
+
+def goals_and_homework(ctx: PageContext, client_id: str) -> None:
+    goals = data.client_detail(ctx.version, "client_goals", ctx.scope, ctx.as_of, client_id)
+    homework = data.client_detail(ctx.version, "client_homework", ctx.scope, ctx.as_of, client_id)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Goals")
+        if goals.empty:
+            st.caption("No goals recorded.")
+        else:
+            st.dataframe(goals[["description", "status", "first_rating", "latest_rating", "ratings"]], hide_index=True,
+                         column_config={"description": st.column_config.TextColumn("Goal", width="large"),
+                                        "status": "Status", "first_rating": "First rating",
+                                        "latest_rating": "Latest rating", "ratings": "Ratings"})
+    with right:
+        st.subheader("Homework")
+        if homework.empty:
+            st.caption("No homework assigned.")
+        else:
+            st.dataframe(homework[["assigned_at", "category", "status", "due_at", "quality"]], hide_index=True,
+                         column_config={"assigned_at": st.column_config.DateColumn("Assigned", format="YYYY-MM-DD"),
+                                        "due_at": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
+                                        "category": "Category", "status": "Status", "quality": "Quality"})
+
+
+def flags_and_wins(ctx: PageContext, client_id: str) -> None:
+    flags = data.model(ctx.version, "active_flags", ctx.scope, ctx.as_of)
+    mine = flags[flags["client_id"] == client_id]
+    reviews = reviews_for(get_runtime().state, [client_id])
+    board = data.model(ctx.version, "wins_board", ctx.scope, ctx.as_of)
+    wins = board[board["client_id"] == client_id]
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Flags")
+        if mine.empty:
+            st.caption("No active flags.")
+        else:
+            st.dataframe(mine[["flag", "severity", "since", "reason"]], hide_index=True,
+                         column_config={"since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
+                                        "reason": st.column_config.TextColumn("Reason", width="large")})
+        if not reviews.empty:
+            st.caption("Review history")
+            st.dataframe(reviews[["reviewed_at", "reviewed_by", "flag", "action", "note", "snooze_until"]],
+                         hide_index=True)
+    with right:
+        st.subheader("Wins")
+        if wins.empty:
+            st.caption("No wins linked to this client yet.")
+        for win in wins.itertuples(index=False):
+            st.markdown(f"**{str(win.category).replace('_', ' ').capitalize()}** · {win.posted_at:%Y-%m-%d}")
+            st.text(win.text)

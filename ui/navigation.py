@@ -1,0 +1,17 @@
+"""The pages each role sees (design §6). Every page still checks the user itself."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pipelines.users import User
+
+
+def pages_for(user: User) -> list:
+    pages = [
+        st.Page("pages/caseload.py", title="Caseload momentum", icon=":material/trending_up:", default=True),
+        st.Page("pages/client.py", title="Client view", icon=":material/person:"),
+        st.Page("pages/flags.py", title="Stalled-progress flags", icon=":material/flag:"),
+        st.Page("pages/data_status.py", title="Data status", icon=":material/database:"),
+    ]
+    return pages
