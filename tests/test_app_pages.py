@@ -60,7 +60,8 @@ def test_sign_in_form_shows_no_data(demo_db):
     assert "momentum-demo" in at.info[0].value
 
 
-PAGES = ["pages/caseload.py", "pages/client.py", "pages/flags.py", "pages/data_status.py"]
+PAGES = ["pages/caseload.py", "pages/client.py", "pages/flags.py", "pages/homework.py", "pages/workload.py",
+         "pages/data_status.py"]
 ROLES = ["manager", "supervisor", "clinician"]
 
 
@@ -235,6 +236,17 @@ def test_weak_cookie_key_stops_the_app(demo_db):
     assert len(at.text_input) == 0
 
 
+def test_audit_log_page_is_for_managers_only(demo_db):
+    at = _open(_sign_in("manager"), "pages/audit_log.py")
+    assert any("hash chain holds" in s.value for s in at.success)
+    entries = at.dataframe[0].value
+    assert {"login", "view"} <= set(entries["action"])
+    for role in ("supervisor", "clinician"):
+        other = _sign_in(role)
+        with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in their navigation
+            other.switch_page("pages/audit_log.py")
+
+
 def test_manager_data_status_shows_the_ledger(demo_db):
     at = _open(_sign_in("manager"), "pages/data_status.py")
     assert "Load history" in [s.value for s in at.subheader]
@@ -294,3 +306,48 @@ def empty_db(tmp_path, monkeypatch):
 def test_every_page_runs_on_a_database_without_sessions(empty_db, page):
     at = _open(_sign_in("boss", "a-long-enough-password"), page)
     assert len(at.header) == 1 and not at.error
+
+
+def test_the_audit_page_guard_refuses_other_roles_even_when_run_directly(demo_db):
+    state = AppState(demo_db.app_db)
+    at = AppTest.from_file(str(REPO / "pages" / "audit_log.py"), default_timeout=60)
+    at.session_state["momentum_user"] = get_user(state, "supervisor")
+    at.session_state["momentum_session_id"] = sessions.start(state, "supervisor", None)
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["This page is not available for your role."]
+    assert len(at.dataframe) == 0 and len(at.header) == 0
+
+
+def _frame_with(at: AppTest, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_workload_page_shows_each_role_only_their_scope(demo_db):
+    state = AppState(demo_db.app_db)
+    clinician = get_user(state, "clinician")
+    at = _open(_sign_in("clinician"), "pages/workload.py")
+    assert any("not a diagnosis" in c.value for c in at.caption)
+    trends = _frame_with(at, "direct_hours")
+    assert len(trends) == 1  # a clinician sees only themself
+    supervisor = _open(_sign_in("supervisor"), "pages/workload.py")
+    rows = _frame_with(supervisor, "direct_hours")
+    con = duckdb.connect(str(demo_db.data_db), read_only=True)
+    try:
+        sup = get_user(state, "supervisor")
+        names = {r[0] for r in con.execute(
+            "SELECT name FROM clinicians WHERE clinician_id = $c OR supervisor_id = $c", {"c": sup.clinician_id}
+        ).fetchall()}
+        own = con.execute("SELECT name FROM clinicians WHERE clinician_id = $c", {"c": clinician.clinician_id}).fetchall()
+    finally:
+        con.close()
+    assert set(rows["clinician"]) <= names and len(rows) > 1
+    assert trends["clinician"].iloc[0] == own[0][0]
+
+
+def test_homework_page_reports_r_and_n_beside_the_published_figure(demo_db):
+    at = _open(_sign_in("manager"), "pages/homework.py")
+    charts = [c.proto.spec for c in at.get("plotly_chart")]
+    scatter = next(c for c in charts if "reliable-change units" in c)
+    assert "r = " in scatter and "n = " in scatter and "published r" in scatter
+    assert any("Mausbach" in c.value for c in at.caption)

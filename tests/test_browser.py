@@ -166,11 +166,20 @@ def test_supervisor_pages_reload_sign_out_back_and_replayed_cookie(server, chrom
     _shot(page, "caseload")
     body = page.inner_text("body")
     assert "Demo data" in body and "Active clients" in body
-    for link, heading, name in [("Client view", "Outcome trajectories", "client"),
-                                ("Stalled-progress flags", "Review a flag", "flags"),
+    # selecting a row of the client table opens that client's view
+    table = page.locator("[data-testid='stDataFrame']").first
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box, below the header
+    _settle(page, "Outcome trajectories")
+    assert "/client?client=C" in page.url
+    _shot(page, "client")
+    for link, heading, name in [("Stalled-progress flags", "Review a flag", "flags"),
+                                ("Homework", "Clients whose completion is dropping", "homework"),
+                                ("Workload", "Weekly metrics, last 12 weeks", "workload"),
                                 ("Data status", "Data status", "data_status")]:
         page.get_by_role("link", name=link).click()
         _settle(page, heading)
+        page.wait_for_timeout(2500)  # tables draw on a canvas after their data
         _shot(page, name)
     # a reload is a new Streamlit session: the cookie finds the live server-side session
     page.reload()

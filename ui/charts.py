@@ -153,3 +153,72 @@ def session_timeline(sessions: pd.DataFrame) -> go.Figure:
                       yaxis={"title": None, "categoryorder": "array",
                              "categoryarray": [s.replace("_", " ") for s in reversed(SESSION_MARKERS)]})
     return fig
+
+
+def weekly_completion(weeks: pd.DataFrame) -> go.Figure:
+    """Completion rate by week (line) with the number of reviewed assignments (bars).
+
+    ``weeks``: week_start, completion_rate, reviewed, mean_quality.
+    """
+    fig = go.Figure()
+    fig.add_bar(x=weeks["week_start"], y=weeks["reviewed"], name="reviewed assignments", yaxis="y2",
+                marker_color="rgba(117,112,179,0.25)", hovertemplate="%{y} reviewed<extra></extra>")
+    fig.add_scatter(x=weeks["week_start"], y=weeks["completion_rate"], name="completion rate",
+                    mode="lines+markers", line={"color": "#1b9e77", "width": 2},
+                    hovertemplate="week of %{x|%Y-%m-%d}: %{y:.0%}<extra></extra>")
+    fig.add_scatter(x=weeks["week_start"], y=weeks["mean_quality"] / 4, name="quality (mean of 0-4, scaled)",
+                    mode="lines", line={"color": "#d95f02", "dash": "dot"},
+                    customdata=weeks["mean_quality"], hovertemplate="quality %{customdata:.2f} of 4<extra></extra>")
+    fig.update_layout(
+        height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h", "y": -0.2},
+        yaxis={"title": "completion", "tickformat": ".0%", "range": [0, 1.05]},
+        yaxis2={"title": "reviewed", "overlaying": "y", "side": "right", "showgrid": False},
+    )
+    return fig
+
+
+def completion_bars(frame: pd.DataFrame, label: str) -> go.Figure:
+    """Horizontal bars of completion rate per ``label`` (category or clinician), with n."""
+    frame = frame.sort_values("completion_rate")
+    fig = go.Figure(go.Bar(
+        x=frame["completion_rate"], y=[_safe(v) for v in frame[label]], orientation="h",
+        marker_color="#1b9e77", text=[f"{r:.0%} of {int(n)}" for r, n in zip(frame["completion_rate"], frame["reviewed"],
+                                                                            strict=True)],
+        textposition="auto", hovertemplate="%{y}: %{x:.0%}<extra></extra>",
+    ))
+    fig.update_layout(height=max(200, 30 * len(frame) + 60), margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      xaxis={"tickformat": ".0%", "range": [0, 1], "title": "completion rate"}, yaxis={"title": None})
+    return fig
+
+
+def completion_vs_change(points: pd.DataFrame, r: float | None, published_r: float) -> go.Figure:
+    """Scatter: each client's homework completion against outcome change in reliable-change units."""
+    fig = go.Figure(go.Scatter(
+        x=points["completion_rate"], y=points["change_rc"], mode="markers",
+        marker={"size": 7, "color": "#7570b3", "opacity": 0.6},
+        customdata=points[["client_id", "primary_measure"]].to_numpy(),
+        hovertemplate="%{customdata[0]} (%{customdata[1]}): completion %{x:.0%}, change %{y:.2f} x RC<extra></extra>",
+    ))
+    fig.add_hline(y=1, line_dash="dot", line_color="#1b9e77", annotation_text="reliable improvement",
+                  annotation_position="top left")
+    fig.add_hline(y=-1, line_dash="dot", line_color="#d95f02", annotation_text="reliable deterioration",
+                  annotation_position="bottom left")
+    title = (f"r = {r:.2f}, n = {len(points)} (published r ≈ {published_r:.2f})" if r is not None
+             else f"n = {len(points)}: too few clients for r")
+    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10}, title={"text": title, "x": 0},
+                      xaxis={"title": "homework completion", "tickformat": ".0%"},
+                      yaxis={"title": "improvement since baseline (reliable-change units)"})
+    return fig
+
+
+def weekly_metric(load: pd.DataFrame, metric: str, label: str, threshold: float | None = None) -> go.Figure:
+    """One workload metric per clinician over the weeks (``load``: clinician, week_start, metric)."""
+    fig = go.Figure()
+    for clinician, part in load.groupby("clinician"):
+        fig.add_scatter(x=part["week_start"], y=part[metric], mode="lines+markers", name=_safe(clinician),
+                        hovertemplate=_safe(clinician) + " %{x|%Y-%m-%d}: %{y:.3g}<extra></extra>")
+    if threshold is not None:
+        fig.add_hline(y=threshold, line_dash="dash", line_color="#d95f02", annotation_text="signal threshold")
+    fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"title": _safe(label)},
+                      legend={"orientation": "h", "y": -0.2})
+    return fig

@@ -12,6 +12,10 @@ def pages_for(user: User) -> list:
         st.Page("pages/caseload.py", title="Caseload momentum", icon=":material/trending_up:", default=True),
         st.Page("pages/client.py", title="Client view", icon=":material/person:"),
         st.Page("pages/flags.py", title="Stalled-progress flags", icon=":material/flag:"),
+        st.Page("pages/homework.py", title="Homework", icon=":material/assignment:"),
+        st.Page("pages/workload.py", title="Workload", icon=":material/monitor_heart:"),
         st.Page("pages/data_status.py", title="Data status", icon=":material/database:"),
     ]
+    if user.role == "manager":
+        pages.append(st.Page("pages/audit_log.py", title="Audit log", icon=":material/policy:"))
     return pages

@@ -1,0 +1,25 @@
+"""Homework completion: over time, by category and clinician, against outcome, and who is dropping."""
+
+import streamlit as st
+
+from ui.auth import require_user
+from ui.filters import page_context
+from ui.homework_view import against_outcome, by_category_and_clinician, dropping, over_time
+from ui.layout import demo_banner
+
+user = require_user()
+
+demo_banner()
+st.header("Homework")
+ctx = page_context(user, "homework", key="homework")
+if ctx is not None:
+    st.subheader("Completion by week")
+    over_time(ctx)
+    by_category_and_clinician(ctx)
+    st.subheader("Completion and outcome")
+    against_outcome(ctx)
+    st.subheader("Clients whose completion is dropping")
+    st.caption("Flagged HOMEWORK_DROP (docs/clinical-definitions.md). Select a row to open the client view.")
+    selected = dropping(ctx)
+    if selected:
+        st.switch_page("pages/client.py", query_params={"client": selected})

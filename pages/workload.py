@@ -1,0 +1,20 @@
+"""Workload and burnout signals: each clinician's weekly metrics as 12-week trends, and the signals that fired."""
+
+import streamlit as st
+
+from ui.auth import require_user
+from ui.filters import page_context
+from ui.layout import demo_banner
+from ui.workload_view import HEURISTIC_NOTE, signals, trends
+
+user = require_user()
+
+demo_banner()
+st.header("Workload and burnout signals")
+st.caption(HEURISTIC_NOTE)
+ctx = page_context(user, "workload", key="workload")
+if ctx is not None:
+    st.subheader("Signals")
+    signals(ctx)
+    st.subheader("Weekly metrics, last 12 weeks")
+    trends(ctx)
