@@ -1,9 +1,10 @@
-"""Data status: rows per table for everyone; the load ledger and rejected rows for managers."""
+"""Data: rows and freshness per table for everyone; for managers, upload, the load ledger and rejected rows."""
 
 import streamlit as st
 
 from ui.auth import require_user
 from ui.data import ledger_view, row_counts_view
+from ui.data_admin import definitions, upload
 from ui.layout import demo_banner
 
 user = require_user()
@@ -12,6 +13,8 @@ demo_banner()
 st.header("Data status")
 row_counts_view()
 if user.role == "manager":
+    upload(user)
     ledger_view(user)
 else:
     st.caption("The load history and rejected rows are visible to practice managers.")
+definitions()

@@ -249,7 +249,9 @@ def test_audit_log_page_is_for_managers_only(demo_db):
 
 def test_manager_data_status_shows_the_ledger(demo_db):
     at = _open(_sign_in("manager"), "pages/data_status.py")
-    assert "Load history" in [s.value for s in at.subheader]
+    assert "Load history" in [s.value for s in at.subheader] and "Load exports" in [s.value for s in at.subheader]
+    assert len(at.get("file_uploader")) == 1
+    assert any(e.label == "Instruments and thresholds in force" for e in at.expander)
     counts = at.dataframe[0].value
     assert int(counts.loc[counts["table_name"] == "sessions", "row_count"].iloc[0]) > 0
 
@@ -257,7 +259,7 @@ def test_manager_data_status_shows_the_ledger(demo_db):
 @pytest.mark.parametrize("role", ["supervisor", "clinician"])
 def test_other_roles_see_counts_but_not_the_ledger(demo_db, role):
     at = _open(_sign_in(role), "pages/data_status.py")
-    assert "Load history" not in [s.value for s in at.subheader]
+    assert "Load history" not in [s.value for s in at.subheader] and len(at.get("file_uploader")) == 0
     assert any("visible to practice managers" in c.value for c in at.caption)
 
 

@@ -256,3 +256,56 @@ def test_flag_review_round_trip(server_db, chromium):
     assert [tuple(r)[1:] for r in rows] == [("acknowledge", "Bring to Thursday supervision", "supervisor")]
     assert len(reviews_for(state, [rows[0][0]])) == 1
     context.close()
+
+
+def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(server_db, chromium, tmp_path):
+    import duckdb
+
+    from pipelines.store import AppState
+    from pipelines.users import add_user
+
+    server, db = server_db
+    # a real manager: loading a non-sample file ends demo mode, and demo accounts with it
+    add_user(AppState(db.app_db), "office", "Office Manager", "manager", "a-long-office-password")
+    snapshot = sorted(db.snapshot_dir.glob("*.duckdb"))[-1]
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        (clinician,) = con.execute("SELECT clinician_id FROM clients WHERE client_id = 'C00001'").fetchall()[0]
+    finally:
+        con.close()
+    dirty = tmp_path / "appointments.csv"
+    dirty.write_text(
+        "session_id,client_id,clinician_id,start,duration_min,status,session_type,modality,note_signed_at\n"
+        f"S9000001,C00001,{clinician},2026-11-20 10:00,50,attended,individual,in_person,\n"
+        f"S9000002,C00001,{clinician},2026-02-30 10:00,50,attended,individual,in_person,\n"
+        f"S9000003,C99999,{clinician},2026-11-20 11:00,50,attended,individual,in_person,\n",
+        encoding="utf-8",
+    )
+    context = chromium.new_context(viewport={"width": 1400, "height": 2200})
+    page = context.new_page()
+    page.goto(server)
+    page.get_by_label("Username").wait_for(timeout=60000)
+    _sign_in(page, "office", "a-long-office-password")
+    page.get_by_role("heading", name="Caseload momentum").wait_for(timeout=60000)
+    page.get_by_role("link", name="Data status").click()
+    page.get_by_text("Load exports").wait_for(timeout=60000)
+    page.locator("input[type='file']").set_input_files(str(dirty))
+    page.get_by_text("appointments.csv").first.wait_for(timeout=30000)
+    page.get_by_role("button", name="Load", exact=True).click()
+    page.get_by_text("Some rows or files were rejected").wait_for(timeout=120000)
+    page.get_by_text("Rejected rows").first.wait_for(timeout=60000)
+    page.wait_for_timeout(3000)
+    _shot(page, "data_upload_rejects")
+    con = duckdb.connect(str(sorted(db.snapshot_dir.glob("*.duckdb"))[-1]), read_only=True)
+    try:
+        reasons = [r[0] for r in con.execute(
+            "SELECT reason FROM rejected_rows r JOIN loads l USING (load_id) "
+            "WHERE l.source_file LIKE '%appointments.csv' ORDER BY row_number").fetchall()]
+        loaded = con.execute("SELECT count(*) FROM sessions WHERE session_id = 'S9000001'").fetchall()[0][0]
+    finally:
+        con.close()
+    assert loaded == 1 and len(reasons) == 2
+    assert "not a real date" in reasons[0] and "C99999" in reasons[1]
+    body = page.inner_text("body")
+    assert "Rejected rows" in body and "Download these rejected rows (CSV)" in body
+    context.close()

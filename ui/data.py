@@ -12,6 +12,7 @@ from pipelines.models import Scope
 from pipelines.store import StoreError
 from pipelines.users import User
 from ui.charts import row_counts_bar
+from ui.data_admin import rejected_download
 from ui.runtime import get_runtime
 
 
@@ -102,6 +103,8 @@ def row_counts_view() -> None:
             column_config={
                 "table_name": "Table",
                 "row_count": st.column_config.NumberColumn("Rows", format="localized"),
+                "latest_date": st.column_config.DateColumn("Latest date held", format="YYYY-MM-DD",
+                                                           help="How fresh each table is: its latest date"),
                 "last_loaded_at": st.column_config.DatetimeColumn("Last loaded", format="YYYY-MM-DD HH:mm"),
                 "loads": "Loads",
             },
@@ -143,11 +146,14 @@ def ledger_view(user: User) -> None:
         with_rejects["load_id"].tolist(),
         format_func=lambda i: _load_label(with_rejects, i),
     )
+    rejected = _rejected(_version(), int(choice))
     st.dataframe(
-        _rejected(_version(), int(choice)),
+        rejected,
         hide_index=True,
         column_config={"row_number": "Row", "column_name": "Column", "value": "Value", "reason": "Reason"},
     )
+    file_name = str(with_rejects.loc[with_rejects["load_id"] == choice, "source_file"].iloc[0])
+    rejected_download(user, int(choice), file_name, rejected)
 
 
 def _load_label(ledger: pd.DataFrame, load_id: int) -> str:

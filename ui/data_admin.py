@@ -1,0 +1,110 @@
+"""The manager's parts of the data page: upload exports, rejected rows as CSV, and the
+definitions in force (instruments and thresholds, with their sources)."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from pipelines import audit, reports
+from pipelines.ingest import IngestArgumentError, ingest
+from pipelines.store import StoreError
+from pipelines.users import User
+from schemas.instruments import INSTRUMENTS
+from schemas.profiles import DEFAULT_PROFILE, available_profiles
+from schemas.thresholds import THRESHOLDS
+from ui.runtime import get_runtime
+
+_STEP = re.compile(r"^\[(\d+)/(\d+)\]")
+MAX_UPLOAD_FILES = 20
+
+
+def upload(user: User) -> None:
+    """Upload CSV exports through the same pipeline as `python -m pipelines ingest`."""
+    st.subheader("Load exports")
+    with st.form("upload", clear_on_submit=True):
+        files = st.file_uploader("CSV exports", type=["csv"], accept_multiple_files=True,
+                                 help="Each file is recognised from its header; load them together so "
+                                      "references between them are checked in one go.")
+        profiles = available_profiles()
+        profile = st.selectbox("Header profile", profiles, index=profiles.index(DEFAULT_PROFILE),
+                               help="auto: canonical column names plus the generic vendor aliases")
+        submitted = st.form_submit_button("Load", type="primary", icon=":material/upload:")
+    if not submitted:
+        return
+    if not files:
+        st.warning("Choose one or more CSV files first.")
+        return
+    if len(files) > MAX_UPLOAD_FILES:
+        st.error(f"At most {MAX_UPLOAD_FILES} files at a time.")
+        return
+    _run_ingest(user, files, profile)
+
+
+def _run_ingest(user: User, files, profile: str) -> None:
+    rt = get_runtime()
+    bar = st.progress(0.0, text="Starting…")
+    with tempfile.TemporaryDirectory(prefix="momentum-upload-") as tmp, st.status("Loading…", expanded=True) as box:
+        saved = []
+        for f in files:
+            target = Path(tmp) / Path(f.name).name  # the file's own name only, never a path
+            target.write_bytes(f.getvalue())
+            saved.append(target)
+
+        def progress(message: str) -> None:
+            step = _STEP.match(message)
+            if step:
+                done, total = int(step.group(1)), int(step.group(2))
+                bar.progress((done - 1) / total, text=f"File {done} of {total}")
+            box.write(message)
+
+        try:
+            result = ingest(saved, rt.paths, profile_name=profile, loaded_by=f"app:{user.username}",
+                            progress=progress, refresh=True)
+        except (IngestArgumentError, StoreError) as exc:
+            box.update(label="Nothing was loaded", state="error")
+            st.error(str(exc))
+            return
+        bar.progress(1.0, text="Done")
+        state = "complete" if result.exit_code == 0 else "error"
+        box.update(label="Loaded" if state == "complete" else "Loaded, with rejected rows or files",
+                   state=state, expanded=False)
+    summary = pd.DataFrame([{**r.as_json(), "path": Path(r.path).name, "message": r.message} for r in result.files])
+    st.dataframe(summary, hide_index=True, column_config={
+        "path": "File", "table": "Table", "rows_read": "Read", "rows_loaded": "Loaded",
+        "rows_rejected": "Rejected", "status": "Status", "message": "Notes"})
+    if result.exit_code != 0:
+        st.warning("Some rows or files were rejected: see their reasons under Rejected rows below.")
+
+
+def rejected_download(user: User, load_id: int, file_name: str, rejected: pd.DataFrame) -> None:
+    st.download_button(
+        "Download these rejected rows (CSV)", reports.to_csv(rejected), mime="text/csv",
+        file_name=f"rejected-load-{load_id}.csv", icon=":material/download:",
+        on_click=_audit_export, args=(user, load_id, file_name),
+    )
+
+
+def _audit_export(user: User, load_id: int, file_name: str) -> None:
+    audit.record(get_runtime().state, user.username, "export", what="rejected_rows", load_id=load_id,
+                 file=file_name)
+
+
+def definitions() -> None:
+    """The instruments and thresholds in force, read-only, each with its source."""
+    with st.expander("Instruments and thresholds in force", icon=":material/rule:"):
+        inst = pd.DataFrame([{
+            "code": i.code, "name": i.name, "range": f"{i.range_min:g}-{i.range_max:g}", "better": i.better,
+            "caseness": "" if i.caseness is None else f"{'<' if i.caseness_rule == 'below' else '≥'} {i.caseness:g}",
+            "reliable_change": "" if i.rc_threshold is None else f"{i.rc_threshold:g}", "source": i.source,
+        } for i in INSTRUMENTS.values()])
+        st.dataframe(inst, hide_index=True, column_config={"source": st.column_config.TextColumn("Source", width="large")})
+        rows = pd.DataFrame([{"section": t.section, "name": t.name, "value": t.value, "source": t.source}
+                             for t in THRESHOLDS.values()])
+        st.dataframe(rows, hide_index=True, column_config={"source": st.column_config.TextColumn("Source", width="large")})
+        st.caption("Read-only here: they are data in schemas/instruments.toml and schemas/thresholds.toml "
+                   "(docs/clinical-definitions.md).")
