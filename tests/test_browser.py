@@ -108,7 +108,7 @@ def server_db(demo_template, tmp_path):
 
 @pytest.fixture
 def short_idle_server(demo_template, tmp_path):
-    proc, url, _paths = _start(demo_template, tmp_path, MOMENTUM_IDLE_TIMEOUT_S="6")
+    proc, url, _paths = _start(demo_template, tmp_path, MOMENTUM_IDLE_TIMEOUT_S="10")
     yield url
     _stop(proc)
 
@@ -124,14 +124,26 @@ def _sign_in(page, username: str, password: str = "momentum-demo") -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def _signed_in_page(chromium, server: str, username: str):
+def _signed_in_page(chromium, server: str, username: str, settle: bool = True):
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.goto(server)
     page.get_by_label("Username").wait_for(timeout=60000)
     _sign_in(page, username)
     page.get_by_role("heading", name="Caseload momentum").wait_for(timeout=60000)
+    if settle:
+        _cookie_settled(context, page)
     return context, page
+
+
+def _cookie_settled(context, page) -> None:
+    """Wait until the sign-in cookie is set. The cookie component reports back once
+    and reruns the page it was on; a navigation clicked before that can be undone."""
+    for _ in range(120):
+        if any(c["name"] == "momentum_auth" for c in context.cookies()):
+            break
+        page.wait_for_timeout(250)
+    page.wait_for_timeout(1500)
 
 
 def _settle(page, text: str) -> None:
@@ -226,9 +238,9 @@ def test_wrong_password_then_lockout_after_five_failures(server, chromium):
 
 
 def test_idle_logoff_clears_the_screen(short_idle_server, chromium):
-    context, page = _signed_in_page(chromium, short_idle_server, "clinician")
+    context, page = _signed_in_page(chromium, short_idle_server, "clinician", settle=False)
     page.get_by_text("Active clients").first.wait_for(timeout=30000)
-    page.get_by_text("without activity").wait_for(timeout=30000)  # idle 6 s; checked every second
+    page.get_by_text("without activity").wait_for(timeout=30000)  # idle 10 s; checked every second
     page.wait_for_timeout(1000)
     _shot(page, "idle_logoff")
     body = page.inner_text("body")
@@ -287,6 +299,7 @@ def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(server_db
     page.get_by_label("Username").wait_for(timeout=60000)
     _sign_in(page, "office", "a-long-office-password")
     page.get_by_role("heading", name="Caseload momentum").wait_for(timeout=60000)
+    _cookie_settled(context, page)
     page.get_by_role("link", name="Data status").click()
     page.get_by_text("Load exports").wait_for(timeout=60000)
     page.locator("input[type='file']").set_input_files(str(dirty))
