@@ -378,7 +378,7 @@ def ingest(
         if demo or any(r.status in ("loaded", "partial") for r in results):
             # demo accounts only work while every loaded file came from sample_data/
             con.execute(sql("meta_set"), {"key": "demo", "value": "true" if demo else "false"})
-        if refresh and (any(r.status in ("loaded", "partial") for r in results) or not _marts_current(con)):
+        if refresh and (any(r.status in ("loaded", "partial") for r in results) or not marts.state(con).current):
             as_of = refresh_as_of or date.today()
             progress(f"refreshing the clinical models as of {as_of.isoformat()}")
             marts.refresh(con, as_of, progress=progress)
@@ -398,10 +398,6 @@ def ingest(
             seconds=round(time.monotonic() - started, 3),
         )
     return IngestResult(files=results, published=changed)
-
-
-def _marts_current(con: duckdb.DuckDBPyConnection) -> bool:
-    return marts.state(con).current
 
 
 def _whoami() -> str:

@@ -13,7 +13,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from pipelines import models
+from pipelines import marts, models
 from pipelines.models import Scope
 from pipelines.sql_files import sql
 
@@ -140,8 +140,6 @@ def clinicians_in_scope(cur: duckdb.DuckDBPyConnection, scope: Scope) -> pd.Data
 
 def default_as_of(cur: duckdb.DuckDBPyConnection) -> date | None:
     """The as-of date the marts were computed for, else the latest session date."""
-    from pipelines import marts
-
     stored = marts.stored_as_of(cur)
     if stored is not None:
         return stored

@@ -125,10 +125,15 @@ def check_password(state: AppState, username: str, password: str) -> bool:
     hashes = password_hashes(state)
     stored = hashes.get(username)
     if stored is None:
-        # same cost for unknown users, so timing does not reveal who exists
-        bcrypt.checkpw(password.encode("utf-8"), _dummy_hash())
+        refuse_at_equal_cost(password)
         return False
     return bcrypt.checkpw(password.encode("utf-8"), stored.encode("ascii"))
+
+
+def refuse_at_equal_cost(password: str) -> None:
+    """Spend one bcrypt check on a refused sign-in (unknown, locked or disabled
+    account), so the time taken does not tell it from a wrong password."""
+    bcrypt.checkpw(password.encode("utf-8"), _dummy_hash())
 
 
 @cache

@@ -56,9 +56,9 @@ def fingerprint(db_file: Path) -> tuple:
             return ("empty",)
         parts = []
         for t in DATA_TABLES:
-            cols = [c[0] for c in con.execute(f"DESCRIBE {t}").fetchall() if c[0] != "load_id"]
             parts.append(con.execute(
-                f"SELECT count(*), coalesce(sum(hash({', '.join(cols)})), 0) FROM {t}").fetchone())
+                "SELECT count(*), coalesce(sum(hash(*COLUMNS(* EXCLUDE (load_id)))), 0) FROM query_table($t)",
+                {"t": t}).fetchall()[0])
         parts.append(tuple(con.execute(
             "SELECT source_file, status, rows_read, rows_loaded, rows_rejected FROM loads "
             "WHERE status <> 'duplicate' ORDER BY source_file").fetchall()))

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import time
 
-import bcrypt
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -28,7 +27,7 @@ from streamlit_authenticator.utilities import Hasher
 
 from pipelines import audit
 from pipelines import auth_sessions as sessions
-from pipelines.users import User, get_user, list_users, password_hashes
+from pipelines.users import User, get_user, password_hashes, refuse_at_equal_cost
 from ui.runtime import Runtime, get_runtime
 
 SESSION_KEY = "momentum_user"
@@ -46,21 +45,12 @@ ENDED_MESSAGES = {
 _STAUTH_KEYS = ("authentication_status", "username", "name", "email", "roles", "logout")
 
 
-def _authenticator(rt: Runtime) -> stauth.Authenticate:
-    """For the sign-in cookie; at most one per script run (its cookie component has a fixed key).
-
-    It holds the active accounts (demo accounts only on demo data).
-    """
-    demo_data = rt.is_demo()
-    hashes = password_hashes(rt.state)
-    allowed = {u.username for u in list_users(rt.state) if u.active and (demo_data or not u.is_demo)}
-    credentials = {
-        "usernames": {
-            name: {"name": name, "password": pw_hash, "email": f"{name}@localhost"}
-            for name, pw_hash in hashes.items()
-            if name in allowed
-        }
-    }
+def _authenticator(rt: Runtime, user: User) -> stauth.Authenticate:
+    """For the sign-in cookie of ``user``, who has just signed in; at most one per
+    script run (its cookie component has a fixed key)."""
+    pw_hash = password_hashes(rt.state)[user.username]
+    credentials = {"usernames": {user.username: {"name": user.username, "password": pw_hash,
+                                                 "email": f"{user.username}@localhost"}}}
     return stauth.Authenticate(
         credentials,
         cookie_name=COOKIE_NAME,
@@ -139,7 +129,7 @@ def issue_cookie_once(rt: Runtime) -> None:
     if not st.session_state.pop(COOKIE_PENDING_KEY, False):
         return
     user = current_user()
-    authenticator = _authenticator(rt)
+    authenticator = _authenticator(rt, user)
     st.session_state["username"] = user.username
     authenticator.cookie_controller.set_cookie()
     exp = authenticator.cookie_controller.cookie_model.exp_date
@@ -198,16 +188,13 @@ def _attempt(rt: Runtime, name: str, password: str) -> None:
         # streamlit-authenticator's bcrypt check against the stored hash
         ok = bool(Hasher.check_pw(password, password_hashes(rt.state)[candidate.username]))
     else:
-        # the same bcrypt cost for an unknown, locked or disabled account: timing tells nothing
-        bcrypt.checkpw(password.encode("utf-8"), _dummy_hash())
+        refuse_at_equal_cost(password)
     if ok:
         st.session_state[SESSION_KEY] = candidate
         st.session_state[SESSION_ID_KEY] = sessions.start(rt.state, candidate.username, None)
         st.session_state[COOKIE_PENDING_KEY] = True
         audit.record(rt.state, candidate.username, "login", role=candidate.role)
         st.rerun()
-    for key in _STAUTH_KEYS:
-        st.session_state.pop(key, None)
     if candidate is None:
         audit.record(rt.state, name or "?", "login_failed", reason="unknown user")
     elif locked is not None:
@@ -220,15 +207,6 @@ def _attempt(rt: Runtime, name: str, password: str) -> None:
         if sessions.locked_until(rt.state, name) is not None:
             audit.record(rt.state, name, "lockout", minutes=sessions.LOCKOUT_S // 60)
     st.error(FAILED_MESSAGE)
-
-
-_DUMMY: list[bytes] = []
-
-
-def _dummy_hash() -> bytes:
-    if not _DUMMY:
-        _DUMMY.append(bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(rounds=12)))
-    return _DUMMY[0]
 
 
 def require_user(roles: tuple[str, ...] | None = None) -> User:

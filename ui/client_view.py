@@ -19,6 +19,7 @@ from schemas.thresholds import THRESHOLDS
 from ui import data
 from ui.charts import session_timeline, trajectory
 from ui.filters import PageContext, audit_view
+from ui.layout import section
 from ui.runtime import get_runtime
 
 
@@ -112,23 +113,16 @@ def goals_and_homework(ctx: PageContext, client_id: str) -> None:
     homework = data.client_detail(ctx.version, "client_homework", ctx.scope, ctx.as_of, client_id)
     left, right = st.columns(2)
     with left:
-        st.subheader("Goals")
-        if goals.empty:
-            st.caption("No goals recorded.")
-        else:
-            st.dataframe(goals[["description", "status", "first_rating", "latest_rating", "ratings"]], hide_index=True,
-                         column_config={"description": st.column_config.TextColumn("Goal", width="large"),
-                                        "status": "Status", "first_rating": "First rating",
-                                        "latest_rating": "Latest rating", "ratings": "Ratings"})
+        section("Goals", goals, "No goals recorded.", lambda g: st.dataframe(
+            g[["description", "status", "first_rating", "latest_rating", "ratings"]], hide_index=True,
+            column_config={"description": st.column_config.TextColumn("Goal", width="large"), "status": "Status",
+                           "first_rating": "First rating", "latest_rating": "Latest rating", "ratings": "Ratings"}))
     with right:
-        st.subheader("Homework")
-        if homework.empty:
-            st.caption("No homework assigned.")
-        else:
-            st.dataframe(homework[["assigned_at", "category", "status", "due_at", "quality"]], hide_index=True,
-                         column_config={"assigned_at": st.column_config.DateColumn("Assigned", format="YYYY-MM-DD"),
-                                        "due_at": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
-                                        "category": "Category", "status": "Status", "quality": "Quality"})
+        section("Homework", homework, "No homework assigned.", lambda h: st.dataframe(
+            h[["assigned_at", "category", "status", "due_at", "quality"]], hide_index=True,
+            column_config={"assigned_at": st.column_config.DateColumn("Assigned", format="YYYY-MM-DD"),
+                           "due_at": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
+                           "category": "Category", "status": "Status", "quality": "Quality"}))
 
 
 def flags_and_wins(ctx: PageContext, client_id: str) -> None:

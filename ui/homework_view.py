@@ -11,6 +11,7 @@ from schemas.thresholds import THRESHOLDS
 from ui import data
 from ui.charts import completion_bars, completion_vs_change, weekly_completion
 from ui.filters import PageContext
+from ui.layout import section
 
 WEEKS_SHOWN = 26
 MIN_REVIEWED_FOR_SCATTER = 3
@@ -41,27 +42,24 @@ def over_time(ctx: PageContext) -> None:
 
 
 def by_category_and_clinician(ctx: PageContext) -> None:
+    cats = data.model(ctx.version, "homework_by_category", ctx.scope, ctx.as_of)
+    cats = cats[cats["reviewed"] > 0]
+    per = data.model(ctx.version, "homework_by_clinician", ctx.scope, ctx.as_of)
+    per = per[per["reviewed"] > 0]
     left, right = st.columns(2)
     with left:
-        st.subheader("By category")
-        cats = data.model(ctx.version, "homework_by_category", ctx.scope, ctx.as_of)
-        cats = cats[cats["reviewed"] > 0]
-        if cats.empty:
-            st.caption("Nothing reviewed yet.")
-        else:
-            cats = cats.assign(category=cats["category"].str.replace("_", " "))
-            st.plotly_chart(completion_bars(cats, "category"), config={"displayModeBar": False}, key="hw_cat")
+        section("By category", cats.assign(category=cats["category"].str.replace("_", " ")),
+                "Nothing reviewed yet.", lambda f: _bars(f, "category"))
     with right:
-        st.subheader("By clinician")
-        per = data.model(ctx.version, "homework_by_clinician", ctx.scope, ctx.as_of)
-        per = per[per["reviewed"] > 0]
-        if per.empty:
-            st.caption("Nothing reviewed yet.")
-        else:
-            per = per.assign(clinician=per["clinician_id"].map(ctx.clinician_name))
-            st.plotly_chart(completion_bars(per, "clinician"), config={"displayModeBar": False}, key="hw_clin")
-            st.caption("Quality (mean 0-4): " + ", ".join(
-                f"{r.clinician} {r.mean_quality:.1f}" for r in per.itertuples() if pd.notna(r.mean_quality)))
+        section("By clinician", per.assign(clinician=per["clinician_id"].map(ctx.clinician_name)),
+                "Nothing reviewed yet.", lambda f: _bars(f, "clinician", quality=True))
+
+
+def _bars(frame: pd.DataFrame, label: str, quality: bool = False) -> None:
+    st.plotly_chart(completion_bars(frame, label), config={"displayModeBar": False}, key=f"hw_{label}")
+    if quality:
+        st.caption("Quality (mean 0-4): " + ", ".join(
+            f"{getattr(r, label)} {r.mean_quality:.1f}" for r in frame.itertuples() if pd.notna(r.mean_quality)))
 
 
 def against_outcome(ctx: PageContext) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pandas as pd
 import streamlit as st
 
 from pipelines.users import User
@@ -26,3 +29,12 @@ def sidebar_user(user: User, on_sign_out) -> None:
 
 def empty_state(message: str) -> None:
     st.info(message, icon=":material/info:")
+
+
+def section(title: str, frame: pd.DataFrame, empty_text: str, show: Callable[[pd.DataFrame], None]) -> None:
+    """A subheader, then ``show(frame)``, or a one-line empty state when there is nothing to show."""
+    st.subheader(title)
+    if frame.empty:
+        st.caption(empty_text)
+    else:
+        show(frame)
