@@ -8,7 +8,7 @@ also take the user's Scope and the as-of date.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
 import pandas as pd
@@ -150,3 +150,28 @@ def default_as_of(cur: duckdb.DuckDBPyConnection) -> date | None:
 def all_clinicians_scope(cur: duckdb.DuckDBPyConnection) -> Scope:
     """Every clinician_id: the scope of a manager and of the command line."""
     return Scope.of(r[0] for r in cur.execute(sql("all_clinician_ids")).fetchall())
+
+
+# -- team meetings: the wins board and the consultation queue ------------------
+
+
+def team_audience(cur: duckdb.DuckDBPyConnection, role: str, clinician_id: str | None) -> Scope:
+    """The clinicians whose wins and consultation items a user sees: their team and their own scope."""
+    rows = cur.execute(sql("team_audience"), {"role": role, "clinician_id": clinician_id}).fetchall()
+    return Scope.of(r[0] for r in rows)
+
+
+def wins_for_board(cur: duckdb.DuckDBPyConnection, audience: Scope, scope: Scope, since: datetime,
+                   until: datetime) -> pd.DataFrame:
+    """Imported wins of the audience in [since, until); client_id only where the client is in ``scope``."""
+    if not isinstance(audience, Scope) or not isinstance(scope, Scope):
+        raise TypeError("an audience and a Scope are required")
+    return _frame(cur, "wins_for_board", {"audience": list(audience.clinician_ids), "scope": list(scope.clinician_ids),
+                                          "since": since, "until": until})
+
+
+def client_owners(cur: duckdb.DuckDBPyConnection, tokens: list[str]) -> dict[str, str]:
+    """Which tokens are client_ids, mapped to each client's clinician_id."""
+    if not tokens:
+        return {}
+    return dict(cur.execute(sql("clients_by_id"), {"ids": list(tokens)}).fetchall())

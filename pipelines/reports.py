@@ -102,7 +102,8 @@ def neutralise(text: str) -> str:
 
 def to_csv(frame: pd.DataFrame) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF (RFC 4180): the csv module then quotes a field holding a lone CR, which "\n" would leave bare
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(frame.columns)
     numeric = {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])}
     for row in frame.itertuples(index=False):

@@ -569,7 +569,7 @@ def test_suggested_wins(wins_db):
     assert one(df, kind="back_after_gap", client_id="W1").text == "A client came back to sessions after 28 days away."
     notes = one(df, kind="notes_on_time_week")
     assert notes.clinician_id == "TN" and pd.isna(notes.client_id) and notes.category == "professional"
-    assert "week of 2026-11-09 (5 sessions)" in notes.text
+    assert "week of Mon 9 Nov (5 sessions)" in notes.text
     client_rows = df[df.kind != "notes_on_time_week"]
     assert (client_rows.category == "client_progress").all() and (client_rows.clinician_id == "TA").all()
     # de-identified: no client id in any text

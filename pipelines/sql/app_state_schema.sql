@@ -70,3 +70,73 @@ CREATE TRIGGER IF NOT EXISTS flag_reviews_no_update BEFORE UPDATE ON flag_review
 BEGIN SELECT RAISE(ABORT, 'flag_reviews is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS flag_reviews_no_delete BEFORE DELETE ON flag_reviews
 BEGIN SELECT RAISE(ABORT, 'flag_reviews is append-only'); END;
+
+-- Wins posted in the app (the peer-wins board). Imported wins stay in the data
+-- database; the board shows both, merged by win_id (pipelines/wins.py). No
+-- ingest writes here.
+CREATE TABLE IF NOT EXISTS app_wins (
+    win_id        TEXT PRIMARY KEY,   -- 'app-' + 12 hex digits: never clashes with an export's ids
+    posted_by     TEXT NOT NULL,      -- clinician_id of the poster (design §2 wins.posted_by)
+    posted_by_user TEXT NOT NULL,     -- dashboard username
+    posted_at     TEXT NOT NULL,      -- YYYY-MM-DD HH:MM:SS, local practice time like the exports
+    category      TEXT NOT NULL CHECK (category IN ('client_progress', 'professional', 'self_care', 'team')),
+    text          TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 500),
+    client_id     TEXT,               -- optional pseudonym from the poster's own caseload
+    suggestion_id TEXT,               -- when posted from a suggested win
+    phi_confirmed TEXT NOT NULL DEFAULT '[]'  -- JSON list of guard patterns the poster confirmed
+);
+CREATE INDEX IF NOT EXISTS app_wins_posted ON app_wins (posted_at);
+
+-- "Celebrate" reactions: one per person per win (imported or app-posted).
+CREATE TABLE IF NOT EXISTS win_reactions (
+    win_id     TEXT NOT NULL,
+    username   TEXT NOT NULL,
+    reacted_at TEXT NOT NULL,
+    PRIMARY KEY (win_id, username)
+);
+
+-- Meeting marks: a win celebrated in a peer-celebration meeting on a date.
+CREATE TABLE IF NOT EXISTS win_celebrations (
+    win_id       TEXT NOT NULL,
+    meeting_date TEXT NOT NULL,       -- ISO date
+    marked_by    TEXT NOT NULL,
+    marked_at    TEXT NOT NULL,
+    PRIMARY KEY (win_id, meeting_date)
+);
+
+-- The peer-consultation queue: a client brought to the team's meeting, with a
+-- snapshot of where things stood, so the follow-up can show what changed since.
+CREATE TABLE IF NOT EXISTS consultations (
+    item_id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id       TEXT NOT NULL,    -- pseudonym only
+    clinician_id    TEXT NOT NULL,    -- the client's clinician: decides who may see the item
+    team            TEXT,             -- that clinician's team when brought
+    brought_by      TEXT NOT NULL,    -- username
+    brought_at      TEXT NOT NULL,    -- ISO datetime, UTC
+    as_of           TEXT NOT NULL,    -- the data date the snapshot below was taken at
+    question        TEXT NOT NULL CHECK (length(question) BETWEEN 1 AND 1000),
+    from_flag       TEXT,             -- the flag code it was brought from, if any
+    flags_then      TEXT NOT NULL DEFAULT '[]',  -- JSON list of the open flag codes
+    momentum_then   TEXT,
+    measure         TEXT,             -- the primary measure
+    score_then      REAL,             -- its latest score when brought
+    phi_confirmed   TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TRIGGER IF NOT EXISTS consultations_no_delete BEFORE DELETE ON consultations
+BEGIN SELECT RAISE(ABORT, 'consultation items are never deleted'); END;
+
+-- What the group said: ideas and the agreed next step (append-only; the latest
+-- row is the current one).
+CREATE TABLE IF NOT EXISTS consultation_notes (
+    note_id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    item_id      INTEGER NOT NULL REFERENCES consultations (item_id),
+    meeting_date TEXT NOT NULL,
+    ideas        TEXT NOT NULL DEFAULT '',
+    next_step    TEXT NOT NULL CHECK (length(next_step) BETWEEN 1 AND 1000),
+    recorded_by  TEXT NOT NULL,
+    recorded_at  TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS consultation_notes_no_update BEFORE UPDATE ON consultation_notes
+BEGIN SELECT RAISE(ABORT, 'consultation_notes is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS consultation_notes_no_delete BEFORE DELETE ON consultation_notes
+BEGIN SELECT RAISE(ABORT, 'consultation_notes is append-only'); END;

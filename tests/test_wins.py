@@ -1,0 +1,143 @@
+"""The peer-wins board's store: posting through the guard, reactions, meeting marks, merging and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from pipelines import audit, wins
+from pipelines.phi_guard import PhiGuardError
+from pipelines.store import AppState
+
+SINCE = datetime(2000, 1, 1)
+UNTIL = datetime(2100, 1, 1)
+
+
+@pytest.fixture
+def state(tmp_path) -> AppState:
+    return AppState(tmp_path / "app.sqlite")
+
+
+def _post(state, text="A client went back to work.", **kw):
+    kw.setdefault("username", "casey")
+    kw.setdefault("clinician_id", "T1")
+    kw.setdefault("category", "client_progress")
+    return wins.post(state, text=text, **kw)
+
+
+def _imported(*rows) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"win_id": w, "posted_at": pd.Timestamp(at), "category": "team", "text": t, "posted_by": by,
+          "client_id": None} for w, at, t, by in rows],
+        columns=["win_id", "posted_at", "category", "text", "posted_by", "client_id"])
+
+
+def _board(state, imported=None, username="casey", audience=("T1", "T2"), scope=("T1",)):
+    posted = wins.app_wins(state, audience, scope, SINCE, UNTIL)
+    return wins.board(imported if imported is not None else _imported(), posted, state, username)
+
+
+def test_a_post_is_stored_audited_and_shown(state):
+    win_id = _post(state, client_id="C1", own_clients={"C1", "C2"})
+    board = _board(state)
+    assert board[["win_id", "category", "text", "posted_by", "client_id", "source"]].to_dict("records") == [
+        {"win_id": win_id, "category": "client_progress", "text": "A client went back to work.",
+         "posted_by": "T1", "client_id": "C1", "source": "app"}]
+    assert win_id.startswith("app-") and len(win_id) == 16
+    entry = audit.recent(state, 1)[0]
+    assert entry["action"] == "win_posted" and "went back" not in str(entry["detail"])  # no text in the audit
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"text": "  "}, "empty"),
+        ({"text": "x" * 501}, "at most 500"),
+        ({"category": "gossip"}, "category"),
+        ({"clinician_id": None}, "not linked"),
+        ({"client_id": "C9", "own_clients": {"C1"}}, "own caseload"),
+    ],
+)
+def test_bad_posts_are_refused_with_a_reason(state, kw, message):
+    with pytest.raises(wins.WinError, match=message):
+        _post(state, **kw)
+    assert _board(state).empty
+
+
+def test_exactly_500_characters_is_accepted(state):
+    _post(state, text="y" * 500)
+    assert len(_board(state)) == 1
+
+
+def test_the_guard_stops_phi_and_confirm_patterns_post_only_when_confirmed(state):
+    with pytest.raises(PhiGuardError) as stopped:
+        _post(state, text="Call 07700 900123")
+    assert [f.pattern for f in stopped.value.findings] == ["phone"]
+    with pytest.raises(PhiGuardError):
+        _post(state, text="Maria Lopez did it")
+    _post(state, text="Maria Lopez did it", confirmed=["name_pair"])
+    with pytest.raises(PhiGuardError):
+        _post(state, text="C00999 did it", foreign_client_ids=["C00999"], confirmed=["client_id"])
+    assert _board(state)["text"].tolist() == ["Maria Lopez did it"]
+
+
+def test_a_client_id_shows_only_to_viewers_whose_scope_holds_the_poster(state):
+    _post(state, client_id="C1", own_clients={"C1"})
+    assert _board(state, scope=("T1",))["client_id"].tolist() == ["C1"]
+    assert _board(state, scope=("T2",))["client_id"].isna().all()
+
+
+def test_audience_decides_whose_wins_show(state):
+    _post(state)
+    assert _board(state, audience=("T2",)).empty
+
+
+def test_celebrate_is_one_per_person_and_toggles(state):
+    win_id = _post(state)
+    assert wins.toggle_celebrate(state, win_id, "casey") is True
+    assert wins.toggle_celebrate(state, win_id, "sam") is True
+    board = _board(state, username="casey")
+    assert (board["celebrations"].iloc[0], board["celebrated_by_me"].iloc[0]) == (2, True)
+    assert wins.toggle_celebrate(state, win_id, "casey") is False
+    board = _board(state, username="casey")
+    assert (board["celebrations"].iloc[0], board["celebrated_by_me"].iloc[0]) == (1, False)
+
+
+def test_meeting_marks_keep_the_latest_meeting_and_refuse_the_future(state):
+    win_id = _post(state)
+    wins.mark_celebrated(state, win_id, date(2026, 1, 5), "sam")
+    wins.mark_celebrated(state, win_id, date(2026, 1, 5), "sam")  # idempotent
+    wins.mark_celebrated(state, win_id, date(2026, 2, 2), "sam")
+    assert _board(state)["celebrated_on"].tolist() == ["2026-02-02"]
+    with pytest.raises(wins.WinError, match="future"):
+        wins.mark_celebrated(state, win_id, date.today() + timedelta(days=1), "sam")
+
+
+def test_imported_and_app_wins_merge_and_reactions_work_on_both(state):
+    app_id = _post(state)
+    imported = _imported(("W1", "2026-01-01 09:00", "Team lunch", "T2"), (app_id, "2026-01-01", "clash", "T2"))
+    wins.toggle_celebrate(state, "W1", "casey")
+    board = _board(state, imported)
+    assert board["win_id"].tolist() == [app_id, "W1"]  # newest first
+    assert board.set_index("win_id").loc[app_id, "text"] == "A client went back to work."  # never replaced by an import
+    assert board.set_index("win_id").loc["W1", "celebrations"] == 1
+
+
+def test_exports_neutralise_formulas_and_escape_markup(state):
+    for text in ["=HYPERLINK(\"http://x\")", "+1 more", "-2 points", "@SUM(A1)", "<img src=x onerror=alert(1)>"]:
+        _post(state, text=text, category="team")
+    # posted text is stripped, so a leading tab or CR can only come from an import
+    board = _board(state, _imported(("W1", "2026-01-01", "\tTabbed", "T2"), ("W2", "2026-01-01", "\rReturn", "T2")))
+    rows = list(csv.DictReader(io.StringIO(wins.as_csv(board), newline="")))
+    for row in rows:
+        assert row["text"][0] not in "=+-@\t\r"
+    assert {r["text"] for r in rows} >= {"'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "'\tTabbed", "'\rReturn", "'-2 points"}
+    page = wins.as_html(board, "Wins <b>", {"T1": "Casey <i>"})
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<b>" not in page and "<i>" not in page
+    md = wins.as_markdown(board, "Wins", {"T1": "Casey"})
+    assert "<img" not in md and "&lt;img src=x onerror=alert\\(1\\)&gt;" in md
