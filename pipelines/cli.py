@@ -248,9 +248,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         cur = reader.cursor()
         as_of = args.as_of or date.today()
-        frame = reports.build(args.kind, cur, all_clinicians_scope(cur), as_of)
+        scope = all_clinicians_scope(cur)
+        frame = reports.build(args.kind, cur, scope, as_of)
     finally:
         reader.close()
+    app_db = paths(args.db).app_db
+    if args.kind == "wins" and app_db.exists():  # wins posted on the dashboard's board are app state
+        from pipelines.store import AppState
+        from pipelines.wins import with_app_posts
+
+        frame = with_app_posts(frame, AppState(app_db), scope.clinician_ids, as_of)
     render = {"csv": reports.to_csv, "json": reports.to_json, "table": reports.to_table}[args.format]
     text = render(frame)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")

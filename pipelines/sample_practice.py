@@ -1413,7 +1413,8 @@ def _wins_stage(
     n_staff = len(p.role)
     last_day = np.minimum(p.leave_day, as_of_day)
     span = np.maximum(last_day - start_day + 1, 1)
-    rate = np.where(p.role == 0, 1.0, np.where(p.role == 1, 1.6, 1.3))  # per month
+    # per month: about one a week per clinician, so a team has a handful to celebrate each week
+    rate = np.where(p.role == 0, 2.0, np.where(p.role == 1, 4.5, 4.0))
     n_win = rng.poisson(rate * span / 30.44)
     by = np.repeat(np.arange(n_staff), n_win)
     n_w = len(by)

@@ -21,7 +21,7 @@ import html
 import json
 import uuid
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 
@@ -168,6 +168,17 @@ def board(imported: pd.DataFrame, posted: pd.DataFrame, state: AppState, usernam
     return merged.sort_values(["posted_at", "win_id"], ascending=[False, True]).reset_index(drop=True)[BOARD_COLUMNS]
 
 
+def with_app_posts(report: pd.DataFrame, state: AppState, scope: Iterable[str], as_of: date) -> pd.DataFrame:
+    """``report wins`` (imported wins) plus app-posted wins by clinicians in ``scope`` on or before
+    ``as_of``, merged by win_id, newest first; column ``source`` says which is which."""
+    until = datetime.combine(as_of + timedelta(days=1), time())
+    posted = app_wins(state, scope, scope, datetime(1900, 1, 1), until)
+    merged = pd.concat([posted.assign(source="app"), report.assign(source="import")], ignore_index=True)
+    merged = merged.drop_duplicates("win_id", keep="first")
+    merged["posted_at"] = pd.to_datetime(merged["posted_at"])
+    return merged.sort_values(["posted_at", "win_id"], ascending=[False, True]).reset_index(drop=True)
+
+
 # -- exports: the week's board -------------------------------------------------
 
 
@@ -191,19 +202,23 @@ def _md(text: object) -> str:
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in out)
 
 
+def _sections(wins: pd.DataFrame):
+    """(category label, that category's wins) for each category that has any, in board order."""
+    for category in CATEGORIES:
+        part = wins[wins["category"] == category]
+        if len(part):
+            yield CATEGORY_LABELS[category], part
+
+
 def as_markdown(wins: pd.DataFrame, title: str, names: dict[str, str]) -> str:
     lines = [f"# {_md(title)}", ""]
     if wins.empty:
         lines.append("No wins in this period.")
-    for category in CATEGORIES:
-        part = wins[wins["category"] == category]
-        if part.empty:
-            continue
-        lines += [f"## {CATEGORY_LABELS[category]} ({len(part)})", ""]
+    for label, part in _sections(wins):
+        lines += [f"## {label} ({len(part)})", ""]
         for w in part.itertuples(index=False):
-            who = names.get(w.posted_by, w.posted_by)
             extra = f" · {int(w.celebrations)} celebrating" if w.celebrations else ""
-            lines.append(f"- {_md(w.text)} ({_md(who)}, {w.posted_at:%a %d %b}{extra})")
+            lines.append(f"- {_md(w.text)} ({_md(names.get(w.posted_by, w.posted_by))}, {w.posted_at:%a %d %b}{extra})")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -221,14 +236,10 @@ def as_html(wins: pd.DataFrame, title: str, names: dict[str, str]) -> str:
     ]
     if wins.empty:
         parts.append("<p>No wins in this period.</p>")
-    for category in CATEGORIES:
-        part = wins[wins["category"] == category]
-        if part.empty:
-            continue
-        parts.append(f"<h2>{e(CATEGORY_LABELS[category])} ({len(part)})</h2><ul>")
+    for label, part in _sections(wins):
+        parts.append(f"<h2>{e(label)} ({len(part)})</h2><ul>")
         for w in part.itertuples(index=False):
-            who = names.get(w.posted_by, w.posted_by)
-            parts.append(f"<li>{e(str(w.text))} <span class='meta'>{e(str(who))}, "
+            parts.append(f"<li>{e(str(w.text))} <span class='meta'>{e(str(names.get(w.posted_by, w.posted_by)))}, "
                          f"{e(f'{w.posted_at:%a %d %b}')}</span></li>")
         parts.append("</ul>")
     parts.append("</body></html>")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines import audit, queries
+from pipelines import audit, consultations, queries
 from pipelines import auth_sessions as sessions
 from pipelines.demo import ensure_demo_database
 from pipelines.flag_reviews import reviews_for
@@ -60,7 +61,8 @@ def test_sign_in_form_shows_no_data(demo_db):
     assert "momentum-demo" in at.info[0].value
 
 
-PAGES = ["pages/caseload.py", "pages/client.py", "pages/flags.py", "pages/homework.py", "pages/workload.py",
+PAGES = ["pages/caseload.py", "pages/client.py", "pages/flags.py", "pages/homework.py", "pages/wins.py",
+         "pages/consultation.py", "pages/workload.py",
          "pages/data_status.py"]
 ROLES = ["manager", "supervisor", "clinician"]
 
@@ -353,3 +355,132 @@ def test_homework_page_reports_r_and_n_beside_the_published_figure(demo_db):
     scatter = next(c for c in charts if "reliable-change units" in c)
     assert "r = " in scatter and "n = " in scatter and "published r" in scatter
     assert any("Mausbach" in c.value for c in at.caption)
+
+
+# -- team meetings: the wins board, meeting mode and the consultation queue ----
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def _app_rows(demo_db, sql: str) -> list[tuple]:
+    with AppState(demo_db.app_db).reading() as con:
+        return [tuple(r) for r in con.execute(sql).fetchall()]
+
+
+def _post(at: AppTest, text: str) -> AppTest:
+    at.text_area(key="win_text").input(text)
+    _button(at, "Post win").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_wins_board_shows_the_team_and_posts_through_the_guard(demo_db):
+    at = _open(_sign_in("clinician"), "pages/wins.py")
+    assert len(at.text) > 0  # the sample practice's wins of this week
+    _post(at, "Reach me on jo@example.org")
+    assert any("an email address" in e.value and "jo@example.org" in e.value for e in at.error)
+    _post(at, "Her birthday is 3rd March 1990")
+    assert any("a full date" in w.value for w in at.warning)
+    assert _app_rows(demo_db, "SELECT text FROM app_wins") == []
+    at.checkbox[0].check().run()
+    _button(at, "Post with confirmation").click().run()
+    assert _app_rows(demo_db, "SELECT text, phi_confirmed FROM app_wins") == [
+        ("Her birthday is 3rd March 1990", '["full_date"]')]
+    xss = "<img src=x onerror=alert(1)>"
+    _post(at, xss)
+    assert xss in [t.value for t in at.text]  # plain text, never HTML
+    assert not any("<img" in m.value for m in at.markdown)
+    actions = [e["action"] for e in audit.recent(AppState(demo_db.app_db), 20)]
+    assert actions.count("win_posted") == 2
+
+
+def test_a_win_may_name_only_a_client_of_the_posters_own_caseload(demo_db):
+    own = _expected_clients(demo_db, "clinician")
+    other = sorted(_expected_clients(demo_db, "manager") - own)[0]
+    at = _open(_sign_in("clinician"), "pages/wins.py")
+    assert other not in at.selectbox(key="win_client").options
+    _post(at, f"{other} had a great week")  # another clinician's client_id in the text
+    assert any("outside your caseload" in e.value for e in at.error)
+    assert _app_rows(demo_db, "SELECT count(*) FROM app_wins") == [(0,)]
+
+
+def test_celebrate_toggles_and_posting_a_suggested_win(demo_db):
+    at = _open(_sign_in("supervisor"), "pages/wins.py")
+    first = next(b for b in at.button if b.key and b.key.startswith("celebrate_"))
+    first.click().run()
+    assert _app_rows(demo_db, "SELECT username FROM win_reactions") == [("supervisor",)]
+    next(b for b in at.button if b.key == first.key).click().run()
+    assert _app_rows(demo_db, "SELECT count(*) FROM win_reactions") == [(0,)]
+    post = next(b for b in at.button if b.key and b.key.startswith("sugg_post_"))
+    sid = post.key.removeprefix("sugg_post_")
+    text = at.text_input(key=f"sugg_{sid}").value
+    post.click().run()
+    assert _app_rows(demo_db, "SELECT text, suggestion_id FROM app_wins") == [(text, sid)]
+    assert not any(b.key == f"sugg_post_{sid}" for b in at.button)  # posted suggestions are not offered again
+
+
+def test_wins_exports_are_offered_and_audited(demo_db):
+    at = _open(_sign_in("manager"), "pages/wins.py")
+    labels = [d.label for d in at.get("download_button")]
+    assert labels == ["Download (MD)", "Download (HTML)", "Download (CSV)"]
+
+
+def test_meeting_mode_is_for_supervisors_and_managers(demo_db):
+    state = AppState(demo_db.app_db)
+    direct = AppTest.from_file(str(REPO / "pages" / "meeting.py"), default_timeout=60)  # not in their navigation
+    direct.session_state["momentum_user"] = get_user(state, "clinician")
+    direct.session_state["momentum_session_id"] = sessions.start(state, "clinician", None)
+    direct.run()
+    assert [e.value for e in direct.error] == ["This page is not available for your role."]
+    assert len(direct.get("html")) == 0
+    at = _open(_sign_in("supervisor"), "pages/meeting.py")
+    assert not at.error
+    cards = [h.proto.body for h in at.get("html") if "meeting-card" in h.proto.body]
+    assert len(cards) == 1
+    assert any(">1 of " in m.value for m in at.markdown)
+    _button(at, "Next").click().run()
+    assert any(">2 of " in m.value for m in at.markdown)
+    _button(at, "Previous").click().run()
+    assert [h.proto.body for h in at.get("html") if "meeting-card" in h.proto.body] == cards
+    _button(at, "Mark celebrated").click().run()
+    assert len(_app_rows(demo_db, "SELECT win_id FROM win_celebrations")) == 1
+
+
+def test_bring_a_client_then_the_team_sees_it_and_records_the_next_step(demo_db):
+    own = sorted(_expected_clients(demo_db, "clinician"))
+    at = _sign_in("clinician")
+    at.query_params["client"] = own[0]
+    _open(at, "pages/consultation.py")
+    assert at.selectbox(key="bring_client_id").value == own[0]
+    at.text_area(key="bring_question").input("Stuck after eight sessions. Ideas?")
+    _button(at, "Add to the queue").click().run()
+    assert _app_rows(demo_db, "SELECT client_id, brought_by FROM consultations") == [(own[0], "clinician")]
+    # the supervisor (same team) sees it and records the group's next step
+    sup = _open(_sign_in("supervisor"), "pages/consultation.py")
+    assert own[0] in set(_frame_with(sup, "question")["client_id"])
+    sup.text_area[-1].input("Review goals at the next session")
+    _button(sup, "Save").click().run()
+    assert _app_rows(demo_db, "SELECT next_step, recorded_by FROM consultation_notes") == [
+        ("Review goals at the next session", "supervisor")]
+    actions = [e["action"] for e in audit.recent(AppState(demo_db.app_db), 30)]
+    assert {"consultation_brought", "consultation_note", "consultation_view"} <= set(actions)
+
+
+def test_consultation_items_stay_within_the_team(demo_db):
+    state = AppState(demo_db.app_db)
+    con = duckdb.connect(str(demo_db.data_db), read_only=True)
+    try:
+        (clinician,) = con.execute("SELECT clinician_id FROM clinicians WHERE team = 'North' AND role = 'clinician' "
+                                   "ORDER BY 1 LIMIT 1").fetchall()[0]
+        (client,) = con.execute("SELECT client_id FROM clients WHERE clinician_id = ? ORDER BY 1 LIMIT 1",
+                                [clinician]).fetchall()[0]
+    finally:
+        con.close()
+    consultations.bring(state, client_id=client, clinician_id=clinician, team="North", brought_by="x",
+                        question="What next?", as_of=date(2026, 11, 20))
+    at = _open(_sign_in("clinician"), "pages/consultation.py")  # the demo clinician is on another team
+    assert client not in str([d.value for d in at.dataframe])
+    manager = _open(_sign_in("manager"), "pages/consultation.py")
+    assert client in set(_frame_with(manager, "question")["client_id"])

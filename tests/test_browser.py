@@ -9,6 +9,7 @@ docs/screenshots/ that way).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -111,6 +112,13 @@ def short_idle_server(demo_template, tmp_path):
     proc, url, _paths = _start(demo_template, tmp_path, MOMENTUM_IDLE_TIMEOUT_S="10")
     yield url
     _stop(proc)
+
+
+def _app_rows(db, sql: str) -> list[tuple]:
+    from pipelines.store import AppState
+
+    with AppState(db.app_db).reading() as con:
+        return [tuple(r) for r in con.execute(sql).fetchall()]
 
 
 def _shot(page, name: str) -> None:
@@ -219,13 +227,20 @@ def test_supervisor_pages_reload_sign_out_back_and_replayed_cookie(server, chrom
     context.close()
 
 
-def test_wrong_password_then_lockout_after_five_failures(server, chromium):
+def test_wrong_password_then_lockout_after_five_failures(server_db, chromium):
+    server, db = server_db
     page = chromium.new_page()
     page.goto(server)
     page.get_by_label("Username").wait_for(timeout=60000)
     for attempt in range(5):
         _sign_in(page, "clinician", f"wrong-password-{attempt}")
         page.get_by_text("Username or password is incorrect.").wait_for(timeout=30000)
+        # the message stays up from the attempt before: wait until the server has counted this one
+        for _ in range(120):
+            if _app_rows(db, "SELECT count(*) FROM login_failures")[0][0] == attempt + 1:
+                break
+            page.wait_for_timeout(250)
+        assert _app_rows(db, "SELECT count(*) FROM login_failures")[0][0] == attempt + 1
         page.wait_for_timeout(500)
     _shot(page, "wrong_password")
     _sign_in(page, "clinician")  # the right password, but the account is locked now
@@ -273,13 +288,13 @@ def test_flag_review_round_trip(server_db, chromium):
 def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(server_db, chromium, tmp_path):
     import duckdb
 
-    from pipelines.store import AppState
+    from pipelines.store import AppState, DataStore
     from pipelines.users import add_user
 
     server, db = server_db
     # a real manager: loading a non-sample file ends demo mode, and demo accounts with it
     add_user(AppState(db.app_db), "office", "Office Manager", "manager", "a-long-office-password")
-    snapshot = sorted(db.snapshot_dir.glob("*.duckdb"))[-1]
+    snapshot = DataStore(db).current_snapshot()
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
         (clinician,) = con.execute("SELECT clinician_id FROM clients WHERE client_id = 'C00001'").fetchall()[0]
@@ -309,7 +324,7 @@ def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(server_db
     page.get_by_text("Rejected rows").first.wait_for(timeout=60000)
     page.wait_for_timeout(3000)
     _shot(page, "data_upload_rejects")
-    con = duckdb.connect(str(sorted(db.snapshot_dir.glob("*.duckdb"))[-1]), read_only=True)
+    con = duckdb.connect(str(DataStore(db).current_snapshot()), read_only=True)
     try:
         reasons = [r[0] for r in con.execute(
             "SELECT reason FROM rejected_rows r JOIN loads l USING (load_id) "
@@ -321,4 +336,123 @@ def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(server_db
     assert "not a real date" in reasons[0] and "C99999" in reasons[1]
     body = page.inner_text("body")
     assert "Rejected rows" in body and "Download these rejected rows (CSV)" in body
+    context.close()
+
+
+# -- team meetings: the wins board, meeting mode, the consultation queue ------
+
+
+def _post_win(page, text: str) -> None:
+    page.get_by_label("What happened?").fill(text)
+    page.get_by_role("button", name="Post win").click()
+
+
+def test_posting_a_win_the_phi_guard_xss_and_a_celebrate_reaction(server_db, chromium):
+    server, db = server_db
+    alerts: list[str] = []
+    context, page = _signed_in_page(chromium, server, "clinician")
+    page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
+    page.get_by_role("link", name="Wins board").click()
+    _settle(page, "Post a win")
+    # the guard stops an email, a phone number and a full date, naming each
+    for text, said in [("Thank jo.smith@example.org for the referral", "an email address"),
+                       ("Call back on 07700 900123 went well", "a phone number"),
+                       ("Finally attended on 12/03/2026 after a long gap", "a full date")]:
+        _post_win(page, text)
+        page.get_by_text(said).first.wait_for(timeout=30000)
+        if said == "a full date":
+            _shot(page, "wins_phi_guard")
+            assert page.get_by_role("button", name="Post with confirmation").is_disabled()
+            page.get_by_role("button", name="Edit instead").click()
+            page.wait_for_timeout(1500)
+    assert _app_rows(db, "SELECT text FROM app_wins") == []
+    # a plain win posts; so does markup, which shows as literal text
+    plain = "A client walked to the session on their own today."
+    _post_win(page, plain)
+    page.locator("[data-testid='stText']", has_text=plain).first.wait_for(timeout=30000)
+    page.get_by_text("Posted to the board.").wait_for(timeout=30000)
+    page.wait_for_timeout(1000)
+    xss = "<img src=x onerror=alert(1)>"
+    _post_win(page, xss)
+    page.locator("[data-testid='stText']", has_text=xss).first.wait_for(timeout=30000)  # shown as written
+    assert page.locator("img[src='x']").count() == 0 and alerts == []
+    assert {r[0] for r in _app_rows(db, "SELECT text FROM app_wins")} == {
+        "A client walked to the session on their own today.", xss}
+    # celebrate the first win on the board (the newest: the markup one), then take it back
+    page.get_by_role("button", name="Celebrate").first.click()
+    page.get_by_role("button", name="Celebrate · 1").first.wait_for(timeout=30000)
+    assert _app_rows(db, "SELECT username FROM win_reactions") == [("clinician",)]
+    page.wait_for_timeout(2000)
+    _shot(page, "wins_board")
+    page.get_by_role("button", name="Celebrate · 1").first.click()
+    page.wait_for_timeout(2500)
+    assert _app_rows(db, "SELECT username FROM win_reactions") == []
+    assert alerts == []
+    context.close()
+
+
+def test_meeting_mode_navigation_full_screen_and_mark_celebrated(server_db, chromium):
+    server, db = server_db
+    context, page = _signed_in_page(chromium, server, "supervisor")
+    page.get_by_role("link", name="Meeting mode").click()
+    card = page.get_by_test_id("meeting-win-text")
+    card.wait_for(timeout=60000)
+    panel = page.locator("[role='tabpanel']:visible").first  # the wins tab
+    position = panel.get_by_text(re.compile(r"^1 of \d+$"))
+    position.wait_for(timeout=30000)
+    total = int(position.inner_text().split()[-1])
+    assert total >= 3
+    first = card.inner_text()
+    panel.get_by_role("button", name="Next").click()
+    panel.get_by_text(f"2 of {total}", exact=True).wait_for(timeout=30000)
+    panel.get_by_role("button", name="Previous").click()
+    panel.get_by_text(f"1 of {total}", exact=True).wait_for(timeout=30000)
+    assert card.inner_text() == first
+    panel.get_by_role("button", name="Previous").click()  # wraps round to the last win
+    panel.get_by_text(f"{total} of {total}", exact=True).wait_for(timeout=30000)
+    panel.get_by_role("button", name="Next").click()
+    panel.get_by_text(f"1 of {total}", exact=True).wait_for(timeout=30000)
+    assert card.inner_text() == first
+    # full screen hides the sidebar; the card stays in large type
+    page.get_by_text("Full screen").click()
+    page.wait_for_timeout(2000)
+    assert not page.locator("section[data-testid='stSidebar']").is_visible()
+    size = page.get_by_test_id("meeting-win-text").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 32, size
+    page.get_by_role("button", name="Mark celebrated").click()
+    page.get_by_role("button", name="Celebrated in the meeting of").wait_for(timeout=30000)
+    _shot(page, "meeting_mode")
+    assert len(_app_rows(db, "SELECT win_id, meeting_date FROM win_celebrations")) == 1
+    context.close()
+
+
+def test_bringing_a_flagged_client_to_consultation_and_recording_the_next_step(server_db, chromium):
+    server, db = server_db
+    context, page = _signed_in_page(chromium, server, "supervisor")
+    page.get_by_role("link", name="Stalled-progress flags").click()
+    _settle(page, "Review a flag")
+    page.get_by_role("link", name="Bring this client to peer consultation").click()
+    page.get_by_label("Your question for the group").wait_for(timeout=60000)
+    assert "client=C" in page.url and "flag=" in page.url
+    page.get_by_label("Your question for the group").fill("Ten sessions without change: what would you try next?")
+    page.get_by_role("button", name="Add to the queue").click()
+    page.get_by_text("Client added to the consultation queue").wait_for(timeout=30000)
+    ((client, flag),) = _app_rows(db, "SELECT client_id, from_flag FROM consultations")
+    assert client.startswith("C") and flag
+    # the meeting: the item one at a time, then the group's ideas and agreed next step
+    page.get_by_role("link", name="Meeting mode").click()
+    page.get_by_role("tab", name="Peer consultation").click()
+    page.get_by_text("Question for the group").first.wait_for(timeout=60000)
+    page.get_by_text("Ten sessions without change").first.wait_for(timeout=30000)
+    page.get_by_label("Ideas from the group").fill("Revisit the formulation; consider behavioural activation")
+    page.get_by_label("Agreed next step").fill("Review goals together at the next session")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved the agreed next step").wait_for(timeout=30000)
+    assert _app_rows(db, "SELECT next_step, recorded_by FROM consultation_notes") == [
+        ("Review goals together at the next session", "supervisor")]
+    page.get_by_role("link", name="Peer consultation").click()
+    page.get_by_text("The team's queue").wait_for(timeout=60000)
+    page.get_by_text("Not resumed yet").or_(page.get_by_text("Momentum resumed")).first.wait_for(timeout=30000)
+    page.wait_for_timeout(3000)
+    _shot(page, "consultation")
     context.close()

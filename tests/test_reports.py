@@ -72,6 +72,20 @@ def test_wins_csv_neutralises_formulas(small_db):
     assert texts["W12"].startswith("'@") and texts["W13"].startswith("'-2")
 
 
+def test_wins_report_includes_wins_posted_on_the_board(small_db):
+    from pipelines import wins
+    from pipelines.store import AppState
+
+    state = AppState(small_db.app_db)
+    win_id = wins.post(state, username="casey", clinician_id="T2", category="team", text="-1 day to the deadline")
+    out = run_cli("report", "wins", "--db", str(small_db.data_db), "--as-of", "2099-01-01")
+    rows = {r["win_id"]: r for r in csv.DictReader(io.StringIO(out.stdout))}
+    assert rows[win_id]["text"] == "'-1 day to the deadline" and rows[win_id]["source"] == "app"
+    assert rows["W10"]["source"] == "import"
+    before = run_cli("report", "wins", "--db", str(small_db.data_db), "--as-of", "2026-04-01")
+    assert win_id not in before.stdout  # posted today, after that as-of date
+
+
 def test_neutralise():
     assert [neutralise(t) for t in ["=1+1", "+x", "-x", "@x", "\tx", "\rx", "ok", ""]] == [
         "'=1+1", "'+x", "'-x", "'@x", "'\tx", "'\rx", "ok", ""]

@@ -144,10 +144,11 @@ def test_every_scoped_query_function_refuses_to_run_without_a_scope():
     scoped = [f for name, f in inspect.getmembers(queries, inspect.isfunction)
               if f.__module__ == "pipelines.queries" and "scope" in inspect.signature(f).parameters]
     assert len(scoped) >= 12
+    others = {"as_of": AS_OF, "client_id": "C0", "audience": Scope(("T0",)), "since": datetime(2000, 1, 1),
+              "until": datetime(2100, 1, 1)}
     for func in scoped:
-        rest = [a for name, a in (("as_of", AS_OF), ("client_id", "C0"))
-                if name in inspect.signature(func).parameters]
+        rest = {name: a for name, a in others.items() if name in inspect.signature(func).parameters}
         with pytest.raises(TypeError, match="Scope"):
-            func(con.cursor(), ["T0"], *rest)
-        func(con.cursor(), Scope(("T0",)), *rest)  # and runs with one
+            func(con.cursor(), scope=["T0"], **rest)
+        func(con.cursor(), scope=Scope(("T0",)), **rest)  # and runs with one
     con.close()

@@ -141,3 +141,41 @@ def test_exports_neutralise_formulas_and_escape_markup(state):
     assert "<b>" not in page and "<i>" not in page
     md = wins.as_markdown(board, "Wins", {"T1": "Casey"})
     assert "<img" not in md and "&lt;img src=x onerror=alert\\(1\\)&gt;" in md
+
+
+def test_a_wins_export_merges_into_the_board_and_no_ingest_touches_app_state(db, tmp_path):
+    import duckdb
+
+    from pipelines.ingest import ingest
+    from pipelines.models import Scope
+    from pipelines.queries import wins_for_board
+    from pipelines.store import DataStore
+    from tests.conftest import BASE, write_csv
+
+    header = "win_id,posted_by,posted_at,category,text,client_id"
+    ingest([BASE / "clinicians.csv", BASE / "clients.csv",
+            write_csv(tmp_path / "w1" / "wins.csv", header, ["W1,T2,2026-03-02 09:00,team,Team lunch,"])], db)
+    state = AppState(db.app_db)
+    app_id = wins.post(state, username="casey", clinician_id="T2", category="client_progress",
+                       text="A client went back to work.", client_id="C1", own_clients={"C1"})
+    wins.toggle_celebrate(state, "W1", "casey")
+    wins.mark_celebrated(state, app_id, date(2026, 3, 5), "sam")
+
+    def board():
+        con = duckdb.connect(str(DataStore(db).current_snapshot()), read_only=True)
+        try:
+            imported = wins_for_board(con.cursor(), Scope(("T1", "T2")), Scope(("T2",)), SINCE, UNTIL)
+        finally:
+            con.close()
+        return wins.board(imported, wins.app_wins(state, ("T1", "T2"), ("T2",), SINCE, UNTIL), state, "casey")
+
+    before = board()
+    assert set(before["win_id"]) == {"W1", app_id}
+    # a later export updates W1's text and adds W2; the app's post, reaction and mark stay
+    ingest([write_csv(tmp_path / "w2" / "wins.csv", header, [
+        "W1,T2,2026-03-02 09:00,team,Team lunch together,", "W2,T1,2026-03-03 10:00,self_care,A walk,"])], db)
+    after = board().set_index("win_id")
+    assert set(after.index) == {"W1", "W2", app_id}
+    assert after.loc["W1", "text"] == "Team lunch together" and after.loc["W1", "celebrations"] == 1
+    assert after.loc[app_id, "text"] == "A client went back to work." and after.loc[app_id, "client_id"] == "C1"
+    assert after.loc[app_id, "celebrated_on"] == "2026-03-05"

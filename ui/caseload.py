@@ -6,7 +6,7 @@ these functions only shape and show it.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +16,7 @@ from ui import data
 from ui.charts import MOMENTUM_ORDER, momentum_mix_by_clinician
 from ui.filters import PageContext
 from ui.runtime import get_runtime
+from ui.wins_board import merged
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 CLOSED_STATES = ("snoozed", "resolved")
@@ -128,10 +129,10 @@ def client_table(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, 
 
 
 def wins(ctx: PageContext) -> None:
-    board = data.model(ctx.version, "wins_board", ctx.scope, ctx.as_of)
     suggested = data.model(ctx.version, "suggested_wins", ctx.scope, ctx.as_of)
-    week_start = pd.Timestamp(ctx.as_of - timedelta(days=6))
-    this_week = board[board["posted_at"] >= week_start]
+    since = datetime.combine(ctx.as_of - timedelta(days=6), time())
+    until = datetime.combine(max(ctx.as_of, date.today()) + timedelta(days=1), time())
+    this_week = merged(ctx.version, ctx.user.username, ctx.scope, ctx.scope, since, until)
     left, right = st.columns(2)
     with left:
         st.subheader("This week's wins")

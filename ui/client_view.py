@@ -8,6 +8,7 @@ No identifier beyond client_id is shown.
 from __future__ import annotations
 
 import math
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -21,6 +22,7 @@ from ui.charts import session_timeline, trajectory
 from ui.filters import PageContext, audit_view
 from ui.layout import section
 from ui.runtime import get_runtime
+from ui.wins_board import merged
 
 
 def pick_client(ctx: PageContext) -> str | None:
@@ -55,6 +57,9 @@ def header(ctx: PageContext, client_id: str) -> None:
     cols[3].metric("Sessions attended", int(mrow["attended_sessions"].iloc[0]) if len(mrow) else "–", border=True)
     why = f" · {mrow['momentum_reason'].iloc[0]}" if len(mrow) else ""
     st.caption(f"Clinician: {ctx.clinician_name(row['clinician_id'])}{why}")
+    if len(mrow):  # active clients only
+        st.page_link("pages/consultation.py", label="Bring to peer consultation", icon=":material/groups:",
+                     query_params={"client": client_id})
     audit_view(ctx.user, "client_view", action="client_view", client_id=client_id, as_of=ctx.as_of.isoformat())
 
 
@@ -129,7 +134,8 @@ def flags_and_wins(ctx: PageContext, client_id: str) -> None:
     flags = data.model(ctx.version, "active_flags", ctx.scope, ctx.as_of)
     mine = flags[flags["client_id"] == client_id]
     reviews = reviews_for(get_runtime().state, [client_id])
-    board = data.model(ctx.version, "wins_board", ctx.scope, ctx.as_of)
+    board = merged(ctx.version, ctx.user.username, ctx.scope, ctx.scope, datetime(1900, 1, 1),
+                   datetime.combine(max(ctx.as_of, date.today()) + timedelta(days=1), time()))
     wins = board[board["client_id"] == client_id]
     left, right = st.columns(2)
     with left:

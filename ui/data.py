@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
 
-from pipelines import audit, queries
+from pipelines import audit, phi_guard, queries
 from pipelines.models import Scope
 from pipelines.store import StoreError
 from pipelines.users import User
@@ -88,6 +88,32 @@ def client_detail(version: str, name: str, scope: tuple[str, ...], as_of: date, 
     if name not in CLIENT_DETAIL:
         raise KeyError(f"{name} is not a client detail query")
     return getattr(queries, name)(get_runtime().reader.cursor(), Scope(scope), as_of, client_id)
+
+
+# -- team meetings -------------------------------------------------------------
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
+def team_audience(version: str, role: str, clinician_id: str | None) -> tuple[str, ...]:
+    """Whose wins and consultation items the user sees: their team and their own scope."""
+    if not version:
+        return ()
+    return queries.team_audience(get_runtime().reader.cursor(), role, clinician_id).clinician_ids
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=256)
+def imported_wins(version: str, audience: tuple[str, ...], scope: tuple[str, ...], since: datetime,
+                  until: datetime) -> pd.DataFrame:
+    return queries.wins_for_board(get_runtime().reader.cursor(), Scope(audience), Scope(scope), since, until)
+
+
+def foreign_client_ids(version: str, scope: tuple[str, ...], text: str) -> list[str]:
+    """client_ids in ``text`` whose clinician is outside ``scope`` (for the PHI guard)."""
+    tokens = phi_guard.client_id_candidates(text)
+    if not version or not tokens:
+        return []
+    owners = queries.client_owners(get_runtime().reader.cursor(), tokens)
+    return sorted(c for c, clinician in owners.items() if clinician not in set(scope))
 
 
 def row_counts_view() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -12,7 +12,9 @@ from pipelines.flag_reviews import ReviewError, record
 from ui import data
 from ui.caseload import SEVERITY_ORDER, flags_with_reviews
 from ui.filters import PageContext
+from ui.layout import plain_md
 from ui.runtime import get_runtime
+from ui.wins_board import merged
 
 REVIEWER_ROLES = ("clinician", "supervisor")
 AGENDA_LOOKBACK_DAYS = 28
@@ -75,7 +77,9 @@ def review_form(ctx: PageContext, flags: pd.DataFrame) -> None:
               for i, r in flags.iterrows()}
     pick = st.selectbox("Flag", list(labels), format_func=labels.get, key="review_pick")
     row = flags.loc[pick]
-    st.markdown(f"**Reason and evidence:** {_plain(row['reason'])}")
+    st.markdown(f"**Reason and evidence:** {plain_md(row['reason'])}")
+    st.page_link("pages/consultation.py", label="Bring this client to peer consultation", icon=":material/groups:",
+                 query_params={"client": str(row["client_id"]), "flag": str(row["flag"])})
     with st.form("review_form", clear_on_submit=True):
         action = st.radio("Action", ["acknowledge", "snooze", "resolve"], horizontal=True,
                           format_func={"acknowledge": "Acknowledge", "snooze": "Snooze", "resolve": "Resolve"}.get)
@@ -99,14 +103,6 @@ def review_form(ctx: PageContext, flags: pd.DataFrame) -> None:
         st.rerun()
 
 
-def _plain(text: object) -> str:
-    """CSV text inside markdown: escape markdown and HTML so it shows as written."""
-    out = str(text)
-    for ch in "\\`*_{}[]()<>#+-!|~":
-        out = out.replace(ch, "\\" + ch)
-    return out
-
-
 def supervision_agenda(ctx: PageContext) -> None:
     st.subheader("Supervision agenda")
     supervisees = ctx.staff[ctx.staff["clinician_id"].isin(ctx.scope)]
@@ -122,8 +118,9 @@ def supervision_agenda(ctx: PageContext) -> None:
     before = ctx.as_of - timedelta(days=AGENDA_LOOKBACK_DAYS)
     momentum_before = data.model(ctx.version, "client_momentum", one, before)
     flags = flags_with_reviews(ctx, data.model(ctx.version, "active_flags", one, ctx.as_of), momentum_now)
-    wins = data.model(ctx.version, "wins_board", one, ctx.as_of)
-    wins = wins[wins["posted_at"] >= pd.Timestamp(before)]
+    since = datetime.combine(before, time())
+    until = datetime.combine(ctx.as_of + timedelta(days=1), time())
+    wins = merged(ctx.version, ctx.user.username, one, one, since, until)
     suggested = data.model(ctx.version, "suggested_wins", one, ctx.as_of)
     items = agenda.build(who, flags, momentum_now, momentum_before, wins, suggested)
     counts = items["section"].value_counts()

@@ -38,3 +38,11 @@ def section(title: str, frame: pd.DataFrame, empty_text: str, show: Callable[[pd
         st.caption(empty_text)
     else:
         show(frame)
+
+
+def plain_md(text: object) -> str:
+    """User or CSV text inside Markdown: Markdown and HTML characters escaped, so it shows as written."""
+    out = str(text)
+    for ch in "\\`*_{}[]()<>#+-!|~$":
+        out = out.replace(ch, "\\" + ch)
+    return out

@@ -13,9 +13,13 @@ def pages_for(user: User) -> list:
         st.Page("pages/client.py", title="Client view", icon=":material/person:"),
         st.Page("pages/flags.py", title="Stalled-progress flags", icon=":material/flag:"),
         st.Page("pages/homework.py", title="Homework", icon=":material/assignment:"),
+        st.Page("pages/wins.py", title="Wins board", icon=":material/celebration:"),
+        st.Page("pages/consultation.py", title="Peer consultation", icon=":material/groups:"),
         st.Page("pages/workload.py", title="Workload", icon=":material/monitor_heart:"),
         st.Page("pages/data_status.py", title="Data status", icon=":material/database:"),
     ]
+    if user.role in ("supervisor", "manager"):  # design §6: supervisors run meeting mode
+        pages.append(st.Page("pages/meeting.py", title="Meeting mode", icon=":material/co_present:"))
     if user.role == "manager":
         pages.append(st.Page("pages/audit_log.py", title="Audit log", icon=":material/policy:"))
     return pages
