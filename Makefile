@@ -29,9 +29,9 @@ imports: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest
 
-## Ingest benchmark at 1M sessions (not part of `make test`).
+## Every benchmark at 10k, 100k and 1M sessions, and the scale curve (not part of `make test`).
 bench: $(STAMP)
-	$(PY) -m pipelines bench ingest --sessions 1000000
+	$(PY) -m pipelines bench all --sessions 10000 100000 1000000 --repeat 3 --plot docs/scale-curve.png
 
 ## Regenerate the committed synthetic practice.
 sample: $(STAMP)

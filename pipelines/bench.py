@@ -137,6 +137,15 @@ def format_report(report: dict) -> str:
 
 # -- worker (one measured load per process) ----------------------------------
 def _peak_rss_mb() -> float:
+    """This process's peak resident memory. Linux's VmHWM belongs to the process image, so a worker
+    started from a large parent reports its own peak (ru_maxrss carries the parent's over fork and exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
@@ -186,7 +195,9 @@ BASELINE_SCAN = (
 def _model_names() -> list[str]:
     from pipelines.sql_files import SQL_DIR
 
-    return sorted(p.stem.removeprefix("model_") for p in SQL_DIR.glob("model_*.sql"))
+    # the client view's one-client models (they take a $client_id) are not whole-caseload models
+    return sorted(p.stem.removeprefix("model_") for p in SQL_DIR.glob("model_*.sql")
+                  if "$client_id" not in p.read_text(encoding="utf-8"))
 
 
 def run_models_bench(
@@ -282,3 +293,150 @@ def format_models_report(report: dict) -> str:
         for m, sec in sorted(r["refresh_per_model_s"].items(), key=lambda kv: -kv[1]):
             lines.append(f"    refresh {m:28} {sec:>8} s   read {r['read_per_model_s'].get(m, 0):>8} s")
     return "\n".join(lines)
+
+
+# -- pages -----------------------------------------------------------------------
+PAGE_TARGET_S = 1.5
+PAGE_ROLES = ("manager", "supervisor")
+BENCH_PASSWORD = "bench-only-password-1"  # noqa: S105 - an account in a throw-away benchmark database
+
+
+def _pages_db(workdir: Path, n: int, folder: Path, progress: Callable[[str], None]):
+    """A published database of the practice with its marts, and a manager and a supervisor account."""
+    from datetime import date
+
+    from pipelines.demo import _pick_accounts
+    from pipelines.ingest import ingest
+    from pipelines.settings import paths
+    from pipelines.store import AppState, DataStore
+    from pipelines.users import add_user, get_user
+
+    db = paths(workdir / f"pages-db-{n}" / "momentum.duckdb")
+    if not (db.data_db.parent / ".complete").exists():
+        shutil.rmtree(db.data_db.parent, ignore_errors=True)
+        progress(f"{n:,} sessions: loading the practice and its marts for the page benchmark")
+        ingest([folder], db, loaded_by="bench", audit=False, refresh=True, refresh_as_of=date(2026, 11, 22))
+        state = AppState(db.app_db)
+        for username, (name, clinician_id) in _pick_accounts(DataStore(db)).items():
+            if username in PAGE_ROLES and get_user(state, username) is None:
+                add_user(state, username, name, username, BENCH_PASSWORD, clinician_id)
+        (db.data_db.parent / ".complete").write_text("ok\n", encoding="utf-8")
+    return db
+
+
+def run_pages_bench(
+    sizes: list[int], repeat: int, workdir: Path, progress: Callable[[str], None] | None = None
+) -> dict:
+    """Every page through Streamlit's AppTest, cold and warm, as a manager and as a supervisor.
+
+    Each role runs in its own process (``python -m ui.page_bench``; Streamlit
+    stays out of ``pipelines``); the full aggregate scan of sessions is timed on
+    the same snapshot in the same run, for the ratio.
+    """
+    import duckdb
+
+    from pipelines.store import DataStore
+
+    progress = progress or (lambda _m: None)
+    workdir = workdir.resolve()
+    results = []
+    for n in sizes:
+        folder = _practice(workdir, n, progress)
+        db = _pages_db(workdir, n, folder, progress)
+        snapshot = DataStore(db).current_snapshot()
+        roles: dict[str, dict] = {}
+        scan_times: list[float] = []
+        for role in PAGE_ROLES:
+            con = duckdb.connect(str(snapshot), read_only=True)
+            for _ in range(repeat):
+                start = time.perf_counter()
+                con.execute(BASELINE_SCAN).fetchall()
+                scan_times.append(time.perf_counter() - start)
+            (sessions,) = con.execute("SELECT count(*) FROM sessions").fetchone()
+            con.close()
+            progress(f"{n:,} sessions: every page as {role}, cold then {repeat} warm runs")
+            out = subprocess.run(
+                [sys.executable, "-m", "ui.page_bench", str(db.data_db), role, str(repeat)],
+                capture_output=True, text=True, cwd=REPO_ROOT, check=False,
+                env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "MOMENTUM_APP_DB": "", "MOMENTUM_SECRETS": ""},
+            )
+            if out.returncode != 0:
+                raise RuntimeError(f"page bench as {role} failed: {out.stderr.strip()[-2000:]}")
+            roles[role] = json.loads(out.stdout.strip().splitlines()[-1])
+        scan = statistics.median(scan_times)
+        warm = [p["warm_s"] for r in roles.values() for p in r["pages"].values()]
+        results.append({
+            "sessions": sessions,
+            "scan_s": round(scan, 4),
+            "slowest_warm_s": max(warm),
+            "slowest_warm_ratio": round(max(warm) / scan, 1),
+            "roles": roles,
+        })
+    return {"benchmark": "pages", "repeat": repeat, "cpu_count": os.cpu_count(), "duckdb": _duckdb_version(),
+            "baseline": BASELINE_SCAN, "targets": {"warm_page_s_max": PAGE_TARGET_S}, "results": results}
+
+
+def format_pages_report(report: dict) -> str:
+    lines = [f"pages benchmark (AppTest; cold = data cache cleared, warm = median of {report['repeat']} reruns; "
+             f"{report['cpu_count']} cores)"]
+    for r in report["results"]:
+        lines.append(f"{r['sessions']:>10,} sessions: full scan {r['scan_s']} s; slowest warm page "
+                     f"{r['slowest_warm_s']} s (target <= {report['targets']['warm_page_s_max']} s), "
+                     f"{r['slowest_warm_ratio']}x the scan")
+        pages = sorted({p for role in r["roles"].values() for p in role["pages"]})
+        header = f"    {'page':14}" + "".join(f"{role + ' cold':>17}{role + ' warm':>17}" for role in r["roles"])
+        lines.append(header)
+        for page in pages:
+            cells = ""
+            for role in r["roles"].values():
+                got = role["pages"].get(page)
+                cells += f"{got['cold_s']:>17}{got['warm_s']:>17}" if got else f"{'-':>17}{'-':>17}"
+            lines.append(f"    {page:14}{cells}")
+        lines.append("    peak memory: " + ", ".join(f"{k} {v['peak_rss_mb']} MB" for k, v in r["roles"].items()))
+    return "\n".join(lines)
+
+
+def scale_summary(reports: dict) -> list[str]:
+    """Per-session cost of the validated ingest across sizes, and how much it grows."""
+    ingest = reports.get("ingest")
+    if not ingest or len(ingest["results"]) < 2:
+        return []
+    rows = [(r["rows"]["sessions"], r["validated_s"]) for r in ingest["results"]]
+    base = [x for x in rows if x[0] >= 90_000] or rows
+    first, last = base[0], base[-1]
+    growth = (last[1] / last[0]) / (first[1] / first[0])
+    lines = ["per-session ingest cost: " + ", ".join(f"{n:,}: {s / n * 1e6:.1f} µs" for n, s in rows)]
+    lines.append(f"growth from {first[0]:,} to {last[0]:,} sessions: {growth:.2f}x (target <= 1.3)")
+    return lines
+
+
+def scale_figure(reports: dict):
+    """The scale curve: each measured phase's median time against practice size (log-log)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    series = []
+    if "ingest" in reports:
+        rows = reports["ingest"]["results"]
+        sizes = [r["rows"]["sessions"] for r in rows]
+        series += [("ingest, validated", sizes, [r["validated_s"] for r in rows], "solid"),
+                   ("ingest, DuckDB raw read_csv", sizes, [r["raw_s"] for r in rows], "dot")]
+    if "models" in reports:
+        rows = reports["models"]["results"]
+        sizes = [r["sessions"] for r in rows]
+        series += [("models: refresh at ingest", sizes, [r["refresh_s"] for r in rows], "solid"),
+                   ("models: read every mart", sizes, [r["read_s"] for r in rows], "solid"),
+                   ("full aggregate scan of sessions", sizes, [r["scan_s"] for r in rows], "dot")]
+    if "pages" in reports:
+        rows = reports["pages"]["results"]
+        series.append(("slowest page, warm", [r["sessions"] for r in rows], [r["slowest_warm_s"] for r in rows],
+                       "solid"))
+    for name, x, y, dash in series:
+        fig.add_scatter(x=x, y=y, name=name, mode="lines+markers", line={"dash": dash})
+    fig.update_layout(
+        title="Momentum at scale: median seconds per phase against practice size (2 cores)",
+        xaxis={"title": "sessions in the practice", "type": "log"},
+        yaxis={"title": "seconds (median)", "type": "log"},
+        width=1100, height=650, template="plotly_white",
+    )
+    return fig

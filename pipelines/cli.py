@@ -62,11 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     b = sub.add_parser("bench", help="benchmarks (not part of the tests)")
-    b.add_argument("phase", choices=["ingest", "models", "all"], help="what to measure")
+    b.add_argument("phase", choices=["ingest", "models", "pages", "all"], help="what to measure")
     b.add_argument("--sessions", type=int, nargs="+", default=[1_000_000])
     b.add_argument("--repeat", type=int, default=3, help="runs of each command (medians reported)")
     b.add_argument("--workdir", type=Path, default=Path("bench_data"))
     b.add_argument("--json", action="store_true")
+    b.add_argument("--plot", type=Path, default=None, help="write the scale curve as a PNG (needs Chromium)")
     b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     r = sub.add_parser("report", help="clinical reports: outcomes, flags, momentum, homework, workload, wins")
@@ -229,6 +230,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         reports["ingest"] = bench.run_ingest_bench(args.sessions, args.repeat, args.workdir, progress=show)
     if args.phase in ("models", "all"):
         reports["models"] = bench.run_models_bench(args.sessions, args.repeat, args.workdir, progress=show)
+    if args.phase in ("pages", "all"):
+        reports["pages"] = bench.run_pages_bench(args.sessions, args.repeat, args.workdir, progress=show)
     if args.json:
         print(json.dumps(reports if len(reports) > 1 else next(iter(reports.values())), indent=2))
     else:
@@ -236,6 +239,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
             print(bench.format_report(reports["ingest"]))
         if "models" in reports:
             print(bench.format_models_report(reports["models"]))
+        if "pages" in reports:
+            print(bench.format_pages_report(reports["pages"]))
+        for line in bench.scale_summary(reports):
+            print(line)
+    if args.plot:
+        from pipelines.etr_check import write_png
+
+        write_png(bench.scale_figure(reports), args.plot)
+        print(f"scale curve written to {args.plot}", file=sys.stderr)
     return EXIT_OK
 
 

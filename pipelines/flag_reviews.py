@@ -103,6 +103,27 @@ def _worse_by(measure: str | None, then: float | None, now: float | None) -> flo
     return float(now - then) if INSTRUMENTS[measure].better == "lower" else float(then - now)
 
 
+_UNREVIEWED = {"status": "open", "needs_review": True, "last_action": None, "last_reviewed_by": None,
+               "last_reviewed_at": None, "last_note": None, "snooze_until": None, "reopen_reason": ""}
+
+
+def _reviewed_state(review, facts: dict, today: date) -> dict:
+    """The state a flag's latest review gives it (see the module's docstring)."""
+    status = {"acknowledge": "acknowledged", "snooze": "snoozed", "resolve": "resolved"}[review.action]
+    reason = ""
+    if review.action == "snooze" and review.snooze_until and date.fromisoformat(review.snooze_until) <= today:
+        status, reason = "reopened", f"snooze ended {review.snooze_until}; the flag still holds"
+    worse = _worse_by(facts.get("primary_measure"), review.score_at_review, facts.get("latest_score"))
+    rc = facts.get("rc_threshold")
+    if worse is not None and rc is not None and not pd.isna(rc) and worse >= float(rc):
+        status = "reopened"
+        reason = (f"worse since the review: {facts['primary_measure']} {review.score_at_review:g} → "
+                  f"{facts['latest_score']:g} (reliable change is {float(rc):g})")
+    return {"status": status, "needs_review": status in NEEDS_REVIEW, "last_action": review.action,
+            "last_reviewed_by": review.reviewed_by, "last_reviewed_at": review.reviewed_at,
+            "last_note": review.note, "snooze_until": review.snooze_until, "reopen_reason": reason}
+
+
 def review_state(flags: pd.DataFrame, reviews: pd.DataFrame, momentum: pd.DataFrame, today: date) -> pd.DataFrame:
     """The active flags with their review state.
 
@@ -115,34 +136,18 @@ def review_state(flags: pd.DataFrame, reviews: pd.DataFrame, momentum: pd.DataFr
     latest = {}
     for r in reviews.itertuples(index=False):  # oldest first: the last one wins
         latest[(r.client_id, r.flag, str(r.flag_since))] = r
-    scores = momentum.set_index("client_id")[["primary_measure", "latest_score", "rc_threshold"]].to_dict("index")
-    states = []
-    for f in out.itertuples(index=False):
-        since = pd.Timestamp(f.since).date().isoformat()
-        review = latest.get((f.client_id, f.flag, since))
-        status, reason = "open", ""
-        if review is not None:
-            status = {"acknowledge": "acknowledged", "snooze": "snoozed", "resolve": "resolved"}[review.action]
-            if review.action == "snooze" and review.snooze_until and date.fromisoformat(review.snooze_until) <= today:
-                status, reason = "reopened", f"snooze ended {review.snooze_until}; the flag still holds"
-            facts = scores.get(f.client_id, {})
-            worse = _worse_by(facts.get("primary_measure"), review.score_at_review, facts.get("latest_score"))
-            rc = facts.get("rc_threshold")
-            if worse is not None and rc is not None and not pd.isna(rc) and worse >= float(rc):
-                status = "reopened"
-                reason = (f"worse since the review: {facts['primary_measure']} {review.score_at_review:g} → "
-                          f"{facts['latest_score']:g} (reliable change is {float(rc):g})")
-        states.append({
-            "status": status,
-            "needs_review": status in NEEDS_REVIEW,
-            "last_action": review.action if review is not None else None,
-            "last_reviewed_by": review.reviewed_by if review is not None else None,
-            "last_reviewed_at": review.reviewed_at if review is not None else None,
-            "last_note": review.note if review is not None else None,
-            "snooze_until": review.snooze_until if review is not None else None,
-            "reopen_reason": reason,
-        })
-    cols = ["status", "needs_review", "last_action", "last_reviewed_by", "last_reviewed_at", "last_note",
-            "snooze_until", "reopen_reason"]
-    extra = pd.DataFrame(states, columns=cols, index=out.index).astype({"needs_review": bool})
+    since = pd.to_datetime(out["since"]).dt.strftime("%Y-%m-%d") if len(out) else pd.Series([], dtype=object)
+    keys = list(zip(out["client_id"], out["flag"], since, strict=True))
+    # most flags have no review: they are open; only reviewed ones are looked at one by one
+    columns = {c: [v] * len(out) for c, v in _UNREVIEWED.items()}
+    scores = None
+    for i, key in enumerate(keys):
+        review = latest.get(key)
+        if review is None:
+            continue
+        if scores is None:
+            scores = momentum.set_index("client_id")[["primary_measure", "latest_score", "rc_threshold"]].to_dict("index")
+        for c, v in _reviewed_state(review, scores.get(key[0], {}), today).items():
+            columns[c][i] = v
+    extra = pd.DataFrame(columns, index=out.index).astype({"needs_review": bool})
     return pd.concat([out, extra], axis=1)

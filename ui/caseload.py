@@ -88,7 +88,8 @@ def momentum_mix(ctx: PageContext, momentum: pd.DataFrame) -> None:
 def client_table(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, sparks: pd.DataFrame) -> str | None:
     """The caseload table; returns the client_id of a selected row."""
     open_flags = flags[~flags["status"].isin(CLOSED_STATES)]
-    per_client = open_flags.groupby("client_id")["flag"].apply(lambda s: ", ".join(sorted(set(s))))
+    codes = open_flags[["client_id", "flag"]].drop_duplicates().sort_values(["client_id", "flag"])
+    per_client = codes.groupby("client_id")["flag"].agg(", ".join)
     table = momentum.merge(sparks[["client_id", "primary_scores"]], on="client_id", how="left")
     table["clinician"] = table["clinician_id"].map(ctx.clinician_name)
     table["open_flags"] = table["client_id"].map(per_client).fillna("")

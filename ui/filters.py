@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import pandas as pd
 import streamlit as st
@@ -28,9 +29,13 @@ class PageContext:
     as_of: date
     staff: pd.DataFrame  # the staff in the user's scope (names for labels)
 
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        return dict(zip(self.staff["clinician_id"], self.staff["name"].astype(str), strict=True))
+
     def clinician_name(self, clinician_id: str) -> str:
-        match = self.staff.loc[self.staff["clinician_id"] == clinician_id, "name"]
-        return str(match.iloc[0]) if len(match) else str(clinician_id)
+        """A clinician's display name (a dict lookup: pages map it over thousands of rows)."""
+        return self._names.get(clinician_id, str(clinician_id))
 
 
 def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageContext | None:
@@ -55,11 +60,12 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
         with cols[0]:
             team = st.selectbox("Team", ["All teams", *teams], key=f"{key}_team")
         pool = staff if team == "All teams" else staff[staff["team"] == team]
+        names = dict(zip(staff["clinician_id"], staff["name"].astype(str), strict=True))
         with cols[1]:
             picked = st.multiselect(
                 "Clinicians",
                 pool["clinician_id"].tolist(),
-                format_func=lambda cid: _label(staff, cid),
+                format_func=lambda cid: f"{names[cid]} ({cid})" if cid in names else cid,
                 placeholder="Everyone in your scope" if team == "All teams" else f"Everyone in {team}",
                 key=f"{key}_clinicians",
             )
@@ -70,11 +76,6 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
                               key=f"{key}_as_of", format="YYYY-MM-DD")
     audit_view(user, page, scope=list(scope), as_of=as_of.isoformat())
     return PageContext(user, version, scope, full_scope, as_of, staff)
-
-
-def _label(staff: pd.DataFrame, cid: str) -> str:
-    row = staff.loc[staff["clinician_id"] == cid]
-    return f"{row['name'].iloc[0]} ({cid})" if len(row) else cid
 
 
 def audit_view(user: User, page: str, action: str = "view", **detail) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 import pandas as pd
 import streamlit as st
@@ -36,12 +37,15 @@ class BoardContext:
     as_of: date  # the data's date: "this week" ends here (or today, if later)
     staff: pd.DataFrame  # names of the audience
 
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        return dict(zip(self.staff["clinician_id"], self.staff["name"].astype(str), strict=True))
+
     def name(self, clinician_id: str) -> str:
-        match = self.staff.loc[self.staff["clinician_id"] == clinician_id, "name"]
-        return str(match.iloc[0]) if len(match) else str(clinician_id)
+        return self._names.get(clinician_id, str(clinician_id))
 
     def names(self) -> dict[str, str]:
-        return dict(zip(self.staff["clinician_id"], self.staff["name"], strict=True))
+        return dict(self._names)
 
 
 def board_context(user: User, page: str) -> BoardContext | None:

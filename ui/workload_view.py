@@ -53,21 +53,35 @@ def signals(ctx: PageContext) -> None:
     )
 
 
+CHART_MAX = 12  # lines on one chart before it stops being readable
+
+
+def _charted(ctx: PageContext, load: pd.DataFrame) -> pd.DataFrame:
+    """The clinicians drawn on the metric chart: all of them up to CHART_MAX, else a choice that
+    starts with those whose signals fired."""
+    ids = sorted(load["clinician_id"].unique())
+    if len(ids) <= CHART_MAX:
+        return load
+    fired = data.model(ctx.version, "workload_signals", ctx.scope, ctx.as_of)["clinician_id"].unique().tolist()
+    default = (list(dict.fromkeys(fired)) + [i for i in ids if i not in fired])[:CHART_MAX]
+    chosen = st.multiselect(f"Clinicians on the chart (at most {CHART_MAX}; the table above has everyone)", ids,
+                            default=default, max_selections=CHART_MAX, format_func=ctx.clinician_name,
+                            key="workload_chart_clinicians")
+    return load[load["clinician_id"].isin(chosen)]
+
+
 def trends(ctx: PageContext) -> None:
     load = _load(ctx)
     if load.empty:
         st.info("No sessions in the last 12 weeks in this selection.")
         return
-    load = load.sort_values("week_start")
-    rows = []
-    for (_cid, name), part in load.groupby(["clinician_id", "clinician"]):
-        row = {"clinician": name}
-        for metric in METRICS:
-            values = part[metric].astype(float)
-            row[metric] = values.fillna(0).tolist()
-            row[f"{metric}_latest"] = values.iloc[-1] if len(values) else None
-        rows.append(row)
-    table = pd.DataFrame(rows)
+    load = load.sort_values(["clinician_id", "week_start"])
+    values = load[list(METRICS)].astype(float)
+    by = [load["clinician_id"], load["clinician"]]
+    # one row per clinician: each metric's weeks as a list (gaps as 0 for the sparkline), and its latest value
+    table = values.fillna(0).groupby(by, sort=True).agg(list)
+    latest = values.groupby(by, sort=True).nth(-1).set_axis(table.index)
+    table = table.join(latest.add_suffix("_latest")).reset_index(level="clinician").reset_index(drop=True)
     config = {"clinician": st.column_config.TextColumn("Clinician", pinned=True)}
     order = ["clinician"]
     for metric, (label, fmt, _t) in METRICS.items():
@@ -78,7 +92,7 @@ def trends(ctx: PageContext) -> None:
     metric = st.selectbox("Metric", list(METRICS), format_func=lambda m: METRICS[m][0], key="workload_metric")
     label, _fmt, threshold_name = METRICS[metric]
     threshold = float(THRESHOLDS[threshold_name].value) if threshold_name else None
-    st.plotly_chart(weekly_metric(load, metric, label, threshold), config={"displayModeBar": False},
+    st.plotly_chart(weekly_metric(_charted(ctx, load), metric, label, threshold), config={"displayModeBar": False},
                     key="workload_metric_chart")
     if threshold_name:
         st.caption(f"Signal threshold: {THRESHOLDS[threshold_name].source}.")

@@ -1,0 +1,38 @@
+"""The benchmark's summaries, from made-up figures (the benchmark itself is not part of the tests)."""
+
+from __future__ import annotations
+
+from pipelines import bench
+
+
+def _ingest(*rows):
+    return {"benchmark": "ingest", "repeat": 3, "cpu_count": 2, "duckdb": "2.0.0",
+            "targets": {"ratio_max": 2.0, "peak_rss_mb_max": 1536},
+            "results": [{"rows": {"sessions": n}, "csv_mb": 1, "validated_s": s, "raw_s": s / 2, "ratio": 2.0,
+                         "validated_peak_rss_mb": 100, "raw_peak_rss_mb": 50} for n, s in rows]}
+
+
+def test_scale_summary_reports_per_session_cost_growth_from_100k():
+    lines = bench.scale_summary({"ingest": _ingest((10_000, 1.0), (100_000, 2.0), (1_000_000, 26.0))})
+    assert lines[0].startswith("per-session ingest cost: 10,000: 100.0 µs, 100,000: 20.0 µs, 1,000,000: 26.0 µs")
+    assert lines[1] == "growth from 100,000 to 1,000,000 sessions: 1.30x (target <= 1.3)"
+    assert bench.scale_summary({"ingest": _ingest((10_000, 1.0))}) == []
+
+
+def test_pages_report_lists_every_page_for_each_role():
+    report = {"repeat": 3, "cpu_count": 2, "targets": {"warm_page_s_max": 1.5}, "results": [{
+        "sessions": 1000, "scan_s": 0.01, "slowest_warm_s": 0.9, "slowest_warm_ratio": 90.0,
+        "roles": {"manager": {"pages": {"caseload": {"cold_s": 1.2, "warm_s": 0.9}, "audit_log": {"cold_s": 0.1,
+                                                                                                   "warm_s": 0.05}},
+                              "peak_rss_mb": 300},
+                  "supervisor": {"pages": {"caseload": {"cold_s": 0.8, "warm_s": 0.4}}, "peak_rss_mb": 250}}}]}
+    text = bench.format_pages_report(report)
+    assert "slowest warm page 0.9 s (target <= 1.5 s)" in text
+    audit = next(line for line in text.splitlines() if line.strip().startswith("audit_log"))
+    assert audit.split()[1:] == ["0.1", "0.05", "-", "-"]
+    assert "peak memory: manager 300 MB, supervisor 250 MB" in text
+
+
+def test_scale_figure_has_a_series_per_phase():
+    fig = bench.scale_figure({"ingest": _ingest((10_000, 1.0), (100_000, 2.0))})
+    assert [t.name for t in fig.data] == ["ingest, validated", "ingest, DuckDB raw read_csv"]
