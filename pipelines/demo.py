@@ -8,6 +8,7 @@ later ingest of other files sets it to ``false``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from pipelines import audit
 from pipelines.ingest import ingest
@@ -59,6 +60,12 @@ def _pick_accounts(store: DataStore) -> dict[str, tuple[str, str | None]]:
     }
 
 
+# The last day of the committed sample practice (`make sample` generates it with
+# this --as-of). The demo's models are computed as of this day, so the demo shows
+# the same practice - this week's wins, suggested wins, momentum - whenever it is run.
+SAMPLE_AS_OF = date(2026, 11, 22)
+
+
 def ensure_demo_database(
     paths: Paths, force: bool = False, progress: Callable[[str], None] | None = None
 ) -> bool:
@@ -74,7 +81,8 @@ def ensure_demo_database(
         return False
     if force and paths.data_db.exists():
         paths.data_db.unlink()
-    result = ingest([SAMPLE_DATA_DIR], paths, loaded_by="system:demo", progress=progress, demo=True, refresh=True)
+    result = ingest([SAMPLE_DATA_DIR], paths, loaded_by="system:demo", progress=progress, demo=True, refresh=True,
+                    refresh_as_of=SAMPLE_AS_OF)
     if result.exit_code != 0:
         raise RuntimeError("sample_data/ did not load cleanly: " + "; ".join(
             f"{f.path}: {f.status}" for f in result.files if f.status not in ("loaded", "duplicate")))

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines import audit, consultations, queries
 from pipelines import auth_sessions as sessions
-from pipelines.demo import ensure_demo_database
+from pipelines.demo import SAMPLE_AS_OF, ensure_demo_database
 from pipelines.flag_reviews import reviews_for
 from pipelines.ingest import ingest
 from pipelines.settings import paths
@@ -93,6 +93,7 @@ def test_manager_lands_on_the_caseload_with_demo_banner(demo_db):
     labels = [m.label for m in at.metric]
     assert labels[:4] == ["Active clients", "Building momentum", "Stalled", "Slipping"]
     assert "Open flags" in labels and "Recovery" in labels
+    assert at.date_input(key="caseload_as_of").value == SAMPLE_AS_OF  # the sample's last day, whatever today is
     actions = [e["action"] for e in audit.recent(AppState(demo_db.app_db))]
     assert "login" in actions and "view" in actions
 

@@ -41,3 +41,18 @@ def test_existing_real_database_is_never_mixed_with_sample_data(db):
     assert query(db, "SELECT count(*) FROM clinicians") == [(4,)]
     assert DataStore(db).current_snapshot() is not None
     assert list_users(AppState(db.app_db)) == []
+
+
+def test_the_demo_is_computed_as_of_the_samples_last_day():
+    """`make sample` and the demo agree on the sample's as-of date, and the sample ends on it."""
+    import csv
+    import re
+
+    from pipelines.demo import SAMPLE_AS_OF
+    from pipelines.settings import REPO_ROOT, SAMPLE_DATA_DIR
+
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"pipelines sample .*--as-of " + SAMPLE_AS_OF.isoformat(), makefile)
+    with (SAMPLE_DATA_DIR / "sessions.csv").open(encoding="utf-8") as fh:
+        last = max(row["start"][:10] for row in csv.DictReader(fh))
+    assert last <= SAMPLE_AS_OF.isoformat()
