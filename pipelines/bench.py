@@ -27,6 +27,7 @@ from pathlib import Path
 
 from pipelines.settings import REPO_ROOT
 
+BENCH_AS_OF = "2026-11-22"  # the generated practices end here; models and marts are computed as of it
 TABLE_FILES = ["clinicians", "clients", "sessions", "goals", "measures", "homework", "wins"]
 
 
@@ -43,7 +44,7 @@ def _practice(workdir: Path, sessions: int, progress: Callable[[str], None]) -> 
     progress(f"generating a practice of ~{sessions:,} sessions in {folder}")
     if folder.exists():
         shutil.rmtree(folder)
-    spec = PracticeSpec(seed=11, sessions=sessions, as_of=date(2026, 11, 22))
+    spec = PracticeSpec(seed=11, sessions=sessions, as_of=date.fromisoformat(BENCH_AS_OF))
     generate_practice(spec, progress=progress).write(folder)
     marker.write_text("ok\n", encoding="utf-8")
     return folder
@@ -221,7 +222,7 @@ def run_models_bench(
 
     progress = progress or (lambda _m: None)
     workdir = workdir.resolve()
-    as_of = date(2026, 11, 22)
+    as_of = date.fromisoformat(BENCH_AS_OF)
     results = []
     for n in sizes:
         folder = _practice(workdir, n, progress)
@@ -305,7 +306,7 @@ def _pages_db(workdir: Path, n: int, folder: Path, progress: Callable[[str], Non
     """A published database of the practice with its marts, and a manager and a supervisor account."""
     from datetime import date
 
-    from pipelines.demo import _pick_accounts
+    from pipelines.demo import pick_accounts
     from pipelines.ingest import ingest
     from pipelines.settings import paths
     from pipelines.store import AppState, DataStore
@@ -315,9 +316,9 @@ def _pages_db(workdir: Path, n: int, folder: Path, progress: Callable[[str], Non
     if not (db.data_db.parent / ".complete").exists():
         shutil.rmtree(db.data_db.parent, ignore_errors=True)
         progress(f"{n:,} sessions: loading the practice and its marts for the page benchmark")
-        ingest([folder], db, loaded_by="bench", audit=False, refresh=True, refresh_as_of=date(2026, 11, 22))
+        ingest([folder], db, loaded_by="bench", audit=False, refresh=True, refresh_as_of=date.fromisoformat(BENCH_AS_OF))
         state = AppState(db.app_db)
-        for username, (name, clinician_id) in _pick_accounts(DataStore(db)).items():
+        for username, (name, clinician_id) in pick_accounts(DataStore(db)).items():
             if username in PAGE_ROLES and get_user(state, username) is None:
                 add_user(state, username, name, username, BENCH_PASSWORD, clinician_id)
         (db.data_db.parent / ".complete").write_text("ok\n", encoding="utf-8")

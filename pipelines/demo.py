@@ -26,7 +26,7 @@ def is_demo(reader: SnapshotReader) -> bool:
     return bool(row and row[0] == "true")
 
 
-def _pick_accounts(store: DataStore) -> dict[str, tuple[str, str | None]]:
+def pick_accounts(store: DataStore) -> dict[str, tuple[str, str | None]]:
     """username -> (display name, clinician_id), chosen from the sample practice."""
     reader = SnapshotReader(store)
     try:
@@ -88,7 +88,7 @@ def ensure_demo_database(
             f"{f.path}: {f.status}" for f in result.files if f.status not in ("loaded", "duplicate")))
     state = AppState(paths.app_db)
     existing = {u.username for u in list_users(state)}
-    for username, (name, clinician_id) in _pick_accounts(store).items():
+    for username, (name, clinician_id) in pick_accounts(store).items():
         if username in existing:
             continue
         try:

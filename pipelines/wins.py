@@ -146,16 +146,21 @@ def app_wins(state: AppState, audience: Iterable[str], viewer_scope: Iterable[st
     return frame.drop(columns="suggestion_id")
 
 
+def _merge(posted: pd.DataFrame, imported: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """App-posted and imported wins (``columns`` of each, plus ``source``) merged by win_id - an
+    app-posted win is never replaced by an import - newest first."""
+    parts = [frame.reindex(columns=columns).assign(source=source)
+             for frame, source in ((posted, "app"), (imported, "import")) if len(frame)]
+    merged = (pd.concat(parts, ignore_index=True).drop_duplicates("win_id", keep="first") if parts
+              else pd.DataFrame(columns=[*columns, "source"]))
+    merged["posted_at"] = pd.to_datetime(merged["posted_at"])
+    return merged.sort_values(["posted_at", "win_id"], ascending=[False, True]).reset_index(drop=True)
+
+
 def board(imported: pd.DataFrame, posted: pd.DataFrame, state: AppState, username: str) -> pd.DataFrame:
     """Imported and app-posted wins merged by win_id (an app-posted win is never replaced by an
     import), newest first, with celebrate counts, the user's own reaction and the latest meeting mark."""
-    parts = [frame.assign(source=source) for frame, source in ((posted, "app"), (imported, "import")) if len(frame)]
-    if parts:
-        merged = pd.concat([p[BOARD_COLUMNS[:7]] for p in parts], ignore_index=True)
-        merged = merged.drop_duplicates("win_id", keep="first")
-    else:
-        merged = pd.DataFrame(columns=BOARD_COLUMNS[:7])
-    merged["posted_at"] = pd.to_datetime(merged["posted_at"])
+    merged = _merge(posted, imported, BOARD_COLUMNS[:6])
     ids = json.dumps(sorted(merged["win_id"].astype(str)))
     with state.reading() as con:
         reactions = {r["win_id"]: (r["celebrations"], bool(r["celebrated_by_me"]))
@@ -164,19 +169,14 @@ def board(imported: pd.DataFrame, posted: pd.DataFrame, state: AppState, usernam
     merged["celebrations"] = [reactions.get(w, (0, False))[0] for w in merged["win_id"]]
     merged["celebrated_by_me"] = [reactions.get(w, (0, False))[1] for w in merged["win_id"]]
     merged["celebrated_on"] = [marks.get(w) for w in merged["win_id"]]
-    merged = merged.astype({"celebrations": "int64", "celebrated_by_me": bool})
-    return merged.sort_values(["posted_at", "win_id"], ascending=[False, True]).reset_index(drop=True)[BOARD_COLUMNS]
+    return merged.astype({"celebrations": "int64", "celebrated_by_me": bool})[BOARD_COLUMNS]
 
 
 def with_app_posts(report: pd.DataFrame, state: AppState, scope: Iterable[str], as_of: date) -> pd.DataFrame:
     """``report wins`` (imported wins) plus app-posted wins by clinicians in ``scope`` on or before
     ``as_of``, merged by win_id, newest first; column ``source`` says which is which."""
     until = datetime.combine(as_of + timedelta(days=1), time())
-    posted = app_wins(state, scope, scope, datetime(1900, 1, 1), until)
-    merged = pd.concat([posted.assign(source="app"), report.assign(source="import")], ignore_index=True)
-    merged = merged.drop_duplicates("win_id", keep="first")
-    merged["posted_at"] = pd.to_datetime(merged["posted_at"])
-    return merged.sort_values(["posted_at", "win_id"], ascending=[False, True]).reset_index(drop=True)
+    return _merge(app_wins(state, scope, scope, datetime(1900, 1, 1), until), report, list(report.columns))
 
 
 # -- exports: the week's board -------------------------------------------------

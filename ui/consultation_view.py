@@ -133,7 +133,7 @@ def item_detail(ctx: BoardContext, item: pd.Series, large: bool = False) -> None
     cols[3].metric("Since the consultation", follow.verdict, border=True,
                    help="Change on the primary measure against its reliable-change threshold (Jacobson & Truax 1991)")
     st.caption(f"Open flags then: {', '.join(item['flags_then']) or 'none'} · now: "
-               f"{', '.join(sorted(set(flags.loc[flags['client_id'] == item['client_id'], 'flag']))) or 'none'}"
+               f"{', '.join(sorted(follow.flags_still + follow.flags_new)) or 'none'}"
                + (f" · cleared: {', '.join(follow.flags_cleared)}" if follow.flags_cleared else ""))
     if isinstance(item["next_step"], str) and item["next_step"]:
         (st.success if follow.resumed else st.info)(

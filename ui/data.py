@@ -51,7 +51,7 @@ def data_version() -> str:
 
 MODELS = (
     "client_momentum", "active_flags", "client_outcomes", "course_outcomes", "caseload_sparklines",
-    "etr_reference", "suggested_wins", "wins_board", "homework_by_week", "homework_by_category",
+    "etr_reference", "suggested_wins", "homework_by_week", "homework_by_category",
     "homework_by_clinician", "homework_by_client", "clinician_weekly_load", "workload_signals",
 )  # fmt: skip
 CLIENT_DETAIL = ("client_scores", "client_sessions", "client_goals", "client_homework")

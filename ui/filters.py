@@ -20,6 +20,11 @@ from ui import data
 from ui.runtime import get_runtime
 
 
+def staff_names(staff: pd.DataFrame) -> dict[str, str]:
+    """clinician_id -> display name, built once (pages look names up for thousands of rows)."""
+    return dict(zip(staff["clinician_id"], staff["name"].astype(str), strict=True))
+
+
 @dataclass(frozen=True)
 class PageContext:
     user: User
@@ -31,7 +36,7 @@ class PageContext:
 
     @cached_property
     def _names(self) -> dict[str, str]:
-        return dict(zip(self.staff["clinician_id"], self.staff["name"].astype(str), strict=True))
+        return staff_names(self.staff)
 
     def clinician_name(self, clinician_id: str) -> str:
         """A clinician's display name (a dict lookup: pages map it over thousands of rows)."""
@@ -60,7 +65,7 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
         with cols[0]:
             team = st.selectbox("Team", ["All teams", *teams], key=f"{key}_team")
         pool = staff if team == "All teams" else staff[staff["team"] == team]
-        names = dict(zip(staff["clinician_id"], staff["name"].astype(str), strict=True))
+        names = staff_names(staff)
         with cols[1]:
             picked = st.multiselect(
                 "Clinicians",

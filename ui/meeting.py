@@ -78,6 +78,7 @@ def navigator(key: str, n: int) -> int:
     left, mid, right = st.columns([1, 2, 1])
     left.button("Previous", key=f"{key}_prev", on_click=_step, args=(key, -1, n), icon=":material/arrow_back:",
                 width="stretch")
+    # only two integers reach this HTML
     mid.markdown(f"<div style='text-align:center;font-size:1.3rem'>{pos + 1} of {n}</div>", unsafe_allow_html=True)
     right.button("Next", key=f"{key}_next", on_click=_step, args=(key, 1, n), icon=":material/arrow_forward:",
                  width="stretch")

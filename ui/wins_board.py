@@ -18,7 +18,7 @@ import streamlit as st
 from pipelines import audit, wins
 from pipelines.users import User
 from ui import data
-from ui.filters import audit_view
+from ui.filters import audit_view, staff_names
 from ui.layout import empty_state, plain_md
 from ui.phi_prompt import GUARD_NOTE, guarded
 from ui.runtime import get_runtime
@@ -39,7 +39,7 @@ class BoardContext:
 
     @cached_property
     def _names(self) -> dict[str, str]:
-        return dict(zip(self.staff["clinician_id"], self.staff["name"].astype(str), strict=True))
+        return staff_names(self.staff)
 
     def name(self, clinician_id: str) -> str:
         return self._names.get(clinician_id, str(clinician_id))
