@@ -93,6 +93,22 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--db", help="database file (default: $MOMENTUM_DB or data/momentum.duckdb)")
     d.add_argument("--force", action="store_true", help="rebuild even if it exists")
     d.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    bk = sub.add_parser("backup", help="back up the imported data and the app state, with checksums")
+    bk.add_argument("--out", required=True, help="folder to write the backup into (a new subfolder each time)")
+    bk.add_argument("--db", help="database file (default: $MOMENTUM_DB or data/momentum.duckdb)")
+    bk.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    rs = sub.add_parser("restore", help="restore a backup made by `backup` after checking its checksums")
+    rs.add_argument("backup", help="the backup folder (momentum-backup-...)")
+    rs.add_argument("--db", help="database file to restore into (default: $MOMENTUM_DB)")
+    rs.add_argument("--force", action="store_true", help="replace an existing database and its app state")
+    rs.add_argument("--check", action="store_true", help="only check the backup against its manifest")
+    rs.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    au = sub.add_parser("audit", help="the audit log")
+    au.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    ausub = au.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    av = ausub.add_parser("verify", help="check the audit log's hash chain and name the first broken entry")
+    av.add_argument("--db", help="database file whose app state to check (default: $MOMENTUM_DB)")
+
     u = sub.add_parser("users", help="manage dashboard users")
     u.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     usub = u.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -321,6 +337,65 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pipelines import backup
+
+    try:
+        info = backup.backup(paths(args.db), Path(args.out))
+    except backup.BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    m = info.manifest
+    print(f"backup written to {info.folder}", file=sys.stderr)
+    for name, f in m["files"].items():
+        print(f"  {name}: {f['bytes']} bytes, sha256 {f['sha256']}", file=sys.stderr)
+    print(f"  audit log: {m['audit']['entries']} entries", file=sys.stderr)
+    print(str(info.folder))
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pipelines import backup
+
+    folder = Path(args.backup)
+    try:
+        if args.check:
+            m = backup.check(folder)
+            print(f"{folder}: every file matches its checksum (made {m['created_at']})", file=sys.stderr)
+            return EXIT_OK
+        m = backup.restore(folder, paths(args.db), force=args.force)
+    except backup.BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    rows = sum(n for n, _digest in m["data_tables"].values())
+    print(
+        f"restored the backup made {m['created_at']}: {rows} imported rows and the app state "
+        f"({m['audit']['entries']} audit entries); content checksums match",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from pipelines import audit
+    from pipelines.store import AppState
+
+    db = paths(args.db)
+    if not db.app_db.is_file():
+        print(f"error: there is no app state at {db.app_db}", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    ok, bad, n = audit.verify(AppState(db.app_db))
+    if ok:
+        print(f"audit log intact: {n} entries, hash chain verified", file=sys.stderr)
+        return EXIT_OK
+    print(
+        f"audit log TAMPERED: entry {bad} does not match the hash chain "
+        f"(changed, inserted or an earlier entry removed); {n - 1} entries before it verified",
+        file=sys.stderr,
+    )
+    return EXIT_REJECTS
+
+
 COMMANDS = {
     "ingest": cmd_ingest,
     "sample": cmd_sample,
@@ -330,6 +405,9 @@ COMMANDS = {
     "etr-check": cmd_etr_check,
     "refresh": cmd_refresh,
     "users": cmd_users,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+    "audit": cmd_audit,
 }
 
 

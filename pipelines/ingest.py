@@ -383,7 +383,10 @@ def ingest(
             progress(f"refreshing the clinical models as of {as_of.isoformat()}")
             marts.refresh(con, as_of, progress=progress)
         con.execute("CHECKPOINT")
-    changed = any(r.status != "duplicate" for r in results) or store.current_snapshot() is None
+        (latest_load,) = con.execute(sql("latest_load_id")).fetchall()[0]
+    # publish when this run changed something, or when an earlier run was stopped
+    # between its commit and its publish (the snapshot is behind the ledger)
+    changed = any(r.status != "duplicate" for r in results) or store.snapshot_load_id() < latest_load
     if changed:
         progress("publishing the new data to the dashboard")
         store.publish_snapshot()

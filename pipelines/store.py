@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.settings import Paths, setting
-from pipelines.sql_files import statements
+from pipelines.sql_files import sql, statements
 
 SNAPSHOTS_KEPT = 3
 
@@ -133,6 +133,22 @@ class DataStore:
         path = self.paths.snapshot_dir / name
         return path if name and path.is_file() else None
 
+    def snapshot_load_id(self) -> int:
+        """The newest ledger entry in the published snapshot (-1: none published)."""
+        current = self.current_snapshot()
+        if current is None:
+            return -1
+        try:
+            con = duckdb.connect(str(current), read_only=True)
+        except duckdb.Error:
+            return -1
+        try:
+            return int(con.execute(sql("latest_load_id")).fetchall()[0][0])
+        except duckdb.Error:
+            return -1
+        finally:
+            con.close()
+
     def exists(self) -> bool:
         return self.paths.data_db.is_file()
 
@@ -227,6 +243,4 @@ class AppState:
 
 
 def _app_schema() -> str:
-    from pipelines.sql_files import sql
-
     return sql("app_state_schema")

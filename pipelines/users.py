@@ -6,9 +6,11 @@ demo accounts exist only while the imported data is the sample practice.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 
 import bcrypt
 
@@ -38,9 +40,43 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("data") / "common_passwords.txt"
+# Runs of keys a person types without thinking; a password inside one is refused.
+SEQUENCES = ("0123456789012345678901234567890", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm",
+             "azertyuiopqsdfghjklmwxcvbn", "qwertzuiopasdfghjklyxcvbnm", "1qaz2wsx3edc4rfv5tgb6yhn7ujm")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The common-password list (Openwall's password.lst, public domain), lower-cased."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8", errors="replace").splitlines()
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#!comment"))
+
+
+def _common_reason(password: str) -> str | None:
+    low = password.lower()
+    core = low.strip(string.digits + string.punctuation + " ")
+    common = common_passwords()
+    if low in common or core in common:
+        return "it is on a list of commonly used passwords"
+    for n in range(1, len(core) // 2 + 1):
+        if len(core) % n == 0 and core[:n] * (len(core) // n) == core:
+            return "it repeats a shorter pattern"
+    if len(set(low)) <= 3:
+        return "it uses three different characters or fewer"
+    compact = low.replace(" ", "")
+    if any(compact in seq or compact in seq[::-1] for seq in SEQUENCES):
+        return "it is a run of keys on the keyboard or of the alphabet"
+    return None
+
+
 def check_password_rules(password: str) -> None:
+    """At least 12 characters and not a common or trivially guessable password (NIST SP 800-63B)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+    reason = _common_reason(password)
+    if reason:
+        raise UserError(f"choose another password: {reason}")
 
 
 def hash_password(password: str) -> str:

@@ -54,6 +54,36 @@ def test_user_rules(state, args, message):
         add_user(state, *args)
 
 
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("password1234", "commonly used"),
+        ("Iloveyou2024!", "commonly used"),
+        ("superman123456", "commonly used"),
+        ("passwordpassword", "repeats a shorter pattern"),
+        ("aaaaaaaaaaaa", "repeats a shorter pattern"),
+        ("aabbaabbaabb", "repeats a shorter pattern"),
+        ("123456789012", "run of keys"),
+        ("qwertyuiopas", "run of keys"),
+        ("zyxwvutsrqponm", "run of keys"),
+    ],
+)
+def test_common_and_trivial_passwords_are_refused(state, password, reason):
+    assert len(password) >= 12
+    with pytest.raises(UserError, match=reason):
+        add_user(state, "erin", "Erin", "manager", password)
+    add_user(state, "erin", "Erin", "manager", "four random words here")
+    with pytest.raises(UserError, match=reason):
+        reset_password(state, "erin", password)
+
+
+def test_the_common_password_list_is_the_full_list():
+    from pipelines.users import common_passwords
+
+    words = common_passwords()
+    assert len(words) > 3000 and {"123456", "password", "letmein", "iloveyou"} <= words
+
+
 def test_duplicate_user_refused(state):
     add_user(state, "carol", "Carol", "manager", "long enough password")
     with pytest.raises(UserError, match="already exists"):

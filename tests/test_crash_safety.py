@@ -137,3 +137,29 @@ def test_a_failure_while_the_schema_is_created_leaves_no_tables(tmp_path, monkey
     finally:
         con.close()
     assert tables == []
+
+
+def test_a_run_stopped_between_commit_and_publish_is_published_by_the_next_run(db, monkeypatch):
+    """The data committed but the dashboard's snapshot was not yet replaced: running the
+    same ingest again (every file a duplicate now) must still publish it."""
+    import pipelines.store as store
+    from pipelines.store import DataStore, SnapshotReader
+
+    ingest([BASE / "clinicians.csv"], db, audit=False)
+    real = store.DataStore.publish_snapshot
+
+    def killed(self):
+        raise KeyboardInterrupt  # stands in for a kill after COMMIT
+
+    monkeypatch.setattr(store.DataStore, "publish_snapshot", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ingest([BASE / "clinicians.csv", BASE / "clients.csv"], db, audit=False)
+    monkeypatch.setattr(store.DataStore, "publish_snapshot", real)
+    again = ingest([BASE / "clinicians.csv", BASE / "clients.csv"], db, audit=False)
+    assert [f.status for f in again.files] == ["duplicate", "duplicate"]
+    assert again.published
+    reader = SnapshotReader(DataStore(db))
+    try:
+        assert reader.cursor().execute("SELECT count(*) FROM clients").fetchone()[0] == 3
+    finally:
+        reader.close()

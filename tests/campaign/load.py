@@ -1,0 +1,764 @@
+"""Load test: N concurrent browser sessions on one Momentum server, with a CLI ingest mid-run.
+
+Run from the repository root::
+
+    PYTHONPATH=. .venv/bin/python -m tests.campaign.load \\
+        [--sessions 5 10 15 25] [--duration-s 60] [--json OUT.json] [--screenshot shot.png]
+
+What it does
+------------
+1. Builds a fresh demo database in a temporary folder (``ensure_demo_database``)
+   and starts ONE Streamlit server on it, the way tests/test_browser.py does
+   (``streamlit run app.py`` with ``MOMENTUM_DB`` pointing at the copy).
+2. For each level N in ``--sessions``, one after the other on the same server:
+   opens N browser contexts in one headless Chromium (Debian's
+   ``/usr/bin/chromium`` through Playwright's async API). Session i signs in as
+   ``manager``/``supervisor``/``clinician`` in rotation, then clicks through
+   every page in its role's sidebar, round and round, for ``--duration-s``
+   seconds (``--think-s`` pause between clicks).
+3. Once every session of the level has signed in, runs a real
+   ``python -m pipelines ingest <export> --db <the same database>`` in a
+   subprocess. The export is regenerated before each level with
+   ``python -m pipelines sample --seed 11+level --as-of 2026-11-22`` (a new
+   seed per level, so every level's ingest really loads rows).
+
+Accounts: the demo accounts only work while the imported data is the sample
+practice; any ingest of other files ends demo mode and, by design, signs every
+demo session out. So by default (``--accounts twin``) the harness adds three
+ordinary accounts, ``load-manager``, ``load-supervisor`` and
+``load-clinician``, with the same role and clinician scope as the three demo
+accounts, and signs in with those. ``--accounts demo`` signs in as the demo
+accounts themselves (expect every session to be signed out once the first
+ingest publishes).
+
+What it measures, per level
+---------------------------
+- first render: ``page.goto(url)`` until the sign-in form is usable (the
+  Username field is visible and the script run has finished);
+- sign-in: clicking "Sign in" until the first page (Caseload momentum) has
+  rendered;
+- navigation (a Streamlit rerun): clicking a sidebar link until the page has
+  rendered - its main heading is visible, the app's script state is
+  ``notRunning`` and the "Running..." status widget
+  ``[data-testid=stStatusWidget]`` has gone (it fades out over 200 ms, so
+  every figure includes up to 0.2 s of animation); the JSON also keeps
+  click -> script finished without the fade;
+- p50/p95/max of each, navigations during the ingest separately, and per page;
+- failed sessions with their reason: any exception, a wait longer than
+  ``--nav-timeout-s`` (120 s), a Streamlit exception box
+  ``[data-testid=stException]``, an error box, or a sign-out / "not signed
+  in" text on screen. A failed session stops. Navigations slower than 60 s
+  are also counted (``slow_navs_over_60s``) without failing the session;
+- the server process's memory (VmRSS from /proc, server plus descendants)
+  sampled every 0.5 s: before the level, peak during, and after (5 s after the
+  level's sessions have closed); the server's CPU use and the host's CPU
+  busy share during the level;
+- the ingest's exit code, duration and start time within the level.
+
+At the end it prints a table per level, a summary across levels and the
+degradation point: the first level whose p95 navigation time exceeds twice
+the p95 at the smallest level, or at which any session failed.
+
+Note: Chromium runs on the same machine as the server, so at high session
+counts the browser competes with the server for CPU; the host CPU figure
+shows when the machine is saturated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pipelines.demo import DEMO_ACCOUNTS, ensure_demo_database
+from pipelines.settings import Paths, paths
+from pipelines.store import AppState
+from pipelines.users import DEMO_PASSWORD, add_user, list_users
+from tests.test_browser import CHROMIUM, LAUNCH_ARGS, _free_port
+
+REPO = Path(__file__).resolve().parents[2]
+
+# sidebar link title -> the page's main heading (st.header), from ui/navigation.py and pages/
+PAGE_HEADINGS = {
+    "Caseload momentum": "Caseload momentum",
+    "Client view": "Client view",
+    "Stalled-progress flags": "Stalled-progress flags",
+    "Homework": "Homework",
+    "Wins board": "Wins board",
+    "Peer consultation": "Peer consultation",
+    "Workload": "Workload and burnout signals",
+    "Data status": "Data status",
+    "Meeting mode": "Meeting mode",
+    "Audit log": "Audit log",
+}
+FIRST_PAGE = "Caseload momentum"
+TWIN_PASSWORD = "momentum-load-test"
+SIGNED_OUT_TEXTS = [
+    "You are not signed in",
+    "Your session has ended",
+    "You were signed out",
+    "Sign in again",
+    "Momentum cannot open its data",
+    "This page is not available for your role",
+]
+SLOW_S = 60.0
+AS_OF = "2026-11-22"
+
+# One round trip after every render: an exception box, an error box, a sign-out text.
+SCREEN_CHECK_JS = """
+(texts) => {
+  const exc = document.querySelector('[data-testid="stException"]');
+  if (exc) return 'Streamlit exception: ' + exc.innerText.slice(0, 1500);
+  const err = document.querySelector('[data-testid="stAlertContentError"]');
+  if (err) return 'error box: ' + err.innerText.slice(0, 1500);
+  const body = document.body.innerText;
+  for (const t of texts) if (body.includes(t)) return 'on screen: ' + t;
+  if (document.querySelector('input[aria-label="Username"]')) return 'the sign-in form is showing';
+  return null;
+}
+"""
+
+
+# -- figures -------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        return None
+    xs = sorted(values)
+    pos = (len(xs) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def stats(values: list[float]) -> dict:
+    return {
+        "n": len(values),
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "max": max(values) if values else None,
+    }
+
+
+@dataclass
+class Nav:
+    session: int
+    username: str
+    page: str
+    seconds: float  # click -> heading visible, script finished, status widget gone
+    script_done_s: float  # click -> heading visible and script finished
+    start: float  # seconds since the level started
+    end: float
+    during_ingest: bool = False
+
+
+@dataclass
+class Session:
+    index: int
+    username: str
+    first_render_s: float | None = None
+    sign_in_s: float | None = None
+    cookie_s: float | None = None
+    pages: list[str] = field(default_factory=list)
+    navs: list[Nav] = field(default_factory=list)
+    failure: str | None = None
+
+
+# -- processes -------------------------------------------------------------------
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except OSError:
+            continue
+    return out
+
+
+def _rss_kb(pid: int) -> int:
+    """VmRSS of ``pid`` and all its descendants, in kB."""
+    total = 0
+    for p in _descendants(pid):
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            continue
+    return total
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its live descendants."""
+    ticks = 0
+    for p in _descendants(pid):
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _host_cpu() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine."""
+    with open("/proc/stat") as fh:
+        values = [int(v) for v in fh.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values) - idle, sum(values)
+
+
+class MemoryMonitor(threading.Thread):
+    """Samples the server's RSS (plus descendants) every ``interval`` seconds."""
+
+    def __init__(self, pid: int, interval: float = 0.5):
+        super().__init__(daemon=True, name="rss-monitor")
+        self.pid, self.interval = pid, interval
+        self.samples: list[tuple[float, int]] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.samples.append((time.monotonic(), _rss_kb(self.pid)))
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=5)
+
+    def peak_kb(self, start: float, end: float) -> int | None:
+        window = [kb for t, kb in self.samples if start <= t <= end]
+        return max(window) if window else None
+
+
+# -- setup -------------------------------------------------------------------------
+
+
+def prepare_accounts(db: Paths, kind: str) -> list[tuple[str, str]]:
+    """(username, password) in sign-in rotation: manager, supervisor, clinician."""
+    if kind == "demo":
+        return [(name, DEMO_PASSWORD) for name in DEMO_ACCOUNTS]
+    state = AppState(db.app_db)
+    demo_users = {u.username: u for u in list_users(state)}
+    accounts = []
+    for name in DEMO_ACCOUNTS:
+        source = demo_users[name]
+        twin = f"load-{name}"
+        add_user(state, twin, f"Load test {name}", source.role, TWIN_PASSWORD, source.clinician_id)
+        accounts.append((twin, TWIN_PASSWORD))
+    return accounts
+
+
+def start_server(db: Paths, log_path: Path) -> tuple[subprocess.Popen, str]:
+    """One Streamlit server on ``db``, started as tests/test_browser.py ``_start`` does."""
+    port = _free_port()
+    env = {**os.environ, "MOMENTUM_DB": str(db.data_db), "PYTHONPATH": str(REPO)}
+    log = open(log_path, "wb")  # a file, not a pipe: a full pipe would stall the server
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    log.close()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.3)
+    stop_server(proc)
+    raise RuntimeError("streamlit did not start: " + log_path.read_text(errors="replace")[-2000:])
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)  # its own session: the server and any children
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def generate_export(out: Path, seed: int) -> float:
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "pipelines", "sample", "--out", str(out), "--seed", str(seed),
+         "--as-of", AS_OF],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, check=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    return time.monotonic() - started
+
+
+def server_errors(log_path: Path, limit: int = 40) -> list[str]:
+    """Lines of the server log that look like errors (tracebacks, exceptions)."""
+    try:
+        lines = log_path.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    pattern = re.compile(r"Traceback|Error|Exception|WARNING|CRITICAL", re.IGNORECASE)
+    return [line for line in lines if pattern.search(line)][:limit]
+
+
+# -- one browser session -------------------------------------------------------------
+
+
+class ScreenError(Exception):
+    """Something on screen that a user would see as a failure."""
+
+
+def _left_ms(deadline: float) -> float:
+    return max(1.0, (deadline - time.monotonic()) * 1000)
+
+
+async def wait_rendered(page, heading: str, deadline: float) -> tuple[float, float]:
+    """Wait until ``heading`` shows in the main area and the script run is over.
+
+    Returns the monotonic times (script finished, status widget gone).
+    """
+    main = page.locator("[data-testid='stMain']")
+    await main.get_by_role("heading", name=heading, exact=True).first.wait_for(
+        state="visible", timeout=_left_ms(deadline))
+    await page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+        state="attached", timeout=_left_ms(deadline))
+    script_done = time.monotonic()
+    await page.locator("[data-testid='stStatusWidget']").wait_for(
+        state="detached", timeout=_left_ms(deadline))
+    return script_done, time.monotonic()
+
+
+async def check_screen(page) -> None:
+    problem = await page.evaluate(SCREEN_CHECK_JS, SIGNED_OUT_TEXTS)
+    if problem:
+        raise ScreenError(problem)
+
+
+async def sidebar_pages(page) -> list[str]:
+    nav = page.locator("[data-testid='stSidebarNav']")
+    found = []
+    for title in PAGE_HEADINGS:
+        if await nav.get_by_role("link", name=title, exact=True).count():
+            found.append(title)
+    return found
+
+
+async def wait_for_cookie(context, page, deadline: float) -> bool:
+    """The sign-in cookie component reports back once and reruns the page; a
+    navigation clicked before that can be undone (see tests/test_browser.py)."""
+    while time.monotonic() < deadline:
+        if any(c["name"] == "momentum_auth" for c in await context.cookies()):
+            await page.wait_for_timeout(1500)
+            return True
+        await page.wait_for_timeout(250)
+    return False
+
+
+class Level:
+    """Shared state of one level: its clock, the ingest window, the screenshot."""
+
+    def __init__(self, n: int, args: argparse.Namespace, shot: Path | None):
+        self.n, self.args, self.shot = n, args, shot
+        self.t0 = time.monotonic()
+        self.signed_in = 0
+        self.all_signed_in = asyncio.Event()
+        self.ingest_start: float | None = None
+        self.ingest_end: float | None = None
+
+    def rel(self, t: float) -> float:
+        return t - self.t0
+
+    def done_signing_in(self) -> None:
+        self.signed_in += 1
+        if self.signed_in >= self.n:
+            self.all_signed_in.set()
+
+    def ingest_running(self) -> bool:
+        return self.ingest_start is not None and self.ingest_end is None
+
+
+async def run_session(browser, url: str, index: int, account: tuple[str, str], level: Level) -> Session:
+    args = level.args
+    username, password = account
+    result = Session(index=index, username=username)
+    timeout = args.nav_timeout_s
+    counted = False
+    stage = "open"
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = await context.new_page()
+        stage = "first render"
+        t = time.monotonic()
+        await page.goto(url, timeout=timeout * 1000)
+        deadline = t + timeout
+        await page.get_by_label("Username").wait_for(state="visible", timeout=_left_ms(deadline))
+        await page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+            state="attached", timeout=_left_ms(deadline))
+        result.first_render_s = time.monotonic() - t
+
+        stage = "sign-in"
+        await page.get_by_label("Username").fill(username)
+        await page.get_by_label("Password", exact=True).fill(password)
+        t = time.monotonic()
+        await page.get_by_role("button", name="Sign in").click(timeout=timeout * 1000)
+        _, gone = await wait_rendered(page, FIRST_PAGE, t + timeout)
+        result.sign_in_s = gone - t
+        await check_screen(page)
+
+        stage = "sign-in cookie"
+        t = time.monotonic()
+        if await wait_for_cookie(context, page, t + timeout):
+            result.cookie_s = time.monotonic() - t
+            # the cookie component's report reruns the page: let that run finish
+            await wait_rendered(page, FIRST_PAGE, time.monotonic() + timeout)
+        result.pages = await sidebar_pages(page)
+        level.done_signing_in()
+        counted = True
+        if not result.pages:
+            raise ScreenError("no known page links in the sidebar")
+
+        stop_at = time.monotonic() + args.duration_s
+        current, k = FIRST_PAGE, index
+        while time.monotonic() < stop_at:
+            k += 1
+            title = result.pages[k % len(result.pages)]
+            if title == current:
+                continue
+            stage = f"navigation to {title!r}"
+            link = page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title, exact=True)
+            t = time.monotonic()
+            await link.click(timeout=timeout * 1000)
+            done, gone = await wait_rendered(page, PAGE_HEADINGS[title], t + timeout)
+            result.navs.append(Nav(index, username, title, gone - t, done - t, level.rel(t), level.rel(gone)))
+            current = title
+            await check_screen(page)
+            if level.shot is not None and index == 0 and level.ingest_running():
+                await page.screenshot(path=str(level.shot))
+                level.shot = None
+            if args.think_s:
+                await page.wait_for_timeout(args.think_s * 1000)
+        if level.shot is not None and index == 0:
+            await page.screenshot(path=str(level.shot))
+            level.shot = None
+    except Exception as exc:  # any failure ends the session; keep the reason
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        if isinstance(exc, ScreenError):
+            message = str(exc).strip()[:1500]
+        result.failure = f"{stage}: {type(exc).__name__}: {message}"
+    finally:
+        if not counted:
+            level.done_signing_in()
+        try:
+            await context.close()
+        except Exception:  # the browser may already be gone
+            pass
+    return result
+
+
+async def run_ingest(export: Path, db: Paths, level: Level) -> dict:
+    """The CLI ingest, started once every session has signed in (plus 2 s)."""
+    try:
+        await asyncio.wait_for(level.all_signed_in.wait(), timeout=level.args.nav_timeout_s + 30)
+    except TimeoutError:
+        pass
+    await asyncio.sleep(2)
+    level.ingest_start = time.monotonic()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "pipelines", "ingest", str(export), "--db", str(db.data_db), "--quiet",
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        _out, err = await proc.communicate()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        level.ingest_end = time.monotonic()
+    return {
+        "exit_code": proc.returncode,
+        "seconds": level.ingest_end - level.ingest_start,
+        "started_at_s": level.rel(level.ingest_start),
+        "stderr_tail": err.decode(errors="replace")[-1500:],
+    }
+
+
+# -- one level -----------------------------------------------------------------------
+
+
+async def run_level(browser, url: str, n: int, accounts: list, db: Paths, export: Path,
+                    server_pid: int, monitor: MemoryMonitor, args, shot: Path | None) -> dict:
+    rss_before = _rss_kb(server_pid)
+    cpu_before, host_before = _cpu_s(server_pid), _host_cpu()
+    level = Level(n, args, shot)
+    ingest_task = asyncio.create_task(run_ingest(export, db, level))
+    sessions = await asyncio.gather(*(
+        run_session(browser, url, i, accounts[i % len(accounts)], level) for i in range(n)))
+    sessions_closed = time.monotonic()
+    ingest = await ingest_task
+    level_end = time.monotonic()
+    cpu_s = _cpu_s(server_pid) - cpu_before
+    host_after = _host_cpu()
+    await asyncio.sleep(5)
+    rss_after = _rss_kb(server_pid)
+
+    navs = [nav for s in sessions for nav in s.navs]
+    i0, i1 = ingest["started_at_s"], ingest["started_at_s"] + ingest["seconds"]
+    for nav in navs:
+        nav.during_ingest = nav.start < i1 and nav.end > i0
+    elapsed = level_end - level.t0
+    by_page = {}
+    for title in PAGE_HEADINGS:
+        times = [nav.seconds for nav in navs if nav.page == title]
+        if times:
+            by_page[title] = stats(times)
+    busy = host_after[0] - host_before[0]
+    total = host_after[1] - host_before[1]
+    return {
+        "sessions": n,
+        "elapsed_s": elapsed,
+        "first_render": stats([s.first_render_s for s in sessions if s.first_render_s is not None]),
+        "sign_in": stats([s.sign_in_s for s in sessions if s.sign_in_s is not None]),
+        "navigation": stats([nav.seconds for nav in navs]),
+        "navigation_script_done": stats([nav.script_done_s for nav in navs]),
+        "navigation_during_ingest": stats([nav.seconds for nav in navs if nav.during_ingest]),
+        "navigation_outside_ingest": stats([nav.seconds for nav in navs if not nav.during_ingest]),
+        "navigation_by_page": by_page,
+        "navigations": len(navs),
+        "slow_navs_over_60s": sum(nav.seconds > SLOW_S for nav in navs),
+        "failed_sessions": sum(s.failure is not None for s in sessions),
+        "failures": [{"session": s.index, "username": s.username, "reason": s.failure}
+                     for s in sessions if s.failure],
+        "rss_mb": {
+            "before": rss_before / 1024,
+            "peak": (monitor.peak_kb(level.t0, sessions_closed) or 0) / 1024,
+            "after": rss_after / 1024,
+        },
+        "server_cpu_pct_of_one_core": 100 * cpu_s / elapsed if elapsed else None,
+        "host_cpu_busy_pct": 100 * busy / total if total else None,
+        "ingest": ingest,
+        "session_details": [
+            {k: v for k, v in asdict(s).items() if k != "navs"} | {"navigations": len(s.navs)}
+            for s in sessions
+        ],
+        "navs": [asdict(nav) for nav in navs],
+    }
+
+
+async def run_all(url: str, levels: list[int], accounts: list, db: Paths, folder: Path,
+                  server: subprocess.Popen, monitor: MemoryMonitor, args) -> list[dict]:
+    from playwright.async_api import async_playwright
+
+    results = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        try:
+            for number, n in enumerate(levels):
+                seed = args.ingest_seed + number
+                export = folder / f"export-{number}"
+                gen_s = generate_export(export, seed)
+                print(f"\n== level {n} sessions: export seed {seed} generated in {gen_s:.1f} s; "
+                      f"running for {args.duration_s:g} s per session ...", flush=True)
+                shot = args.screenshot if number == len(levels) - 1 else None
+                result = await run_level(browser, url, n, accounts, db, export, server.pid,
+                                         monitor, args, shot)
+                result["export_seed"] = seed
+                results.append(result)
+                print(format_level(result), flush=True)
+                if server.poll() is not None:
+                    raise RuntimeError(f"the Streamlit server exited with code {server.returncode}")
+                await asyncio.sleep(args.pause_s)
+        finally:
+            await browser.close()
+    return results
+
+
+# -- report -----------------------------------------------------------------------------
+
+
+def _s(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}s"
+
+
+def _row(label: str, st: dict) -> str:
+    return f"  {label:<34}{st['n']:>6}{_s(st['p50']):>10}{_s(st['p95']):>10}{_s(st['max']):>10}"
+
+
+def format_level(r: dict) -> str:
+    ok = r["sessions"] - r["failed_sessions"]
+    lines = [
+        f"Level {r['sessions']} sessions - {ok}/{r['sessions']} ok, {r['navigations']} navigations, "
+        f"{r['elapsed_s']:.0f} s",
+        f"  {'':<34}{'n':>6}{'p50':>10}{'p95':>10}{'max':>10}",
+        _row("first render (goto -> form)", r["first_render"]),
+        _row("sign-in (submit -> first page)", r["sign_in"]),
+        _row("navigation (click -> rendered)", r["navigation"]),
+        _row("  while the ingest ran", r["navigation_during_ingest"]),
+        _row("  outside the ingest", r["navigation_outside_ingest"]),
+    ]
+    for title, st in r["navigation_by_page"].items():
+        lines.append(_row(f"  page: {title}", st))
+    rss, ing = r["rss_mb"], r["ingest"]
+    lines += [
+        f"  server RSS: before {rss['before']:.0f} MB, peak {rss['peak']:.0f} MB, after {rss['after']:.0f} MB",
+        f"  server CPU {r['server_cpu_pct_of_one_core']:.0f}% of one core; host CPU busy "
+        f"{r['host_cpu_busy_pct']:.0f}%",
+        f"  ingest: exit {ing['exit_code']} in {ing['seconds']:.1f} s "
+        f"(started {ing['started_at_s']:.1f} s into the level)",
+        f"  navigations over {SLOW_S:.0f} s: {r['slow_navs_over_60s']}",
+    ]
+    if ing["exit_code"] != 0:
+        lines.append("  ingest stderr: " + ing["stderr_tail"].strip().replace("\n", "\n    "))
+    if r["failures"]:
+        lines.append(f"  failed sessions: {r['failed_sessions']}")
+        for f in r["failures"]:
+            lines.append(f"    #{f['session']} {f['username']}: {f['reason']}")
+    else:
+        lines.append("  failed sessions: 0")
+    return "\n".join(lines)
+
+
+def format_summary(results: list[dict]) -> str:
+    head = (f"{'sessions':>8} {'ok':>4} {'fail':>4} {'navs':>5} {'first p95':>9} {'signin p95':>10} "
+            f"{'nav p50':>8} {'nav p95':>8} {'nav max':>8}  {'RSS MB before/peak/after':<24} ingest")
+    lines = [head]
+    for r in results:
+        rss, ing, nav = r["rss_mb"], r["ingest"], r["navigation"]
+        memory = f"{rss['before']:.0f}/{rss['peak']:.0f}/{rss['after']:.0f}"
+        lines.append(
+            f"{r['sessions']:>8} {r['sessions'] - r['failed_sessions']:>4} {r['failed_sessions']:>4} "
+            f"{r['navigations']:>5} {_s(r['first_render']['p95']):>9} {_s(r['sign_in']['p95']):>10} "
+            f"{_s(nav['p50']):>8} {_s(nav['p95']):>8} {_s(nav['max']):>8}  {memory:<24} "
+            f"exit {ing['exit_code']}, {ing['seconds']:.1f}s")
+    return "\n".join(lines)
+
+
+def degradation_point(results: list[dict]) -> dict:
+    ordered = sorted(results, key=lambda r: r["sessions"])
+    if not ordered:
+        return {"level": None, "criterion": "no levels ran"}
+    base = ordered[0]["navigation"]["p95"]
+    for r in ordered:
+        if r["failed_sessions"]:
+            return {"level": r["sessions"], "criterion":
+                    f"{r['failed_sessions']} of {r['sessions']} sessions failed"}
+        p95 = r["navigation"]["p95"]
+        if base is not None and p95 is not None and p95 > 2 * base:
+            return {"level": r["sessions"], "criterion":
+                    f"p95 navigation {p95:.2f} s > 2 x {base:.2f} s (p95 at {ordered[0]['sessions']} sessions)"}
+    return {"level": None, "criterion":
+            f"none up to {ordered[-1]['sessions']} sessions (no failures; p95 navigation stayed within "
+            f"2 x {_s(base)})"}
+
+
+# -- main -------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m tests.campaign.load", description=__doc__.split("\n")[0])
+    p.add_argument("--sessions", type=int, nargs="+", default=[5, 10, 15, 25],
+                   help="concurrent browser sessions per level (default 5 10 15 25)")
+    p.add_argument("--duration-s", type=float, default=60, help="seconds each session clicks through pages")
+    p.add_argument("--think-s", type=float, default=0.5, help="pause between clicks (default 0.5)")
+    p.add_argument("--nav-timeout-s", type=float, default=120,
+                   help="longest wait for a page; longer counts as a failure (default 120)")
+    p.add_argument("--pause-s", type=float, default=5, help="pause between levels")
+    p.add_argument("--accounts", choices=["twin", "demo"], default="twin",
+                   help="twin (default): non-demo copies of the demo accounts, which survive the "
+                        "ingest; demo: the demo accounts (signed out once the ingest ends demo mode)")
+    p.add_argument("--ingest-seed", type=int, default=11, help="sample seed of the first level's export")
+    p.add_argument("--json", type=Path, help="write every figure here")
+    p.add_argument("--screenshot", type=Path, help="a screenshot of one page mid-load (last level)")
+    args = p.parse_args(argv)
+    if any(n < 1 for n in args.sessions):
+        p.error("--sessions must be positive")
+    return args
+
+
+def _terminate(signum, _frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if CHROMIUM is None:
+        print("error: no Chromium installed (apt-get install chromium)", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _terminate)  # so the finally blocks below run
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="momentum-load-") as tmp:
+        folder = Path(tmp)
+        db = paths(folder / "momentum.duckdb")
+        print(f"building the demo database in {folder} ...", flush=True)
+        ensure_demo_database(db)
+        accounts = prepare_accounts(db, args.accounts)
+        log_path = folder / "streamlit.log"
+        server, url = start_server(db, log_path)
+        monitor = MemoryMonitor(server.pid)
+        monitor.start()
+        print(f"server pid {server.pid} at {url}; accounts {', '.join(a for a, _ in accounts)}", flush=True)
+        try:
+            results = asyncio.run(run_all(url, args.sessions, accounts, db, folder, server, monitor, args))
+        finally:
+            monitor.stop()
+            stop_server(server)
+        errors = server_errors(log_path)
+
+    point = degradation_point(results)
+    print("\n== summary (navigation = click on a sidebar link -> page rendered)")
+    print(format_summary(results))
+    where = f"at {point['level']} sessions" if point["level"] is not None else "not reached"
+    print(f"\ndegradation point: {where} - {point['criterion']}")
+    if errors:
+        print(f"\nserver log: {len(errors)} error-looking lines (first ones):")
+        for line in errors[:15]:
+            print(f"  {line}")
+    else:
+        print("\nserver log: no error-looking lines")
+    print(f"total run time {time.monotonic() - started:.0f} s")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({
+            "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            "cpu_count": os.cpu_count(),
+            "levels": results,
+            "degradation_point": point,
+            "server_log_errors": errors,
+        }, indent=2))
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
