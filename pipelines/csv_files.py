@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,21 +88,54 @@ def _column_names(n: int) -> list[str]:
     return [f"c{i}" for i in range(n)]
 
 
+def _is_blank(record: list[str]) -> bool:
+    return not record or (len(record) == 1 and not record[0].strip())
+
+
+def count_records(path: Path) -> int:
+    """Data records as Python's ``csv`` module reads them (blank lines are not records).
+
+    Raises ``csv.Error`` where the file is not strict CSV."""
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        next(reader, None)  # header
+        return sum(1 for record in reader if not _is_blank(record))
+
+
 def load_raw(con: duckdb.DuckDBPyConnection, path: Path, n_columns: int) -> RawLoad:
-    """Create ``raw_rows`` for ``path``; returns how many data rows were read."""
+    """Create ``raw_rows`` for ``path``; returns how many data rows were read.
+
+    DuckDB's count is cross-checked against Python's ``csv`` module, counted in a
+    second thread while DuckDB reads; if the two disagree the file is refused
+    rather than risk a lost or invented row.
+    """
     names = _column_names(n_columns)
-    try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE raw_file AS SELECT * FROM read_csv($path, "
-            "header = true, columns = $columns, delim = ',', quote = '\"', escape = '\"', "
-            "auto_detect = false, strict_mode = true, encoding = 'utf-8')",
-            {"path": str(path), "columns": {n: "VARCHAR" for n in names}},
-        )
-    except duckdb.Error:
-        return _load_careful(con, path, names)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        python_count = pool.submit(count_records, path)
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE raw_file AS SELECT * FROM read_csv($path, "
+                "header = true, columns = $columns, delim = ',', quote = '\"', escape = '\"', "
+                "auto_detect = false, strict_mode = true, encoding = 'utf-8')",
+                {"path": str(path), "columns": {n: "VARCHAR" for n in names}},
+            )
+        except duckdb.Error:
+            python_count.cancel()
+            return _load_careful(con, path, names)
+        try:
+            expected = python_count.result()
+        except csv.Error:
+            # strict for DuckDB but not for Python's csv: read it record by record
+            con.execute("DROP TABLE IF EXISTS raw_file")
+            return _load_careful(con, path, names)
     for stmt in statements("raw_rows_view"):
         con.execute(stmt)
     (rows,) = con.execute("SELECT count(*) FROM raw_file").fetchall()[0]
+    if rows != expected:
+        raise FileRefused(
+            f"DuckDB's CSV reader found {rows} records but Python's csv module finds {expected}; "
+            "the file is refused rather than risk losing or inventing rows (check its quotes and line endings)"
+        )
     return RawLoad(rows_read=rows, path_used="fast")
 
 
@@ -142,7 +176,7 @@ def _load_careful(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) 
                     reason = f"the row is not valid CSV ({msg}); check its quotes"
                 structural.append((row, "", reason))
                 continue
-            if not record or (len(record) == 1 and not record[0].strip()):
+            if _is_blank(record):
                 continue  # blank line: not a row
             row += 1
             joined = ",".join(record)

@@ -37,6 +37,11 @@ What it measures, per level
   Username field is visible and the script run has finished);
 - sign-in: clicking "Sign in" until the first page (Caseload momentum) has
   rendered;
+- sign-in cookie: after the first page, how long until the sign-in cookie
+  (``momentum_auth``) arrives - the session waits for it, up to
+  ``--cookie-wait-s`` (30 s), before clicking, as tests/test_browser.py does;
+  a cookie that never comes is counted and reported, not a failure (the
+  session still works; only a page reload would need a new sign-in);
 - navigation (a Streamlit rerun): clicking a sidebar link until the page has
   rendered - its main heading is visible, the app's script state is
   ``notRunning`` and the "Running..." status widget
@@ -55,13 +60,17 @@ What it measures, per level
   busy share during the level;
 - the ingest's exit code, duration and start time within the level.
 
+Before the first level one warm-up sign-in takes the server's cold start
+(first script run, imports, first queries), so it does not inflate the
+smallest level, which is the baseline of the degradation point.
+
 At the end it prints a table per level, a summary across levels and the
 degradation point: the first level whose p95 navigation time exceeds twice
 the p95 at the smallest level, or at which any session failed.
 
 Note: Chromium runs on the same machine as the server, so at high session
-counts the browser competes with the server for CPU; the host CPU figure
-shows when the machine is saturated.
+counts the browser competes with the server for CPU; the CPU seconds by kind
+(server, browser, ingest, harness) and the host's busy share show how much.
 """
 
 from __future__ import annotations
@@ -209,19 +218,6 @@ def _rss_kb(pid: int) -> int:
     return total
 
 
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` and its live descendants."""
-    ticks = 0
-    for p in _descendants(pid):
-        try:
-            with open(f"/proc/{p}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
-        except (OSError, IndexError, ValueError):
-            continue
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def _host_cpu() -> tuple[int, int]:
     """(busy, total) jiffies of the whole machine."""
     with open("/proc/stat") as fh:
@@ -230,18 +226,71 @@ def _host_cpu() -> tuple[int, int]:
     return sum(values) - idle, sum(values)
 
 
-class MemoryMonitor(threading.Thread):
-    """Samples the server's RSS (plus descendants) every ``interval`` seconds."""
+def _ticks_and_comm(pid: int) -> tuple[int, str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            head, tail = fh.read().rsplit(")", 1)
+        fields = tail.split()
+        return int(fields[11]) + int(fields[12]), head.split("(", 1)[1]
+    except (OSError, IndexError, ValueError):
+        return None
 
-    def __init__(self, pid: int, interval: float = 0.5):
-        super().__init__(daemon=True, name="rss-monitor")
-        self.pid, self.interval = pid, interval
+
+class Monitor(threading.Thread):
+    """Every ``interval`` seconds: the server's RSS (plus descendants), and the CPU
+    time of every process under this harness, by kind.
+
+    Kinds: ``server`` (the Streamlit process tree), ``browser`` (Chromium and
+    Playwright's driver), ``ingest`` (other Python children: the CLI ingest),
+    ``harness`` (this process). A process's CPU time is kept after it exits
+    (its last sample), so short-lived Chromium renderers are counted too.
+    """
+
+    def __init__(self, server_pid: int, interval: float = 0.5):
+        super().__init__(daemon=True, name="monitor")
+        self.server_pid, self.interval = server_pid, interval
         self.samples: list[tuple[float, int]] = []
+        self._first: dict[int, int] = {}
+        self._last: dict[int, tuple[int, str]] = {}
+        self._lock = threading.Lock()
         self._stop_event = threading.Event()
+        self._sample_cpu(baseline=True)
+
+    def _kind(self, pid: int, comm: str, server: set[int]) -> str:
+        if pid in server:
+            return "server"
+        if pid == os.getpid():
+            return "harness"
+        if comm.startswith(("chrom", "node", "headless")):
+            return "browser"
+        return "ingest"
+
+    def _sample_cpu(self, baseline: bool = False) -> None:
+        server = set(_descendants(self.server_pid))
+        with self._lock:
+            for pid in _descendants(os.getpid()):
+                got = _ticks_and_comm(pid)
+                if got is None:
+                    continue
+                ticks, comm = got
+                if pid not in self._first:
+                    self._first[pid] = ticks if baseline else 0
+                self._last[pid] = (ticks, self._kind(pid, comm, server))
+
+    def cpu_s(self) -> dict[str, float]:
+        """CPU seconds by kind since the monitor was created (take differences)."""
+        self._sample_cpu()
+        hz = os.sysconf("SC_CLK_TCK")
+        totals = {"server": 0.0, "browser": 0.0, "ingest": 0.0, "harness": 0.0}
+        with self._lock:
+            for pid, (ticks, kind) in self._last.items():
+                totals[kind] += (ticks - self._first[pid]) / hz
+        return totals
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            self.samples.append((time.monotonic(), _rss_kb(self.pid)))
+            self.samples.append((time.monotonic(), _rss_kb(self.server_pid)))
+            self._sample_cpu()
             self._stop_event.wait(self.interval)
 
     def stop(self) -> None:
@@ -438,7 +487,7 @@ async def run_session(browser, url: str, index: int, account: tuple[str, str], l
 
         stage = "sign-in cookie"
         t = time.monotonic()
-        if await wait_for_cookie(context, page, t + timeout):
+        if await wait_for_cookie(context, page, t + args.cookie_wait_s):
             result.cookie_s = time.monotonic() - t
             # the cookie component's report reruns the page: let that run finish
             await wait_rendered(page, FIRST_PAGE, time.monotonic() + timeout)
@@ -518,9 +567,9 @@ async def run_ingest(export: Path, db: Paths, level: Level) -> dict:
 
 
 async def run_level(browser, url: str, n: int, accounts: list, db: Paths, export: Path,
-                    server_pid: int, monitor: MemoryMonitor, args, shot: Path | None) -> dict:
+                    server_pid: int, monitor: Monitor, args, shot: Path | None) -> dict:
     rss_before = _rss_kb(server_pid)
-    cpu_before, host_before = _cpu_s(server_pid), _host_cpu()
+    cpu_before, host_before = monitor.cpu_s(), _host_cpu()
     level = Level(n, args, shot)
     ingest_task = asyncio.create_task(run_ingest(export, db, level))
     sessions = await asyncio.gather(*(
@@ -528,8 +577,8 @@ async def run_level(browser, url: str, n: int, accounts: list, db: Paths, export
     sessions_closed = time.monotonic()
     ingest = await ingest_task
     level_end = time.monotonic()
-    cpu_s = _cpu_s(server_pid) - cpu_before
-    host_after = _host_cpu()
+    cpu_after, host_after = monitor.cpu_s(), _host_cpu()
+    cpu_s = {kind: cpu_after[kind] - cpu_before[kind] for kind in cpu_after}
     await asyncio.sleep(5)
     rss_after = _rss_kb(server_pid)
 
@@ -548,6 +597,7 @@ async def run_level(browser, url: str, n: int, accounts: list, db: Paths, export
     return {
         "sessions": n,
         "elapsed_s": elapsed,
+        "cookie_wait_s": args.cookie_wait_s,
         "first_render": stats([s.first_render_s for s in sessions if s.first_render_s is not None]),
         "sign_in": stats([s.sign_in_s for s in sessions if s.sign_in_s is not None]),
         "navigation": stats([nav.seconds for nav in navs]),
@@ -555,6 +605,8 @@ async def run_level(browser, url: str, n: int, accounts: list, db: Paths, export
         "navigation_during_ingest": stats([nav.seconds for nav in navs if nav.during_ingest]),
         "navigation_outside_ingest": stats([nav.seconds for nav in navs if not nav.during_ingest]),
         "navigation_by_page": by_page,
+        "cookie": stats([s.cookie_s for s in sessions if s.cookie_s is not None]),
+        "cookie_missing": sum(s.sign_in_s is not None and s.cookie_s is None for s in sessions),
         "navigations": len(navs),
         "slow_navs_over_60s": sum(nav.seconds > SLOW_S for nav in navs),
         "failed_sessions": sum(s.failure is not None for s in sessions),
@@ -565,7 +617,8 @@ async def run_level(browser, url: str, n: int, accounts: list, db: Paths, export
             "peak": (monitor.peak_kb(level.t0, sessions_closed) or 0) / 1024,
             "after": rss_after / 1024,
         },
-        "server_cpu_pct_of_one_core": 100 * cpu_s / elapsed if elapsed else None,
+        "cpu_seconds": cpu_s,
+        "server_cpu_pct_of_one_core": 100 * cpu_s["server"] / elapsed if elapsed else None,
         "host_cpu_busy_pct": 100 * busy / total if total else None,
         "ingest": ingest,
         "session_details": [
@@ -576,14 +629,38 @@ async def run_level(browser, url: str, n: int, accounts: list, db: Paths, export
     }
 
 
+async def warm_up(browser, url: str, account: tuple[str, str], timeout: float) -> dict:
+    """One sign-in before the first level, so the smallest level (the baseline) does
+    not pay for the server's cold start (first script run, imports, first queries)."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = await context.new_page()
+        t = time.monotonic()
+        await page.goto(url, timeout=timeout * 1000)
+        await page.get_by_label("Username").wait_for(state="visible", timeout=timeout * 1000)
+        first = time.monotonic() - t
+        await page.get_by_label("Username").fill(account[0])
+        await page.get_by_label("Password", exact=True).fill(account[1])
+        t = time.monotonic()
+        await page.get_by_role("button", name="Sign in").click(timeout=timeout * 1000)
+        _, gone = await wait_rendered(page, FIRST_PAGE, t + timeout)
+        return {"first_render_s": first, "sign_in_s": gone - t}
+    finally:
+        await context.close()
+
+
 async def run_all(url: str, levels: list[int], accounts: list, db: Paths, folder: Path,
-                  server: subprocess.Popen, monitor: MemoryMonitor, args) -> list[dict]:
+                  server: subprocess.Popen, monitor: Monitor, args) -> tuple[dict, list[dict]]:
     from playwright.async_api import async_playwright
 
     results = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         try:
+            warm = await warm_up(browser, url, accounts[0], args.nav_timeout_s)
+            print(f"warm-up (cold server): first render {warm['first_render_s']:.2f} s, "
+                  f"sign-in {warm['sign_in_s']:.2f} s", flush=True)
+            await asyncio.sleep(args.pause_s)
             for number, n in enumerate(levels):
                 seed = args.ingest_seed + number
                 export = folder / f"export-{number}"
@@ -601,7 +678,7 @@ async def run_all(url: str, levels: list[int], accounts: list, db: Paths, folder
                 await asyncio.sleep(args.pause_s)
         finally:
             await browser.close()
-    return results
+    return warm, results
 
 
 # -- report -----------------------------------------------------------------------------
@@ -632,11 +709,14 @@ def format_level(r: dict) -> str:
     rss, ing = r["rss_mb"], r["ingest"]
     lines += [
         f"  server RSS: before {rss['before']:.0f} MB, peak {rss['peak']:.0f} MB, after {rss['after']:.0f} MB",
-        f"  server CPU {r['server_cpu_pct_of_one_core']:.0f}% of one core; host CPU busy "
-        f"{r['host_cpu_busy_pct']:.0f}%",
+        f"  CPU: server {r['server_cpu_pct_of_one_core']:.0f}% of one core; host busy "
+        f"{r['host_cpu_busy_pct']:.0f}% of {os.cpu_count()} cores; CPU seconds: "
+        + ", ".join(f"{kind} {sec:.0f}" for kind, sec in r["cpu_seconds"].items()),
         f"  ingest: exit {ing['exit_code']} in {ing['seconds']:.1f} s "
         f"(started {ing['started_at_s']:.1f} s into the level)",
         f"  navigations over {SLOW_S:.0f} s: {r['slow_navs_over_60s']}",
+        f"  sign-in cookie set: {r['cookie']['n']} (p95 {_s(r['cookie']['p95'])} after the first page); "
+        f"not set within {r['cookie_wait_s']:g} s: {r['cookie_missing']}",
     ]
     if ing["exit_code"] != 0:
         lines.append("  ingest stderr: " + ing["stderr_tail"].strip().replace("\n", "\n    "))
@@ -693,6 +773,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--think-s", type=float, default=0.5, help="pause between clicks (default 0.5)")
     p.add_argument("--nav-timeout-s", type=float, default=120,
                    help="longest wait for a page; longer counts as a failure (default 120)")
+    p.add_argument("--cookie-wait-s", type=float, default=30,
+                   help="how long a session waits for its sign-in cookie before it starts clicking "
+                        "(a missing cookie is reported, not a failure; default 30)")
     p.add_argument("--pause-s", type=float, default=5, help="pause between levels")
     p.add_argument("--accounts", choices=["twin", "demo"], default="twin",
                    help="twin (default): non-demo copies of the demo accounts, which survive the "
@@ -725,11 +808,11 @@ def main(argv: list[str] | None = None) -> int:
         accounts = prepare_accounts(db, args.accounts)
         log_path = folder / "streamlit.log"
         server, url = start_server(db, log_path)
-        monitor = MemoryMonitor(server.pid)
+        monitor = Monitor(server.pid)
         monitor.start()
         print(f"server pid {server.pid} at {url}; accounts {', '.join(a for a, _ in accounts)}", flush=True)
         try:
-            results = asyncio.run(run_all(url, args.sessions, accounts, db, folder, server, monitor, args))
+            warm, results = asyncio.run(run_all(url, args.sessions, accounts, db, folder, server, monitor, args))
         finally:
             monitor.stop()
             stop_server(server)
@@ -752,6 +835,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps({
             "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
             "cpu_count": os.cpu_count(),
+            "warm_up": warm,
             "levels": results,
             "degradation_point": point,
             "server_log_errors": errors,
