@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
 
-.PHONY: run test lint imports unit bench sample screenshots lock clean
+.PHONY: run test lint imports unit bench campaign sample screenshots lock clean
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
@@ -32,6 +32,16 @@ unit: $(STAMP)
 ## Every benchmark at 10k, 100k and 1M sessions, and the scale curve (not part of `make test`).
 bench: $(STAMP)
 	$(PY) -m pipelines bench all --sessions 10000 100000 1000000 --repeat 3 --plot docs/scale-curve.png
+
+## The security and reliability campaign at full size (about an hour; not part of `make test`,
+## which runs the same tests smaller). Figures go to docs/reliability.md by hand.
+campaign: $(STAMP)
+	MOMENTUM_FUZZ_VARIANTS=300 MOMENTUM_INGEST_KILLS=60 MOMENTUM_APP_KILLS=100 MOMENTUM_SCOPE_PRACTICES=1000 \
+		$(PY) -m pytest -s -p no:cacheprovider tests/test_ingest_fuzz.py tests/test_crash_safety.py \
+		tests/test_faults.py tests/test_backup.py tests/test_scope_property.py tests/test_xss.py
+	$(PY) -m pytest -s -p no:cacheprovider tests/test_browser.py -k "replayed or disabled or absolute or lockout or idle"
+	$(PY) -m tests.campaign.auth_timing --tries 40
+	$(PY) -m tests.campaign.load --sessions 5 10 15 25 --duration-s 60
 
 ## Regenerate the committed synthetic practice.
 sample: $(STAMP)

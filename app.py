@@ -16,21 +16,24 @@ from ui.auth import (
 )
 from ui.layout import sidebar_user
 from ui.navigation import pages_for
-from ui.runtime import get_runtime
+from ui.runtime import app_state_guard, get_runtime
 
 st.set_page_config(page_title="Momentum", page_icon=":material/trending_up:", layout="wide")
 
-user = signed_in_user()
-if user is None:
-    # the only page before sign-in; calling st.navigation also hides the
-    # pages/ folder's automatic links
-    st.navigation([st.Page(sign_in_form, title="Sign in", icon=":material/login:")], position="hidden").run()
-    st.stop()
+# an app-state write that fails (disk full, damaged file) ends the run with one
+# clear message; page views are audited before anything is shown (ui.runtime.audited)
+with app_state_guard():
+    user = signed_in_user()
+    if user is None:
+        # the only page before sign-in; calling st.navigation also hides the
+        # pages/ folder's automatic links
+        st.navigation([st.Page(sign_in_form, title="Sign in", icon=":material/login:")], position="hidden").run()
+        st.stop()
 
-issue_cookie_once(get_runtime())
-# the idle check: a timer that is not a user action, so it does not reset the idle clock
-st.fragment(run_every=idle_check_interval_s())(idle_watch)()
+    issue_cookie_once(get_runtime())
+    # the idle check: a timer that is not a user action, so it does not reset the idle clock
+    st.fragment(run_every=idle_check_interval_s())(idle_watch)()
 
-sidebar_user(user, sign_out)
+    sidebar_user(user, sign_out)
 
-st.navigation(pages_for(user)).run()
+    st.navigation(pages_for(user)).run()

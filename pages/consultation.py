@@ -27,7 +27,7 @@ if ctx is not None:
     st.subheader("The team's queue")
     items = queue(ctx)
     queue_table(ctx, items)
-    item = pick_item(items, key="queue")
+    item = pick_item(ctx, items, key="queue")
     if item is not None:
         item_detail(ctx, item)
         record_form(ctx, item, key="queue")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,19 +23,25 @@ def _digest(prev: str, at: str, actor: str, action: str, detail: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def record(state: AppState, actor: str, action: str, **detail: Any) -> int:
-    """Append one entry; returns its sequence number. Raises if it cannot be written."""
+def append(con: sqlite3.Connection, actor: str, action: str, **detail: Any) -> int:
+    """Append one entry inside the caller's write transaction (``AppState.transaction``),
+    so a change and its audit entry are committed together or not at all."""
     at = datetime.now(UTC).isoformat(timespec="microseconds")
     detail_json = json.dumps(detail, sort_keys=True, default=str, ensure_ascii=False)
+    row = con.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    prev = row["hash"] if row else GENESIS
+    digest = _digest(prev, at, actor, action, detail_json)
+    cur = con.execute(
+        "INSERT INTO audit_log (at, actor, action, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
+        (at, actor, action, detail_json, prev, digest),
+    )
+    return int(cur.lastrowid)
+
+
+def record(state: AppState, actor: str, action: str, **detail: Any) -> int:
+    """Append one entry; returns its sequence number. Raises if it cannot be written."""
     with state.transaction() as con:  # BEGIN IMMEDIATE serialises writers
-        row = con.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-        prev = row["hash"] if row else GENESIS
-        digest = _digest(prev, at, actor, action, detail_json)
-        cur = con.execute(
-            "INSERT INTO audit_log (at, actor, action, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
-            (at, actor, action, detail_json, prev, digest),
-        )
-        return int(cur.lastrowid)
+        return append(con, actor, action, **detail)
 
 
 def verify(state: AppState) -> tuple[bool, int | None, int]:

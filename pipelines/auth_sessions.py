@@ -21,6 +21,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from pipelines import audit
 from pipelines.settings import setting
 from pipelines.sql_files import named
 from pipelines.store import AppState
@@ -49,12 +50,16 @@ class SessionCheck:
     reason: str | None = None  # why it is not valid: ended, idle, expired, unknown
 
 
-def start(state: AppState, username: str, cookie_exp: float | None, now: float | None = None) -> str:
+def start(state: AppState, username: str, cookie_exp: float | None, now: float | None = None,
+          role: str | None = None) -> str:
+    """Start a session; with ``role``, its "login" audit entry is committed with it."""
     now = time.time() if now is None else now
     session_id = secrets.token_urlsafe(32)
     with state.transaction() as con:
         con.execute(_q("start"), (session_id, username, cookie_exp, now, now))
         con.execute(_q("clear_failures"), (username,))
+        if role is not None:
+            audit.append(con, username, "login", role=role)
     return session_id
 
 

@@ -96,8 +96,8 @@ def bring(
             client_id, clinician_id, team, brought_by, _now(), as_of.isoformat(), question, from_flag,
             json.dumps(sorted(set(flags_then))), momentum_then, measure, score, json.dumps(confirmed)))
         item_id = int(cur.lastrowid)
-    audit.record(state, brought_by, "consultation_brought", item_id=item_id, client_id=client_id,
-                 clinician_id=clinician_id, from_flag=from_flag, phi_confirmed=confirmed)
+        audit.append(con, brought_by, "consultation_brought", item_id=item_id, client_id=client_id,
+                     clinician_id=clinician_id, from_flag=from_flag, phi_confirmed=confirmed)
     return item_id
 
 
@@ -131,8 +131,8 @@ def record_outcome(
         cur = con.execute(_q("insert_note"), (int(item_id), meeting_date.isoformat(), ideas, next_step,
                                               recorded_by, _now()))
         note_id = int(cur.lastrowid)
-    audit.record(state, recorded_by, "consultation_note", item_id=int(item_id), note_id=note_id,
-                 meeting_date=meeting_date.isoformat())
+        audit.append(con, recorded_by, "consultation_note", item_id=int(item_id), note_id=note_id,
+                     meeting_date=meeting_date.isoformat())
     return note_id
 
 

@@ -83,9 +83,9 @@ def record(
              reviewed_by, at),
         )
         review_id = int(cur.lastrowid)
-    audit.record(state, reviewed_by, "flag_review", review_id=review_id, client_id=client_id, flag=flag,
-                 flag_since=flag_since.isoformat(), review=action,
-                 snooze_until=snooze_until.isoformat() if snooze_until else None)
+        audit.append(con, reviewed_by, "flag_review", review_id=review_id, client_id=client_id, flag=flag,
+                     flag_since=flag_since.isoformat(), review=action,
+                     snooze_until=snooze_until.isoformat() if snooze_until else None)
     return review_id
 
 

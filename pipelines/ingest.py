@@ -7,9 +7,11 @@ a crash leaves the database as before that file or after it.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import getpass
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,7 +22,7 @@ from pipelines import csv_files, marts
 from pipelines.csv_files import FileRefused
 from pipelines.settings import Paths, setting
 from pipelines.sql_files import sql, statements
-from pipelines.store import AppState, DataStore
+from pipelines.store import AppState, DataStore, StoreError
 from pipelines.validate import ValidationCompiler, upsert_statements
 from schemas.contract import TABLES, TableSpec
 from schemas.exports import LOAD_ORDER
@@ -259,10 +261,13 @@ def _load_one(
         _ledger(con, result, plan.sha256, loaded_by, (plan.profile or profile).name)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        # a failed write (a full disk) may have ended the transaction already
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
     finally:
-        _drop_temps(con)
+        with contextlib.suppress(duckdb.Error):
+            _drop_temps(con)
     return result
 
 
@@ -371,7 +376,7 @@ def ingest(
     store = DataStore(db_paths)
     results: list[FileResult] = []
     started = time.monotonic()
-    with store.writer() as con:
+    with store.writer() as con, _storage_failures(db_paths, results, plans):
         for i, plan in enumerate(plans, 1):
             progress(f"[{i}/{len(plans)}] {plan.path.name}")
             results.append(_load_one(con, plan, profile, loaded_by, progress))
@@ -389,7 +394,8 @@ def ingest(
     changed = any(r.status != "duplicate" for r in results) or store.snapshot_load_id() < latest_load
     if changed:
         progress("publishing the new data to the dashboard")
-        store.publish_snapshot()
+        with _storage_failures(db_paths, results, plans):
+            store.publish_snapshot()
     if audit:
         from pipelines import audit as audit_log
 
@@ -401,6 +407,38 @@ def ingest(
             seconds=round(time.monotonic() - started, 3),
         )
     return IngestResult(files=results, published=changed)
+
+
+DAMAGED_HINTS = ("could not read", "corrupt", "checksum", "not a valid duckdb", "invalid block")
+FULL_HINTS = ("could not write", "no space left", "file too large", "disk quota")
+
+
+@contextlib.contextmanager
+def _storage_failures(db_paths: Paths, results: list[FileResult], plans: list[_Planned]) -> Iterator[None]:
+    """A damaged database file, or a write that fails (a full disk), becomes one clear
+    StoreError that says what is loaded and what to do."""
+    try:
+        yield
+    except (duckdb.Error, OSError) as exc:
+        text = str(exc).lower()
+        done = len(results)
+        loaded = f"{done} file(s) before that point are loaded, nothing after it."
+        if isinstance(exc, duckdb.Error) and any(h in text for h in DAMAGED_HINTS):
+            raise StoreError(
+                f"the database file {db_paths.data_db} is damaged (truncated or corrupted: {exc}). {loaded} "
+                "Restore it from a backup (python -m pipelines restore BACKUP --force); the dashboard keeps "
+                "showing the data it last published"
+            ) from None
+        full = (exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO) if isinstance(exc, OSError)
+                else isinstance(exc, duckdb.IOException) or any(h in text for h in FULL_HINTS))
+        if not full:
+            raise
+        where = (f"while loading {plans[done].path.name}" if done < len(plans)
+                 else "after loading, while saving the database or publishing it to the dashboard")
+        raise StoreError(
+            f"could not write to {db_paths.data_db.parent} {where} ({exc}); the disk may be full. {loaded} "
+            "Free some space and run the same ingest again: files already loaded are skipped as duplicates"
+        ) from None
 
 
 def _whoami() -> str:

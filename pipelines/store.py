@@ -180,7 +180,13 @@ class SnapshotReader:
                     "no data has been published yet; run `python -m pipelines ingest` first"
                 )
             if current != self._path or self._con is None:
-                con = duckdb.connect(str(current), read_only=True)
+                try:
+                    con = duckdb.connect(str(current), read_only=True)
+                except duckdb.Error as exc:
+                    raise StoreError(
+                        f"cannot open the published data {current.name} ({exc}); the next ingest publishes "
+                        "a fresh copy, or restore a backup (python -m pipelines restore)"
+                    ) from None
                 if self._con is not None:
                     # keep the old connection alive for cursors still in use;
                     # close the ones retired earlier than that

@@ -97,8 +97,8 @@ def post(
     with state.transaction() as con:
         con.execute(_q("insert_win"), (win_id, clinician_id, username, _now(), category, text, client_id,
                                        suggestion_id, json.dumps(confirmed)))
-    audit.record(state, username, "win_posted", win_id=win_id, category=category, client_id=client_id,
-                 suggestion_id=suggestion_id, phi_confirmed=confirmed)
+        audit.append(con, username, "win_posted", win_id=win_id, category=category, client_id=client_id,
+                     suggestion_id=suggestion_id, phi_confirmed=confirmed)
     return win_id
 
 
@@ -108,7 +108,7 @@ def toggle_celebrate(state: AppState, win_id: str, username: str) -> bool:
         removed = con.execute(_q("reaction_delete"), (win_id, username)).rowcount
         if not removed:
             con.execute(_q("reaction_insert"), (win_id, username, _now()))
-    audit.record(state, username, "win_reaction", win_id=win_id, celebrate=not removed)
+        audit.append(con, username, "win_reaction", win_id=win_id, celebrate=not removed)
     return not removed
 
 
@@ -118,7 +118,7 @@ def mark_celebrated(state: AppState, win_id: str, meeting_date: date, username: 
         raise WinError("A meeting date cannot be in the future.")
     with state.transaction() as con:
         con.execute(_q("celebrate"), (win_id, meeting_date.isoformat(), username, _now()))
-    audit.record(state, username, "win_celebrated", win_id=win_id, meeting_date=meeting_date.isoformat())
+        audit.append(con, username, "win_celebrated", win_id=win_id, meeting_date=meeting_date.isoformat())
 
 
 def posted_suggestions(state: AppState, suggestion_ids: Iterable[str]) -> set[str]:

@@ -485,3 +485,68 @@ def test_consultation_items_stay_within_the_team(demo_db):
     assert client not in str([d.value for d in at.dataframe])
     manager = _open(_sign_in("manager"), "pages/consultation.py")
     assert client in set(_frame_with(manager, "question")["client_id"])
+    # a tampered link to that item, or to bring that client, is refused and audited
+    item_id = consultations.items(state, [clinician])["item_id"].iloc[0]
+    tamper = _sign_in("clinician")
+    tamper.query_params["item"] = str(item_id)
+    tamper.query_params["client"] = client
+    _open(tamper, "pages/consultation.py")
+    warnings = " ".join(w.value for w in tamper.warning)
+    assert "not one your team can see" in warnings and "not in your caseload" in warnings
+    assert "What next?" not in str([t.value for t in tamper.text])
+    refused = [e for e in audit.recent(state, 10) if e["action"] == "consultation_refused"]
+    assert {("item" in e["detail"]) for e in refused} == {True, False}
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p != "pages/caseload.py"] + ["pages/audit_log.py"])
+def test_when_the_audit_log_cannot_be_written_no_client_data_is_shown(demo_db, monkeypatch, page):
+    import sqlite3
+
+    at = _sign_in("manager")  # the landing page's view is audited here
+    def disk_full(*_args, **_kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(audit, "append", disk_full)
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert any("cannot write to its audit log" in e.value for e in at.error), [e.value for e in at.error]
+    assert len(at.dataframe) == 0 and len(at.metric) == 0 and len(at.table) == 0
+    assert not at.get("plotly_chart")
+
+
+def test_a_failing_app_state_at_sign_in_gives_one_clear_message(demo_db, monkeypatch):
+    import sqlite3
+
+    at = _app()
+    monkeypatch.setattr(audit, "append", lambda *a, **k: (_ for _ in ()).throw(sqlite3.OperationalError("disk I/O error")))
+    at.text_input[0].input("manager")
+    at.text_input[1].input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert any("cannot write to its audit log" in e.value for e in at.error)
+    assert len(at.dataframe) == 0 and len(at.metric) == 0
+
+
+def test_a_truncated_app_state_file_shows_one_clear_message(demo_db):
+    demo_db.app_db.write_bytes(demo_db.app_db.read_bytes()[:100])
+    for suffix in ("-wal", "-shm"):
+        demo_db.app_db.with_name(demo_db.app_db.name + suffix).unlink(missing_ok=True)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert any("cannot open app state" in e.value or "cannot write to its audit log" in e.value for e in at.error), [e.value for e in at.error]
+    assert len(at.text_input) == 0  # not even a sign-in form that cannot work
+
+
+def test_a_damaged_snapshot_is_named_not_shown_as_empty(demo_db):
+    from pipelines.store import DataStore
+
+    at = _sign_in("manager")
+    snap = DataStore(demo_db).current_snapshot()
+    snap.write_bytes(snap.read_bytes()[:5000])
+    from ui.runtime import _runtime
+
+    _runtime.clear()  # a new server process: nothing cached
+    at.switch_page("pages/flags.py").run()
+    assert not at.exception, at.exception
+    assert any("cannot open the published data" in e.value for e in at.error), [e.value for e in at.error]
+    assert len(at.dataframe) == 0

@@ -264,6 +264,76 @@ def test_idle_logoff_clears_the_screen(short_idle_server, chromium):
     context.close()
 
 
+@pytest.fixture
+def short_absolute_server(demo_template, tmp_path):
+    proc, url, _paths = _start(demo_template, tmp_path, MOMENTUM_SESSION_MAX_S="20", MOMENTUM_IDLE_TIMEOUT_S="60")
+    yield url
+    _stop(proc)
+
+
+def _shows_data(page) -> bool:
+    body = page.inner_text("body")
+    return "Active clients" in body or page.get_by_role("button", name="Sign out").count() > 0
+
+
+def test_a_cookie_replayed_after_sign_out_is_refused_twenty_times_of_twenty(server, chromium):
+    context, page = _signed_in_page(chromium, server, "clinician")
+    cookies = [c for c in context.cookies() if c["name"] == "momentum_auth"]
+    assert cookies
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Username").wait_for(timeout=60000)
+    context.close()
+    accepted = 0
+    for _ in range(20):
+        thief = chromium.new_context()
+        thief.add_cookies(cookies)
+        stolen = thief.new_page()
+        stolen.goto(server)
+        stolen.get_by_label("Username").wait_for(timeout=60000)
+        stolen.wait_for_timeout(1000)
+        accepted += _shows_data(stolen)
+        thief.close()
+    print(f"\nreplayed cookie accepted {accepted} of 20 times")
+    assert accepted == 0
+
+
+def test_a_disabled_users_open_session_ends_within_sixty_seconds(server_db, chromium):
+    from pipelines.store import AppState
+    from pipelines.users import set_active
+
+    server, db = server_db
+    context, page = _signed_in_page(chromium, server, "supervisor")
+    assert _shows_data(page)
+    t0 = time.monotonic()
+    set_active(AppState(db.app_db), "supervisor", False)  # as `python -m pipelines users disable` does
+    page.get_by_label("Username").wait_for(timeout=70000)  # no user action: the idle timer's check
+    seconds = time.monotonic() - t0
+    page.wait_for_timeout(500)
+    print(f"\ndisabled user's open session ended after {seconds:.1f} s (goal <= 60 s)")
+    assert seconds <= 60 and not _shows_data(page)
+    assert "C0" not in page.inner_text("body")
+    context.close()
+
+
+def test_the_absolute_timeout_ends_a_busy_session(short_absolute_server, chromium):
+    context, page = _signed_in_page(chromium, short_absolute_server, "clinician", settle=False)
+    t0 = time.monotonic()
+    links = ["Homework", "Caseload momentum", "Stalled-progress flags"]
+    ended = None
+    for i in range(40):  # keep clicking: activity must not extend an absolute timeout
+        if page.get_by_label("Username").count():
+            ended = time.monotonic() - t0
+            break
+        link = page.get_by_role("link", name=links[i % len(links)])
+        if link.count():
+            link.first.click()
+        page.wait_for_timeout(2000)
+    print(f"\nsession with an absolute limit of 20 s, clicked every 2 s, ended after {ended} s")
+    assert ended is not None and 15 <= ended <= 50
+    assert "C0" not in page.inner_text("body")
+    context.close()
+
+
 def test_flag_review_round_trip(server_db, chromium):
     from pipelines.flag_reviews import reviews_for
     from pipelines.store import AppState

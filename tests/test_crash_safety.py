@@ -21,7 +21,7 @@ from tests.conftest import BASE, REPO, write_csv
 
 pytestmark = pytest.mark.slow
 
-RUNS = 24
+RUNS = int(os.environ.get("MOMENTUM_INGEST_KILLS", "24"))  # the campaign runs 60
 DATA_TABLES = ["clinicians", "clients", "sessions", "goals", "measures", "homework", "wins"]
 
 

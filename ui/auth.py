@@ -25,10 +25,9 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import Hasher
 
-from pipelines import audit
 from pipelines import auth_sessions as sessions
 from pipelines.users import User, get_user, password_hashes, refuse_at_equal_cost
-from ui.runtime import Runtime, get_runtime
+from ui.runtime import Runtime, app_state_guard, audited, get_runtime
 
 SESSION_KEY = "momentum_user"
 SESSION_ID_KEY = "momentum_session_id"
@@ -90,7 +89,7 @@ def _valid_user(rt: Runtime) -> User | None:
     reason = check.reason if not check.valid else "disabled"
     if check.valid:  # the account changed under a live session: end it too
         sessions.end(rt.state, st.session_state[SESSION_ID_KEY], "disabled")
-    audit.record(rt.state, user.username, "logoff", reason=reason)
+    audited(user.username, "logoff", reason=reason)
     _end_local(reason)
     return None
 
@@ -154,7 +153,7 @@ def _resume_from_cookie(rt: Runtime) -> bool:
         return False
     st.session_state[SESSION_KEY] = user
     st.session_state[SESSION_ID_KEY] = session_id
-    audit.record(rt.state, username, "session_resumed", role=user.role)
+    audited(username, "session_resumed", role=user.role)
     return True
 
 
@@ -191,28 +190,29 @@ def _attempt(rt: Runtime, name: str, password: str) -> None:
         refuse_at_equal_cost(password)
     if ok:
         st.session_state[SESSION_KEY] = candidate
-        st.session_state[SESSION_ID_KEY] = sessions.start(rt.state, candidate.username, None)
+        st.session_state[SESSION_ID_KEY] = sessions.start(rt.state, candidate.username, None,
+                                                          role=candidate.role)  # audited with it
         st.session_state[COOKIE_PENDING_KEY] = True
-        audit.record(rt.state, candidate.username, "login", role=candidate.role)
         st.rerun()
     if candidate is None:
-        audit.record(rt.state, name or "?", "login_failed", reason="unknown user")
+        audited(name or "?", "login_failed", reason="unknown user")
     elif locked is not None:
-        audit.record(rt.state, name, "login_failed", reason="locked")
+        audited(name, "login_failed", reason="locked")
     elif not _allowed(rt, candidate):
-        audit.record(rt.state, name, "login_failed", reason="inactive or demo account")
+        audited(name, "login_failed", reason="inactive or demo account")
     else:
         sessions.record_failure(rt.state, name)
-        audit.record(rt.state, name, "login_failed", reason="wrong password")
+        audited(name, "login_failed", reason="wrong password")
         if sessions.locked_until(rt.state, name) is not None:
-            audit.record(rt.state, name, "lockout", minutes=sessions.LOCKOUT_S // 60)
+            audited(name, "lockout", minutes=sessions.LOCKOUT_S // 60)
     st.error(FAILED_MESSAGE)
 
 
 def require_user(roles: tuple[str, ...] | None = None) -> User:
     """The access guard: the first call of every page. Stops the page when it fails."""
     rt = get_runtime()
-    user = _valid_user(rt)
+    with app_state_guard():
+        user = _valid_user(rt)
     if user is None:
         _not_signed_in()
     if roles is not None and user.role not in roles:
@@ -235,5 +235,5 @@ def sign_out() -> None:
     if session_id:
         sessions.end(rt.state, session_id, "logout")
     if user is not None:
-        audit.record(rt.state, user.username, "logout")
+        audited(user.username, "logout")
     _end_local()

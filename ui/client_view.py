@@ -13,15 +13,14 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from pipelines import audit
 from pipelines.flag_reviews import reviews_for
 from schemas.instruments import INSTRUMENTS
 from schemas.thresholds import THRESHOLDS
 from ui import data
 from ui.charts import session_timeline, trajectory
 from ui.filters import PageContext, audit_view
-from ui.layout import section
-from ui.runtime import get_runtime
+from ui.layout import plain_md, section
+from ui.runtime import audited, get_runtime
 from ui.wins_board import merged
 
 
@@ -31,7 +30,7 @@ def pick_client(ctx: PageContext) -> str | None:
     options = courses.sort_values(["is_active", "client_id"], ascending=[False, True])["client_id"].tolist()
     wanted = st.query_params.get("client")
     if wanted and wanted not in options:
-        audit.record(get_runtime().state, ctx.user.username, "client_view_refused", client_id=str(wanted)[:64])
+        audited(ctx.user.username, "client_view_refused", client_id=str(wanted)[:64])
         st.warning("That client is not in your caseload, so nothing is shown.", icon=":material/block:")
         wanted = None
     if not options:
@@ -46,6 +45,8 @@ def pick_client(ctx: PageContext) -> str | None:
 
 
 def header(ctx: PageContext, client_id: str) -> None:
+    # audited before anything about the client is shown (a failed audit stops the page)
+    audit_view(ctx.user, "client_view", action="client_view", client_id=client_id, as_of=ctx.as_of.isoformat())
     courses = data.model(ctx.version, "course_outcomes", ctx.scope, ctx.as_of)
     row = courses[courses["client_id"] == client_id].iloc[0]
     momentum = data.model(ctx.version, "client_momentum", ctx.scope, ctx.as_of)
@@ -56,11 +57,10 @@ def header(ctx: PageContext, client_id: str) -> None:
     cols[2].metric("Momentum", mrow["momentum"].iloc[0] if len(mrow) else "–", border=True)
     cols[3].metric("Sessions attended", int(mrow["attended_sessions"].iloc[0]) if len(mrow) else "–", border=True)
     why = f" · {mrow['momentum_reason'].iloc[0]}" if len(mrow) else ""
-    st.caption(f"Clinician: {ctx.clinician_name(row['clinician_id'])}{why}")
+    st.caption(plain_md(f"Clinician: {ctx.clinician_name(row['clinician_id'])}{why}"))
     if len(mrow):  # active clients only
         st.page_link("pages/consultation.py", label="Bring to peer consultation", icon=":material/groups:",
                      query_params={"client": client_id})
-    audit_view(ctx.user, "client_view", action="client_view", client_id=client_id, as_of=ctx.as_of.isoformat())
 
 
 def trajectories(ctx: PageContext, client_id: str) -> None:

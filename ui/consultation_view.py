@@ -19,7 +19,7 @@ from ui.client_view import trajectories
 from ui.filters import PageContext, audit_view
 from ui.layout import empty_state, plain_md
 from ui.phi_prompt import GUARD_NOTE, guarded
-from ui.runtime import get_runtime
+from ui.runtime import audited, get_runtime
 from ui.wins_board import BoardContext
 
 SAVED_KEY = "momentum_consultation_saved"
@@ -51,6 +51,7 @@ def bring_form(ctx: BoardContext) -> None:
     wanted = st.query_params.get("client")
     from_flag = st.query_params.get("flag")
     if wanted and wanted not in options:
+        audited(ctx.user.username, "consultation_refused", client_id=str(wanted)[:64], via="link")
         st.warning("That client is not in your caseload, so it cannot be brought from here.", icon=":material/block:")
         wanted = None
     with st.form("bring_client"):
@@ -168,12 +169,16 @@ def record_form(ctx: BoardContext, item: pd.Series, key: str) -> None:
         _saved(f"Saved the agreed next step for client {item['client_id']}.")
 
 
-def pick_item(items: pd.DataFrame, key: str) -> pd.Series | None:
-    if items.empty:
-        return None
+def pick_item(ctx: BoardContext, items: pd.DataFrame, key: str) -> pd.Series | None:
     labels = {int(r.item_id): f"#{r.item_id} · {r.client_id} · {r.status}" for r in items.itertuples(index=False)}
     wanted = st.query_params.get("item")
     ids = list(labels)
-    index = ids.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in ids else 0
+    if wanted and not (wanted.isdigit() and int(wanted) in ids):  # a link to an item outside the team
+        audited(ctx.user.username, "consultation_refused", item=str(wanted)[:16], via="link")
+        st.warning("That consultation item is not one your team can see.", icon=":material/block:")
+        wanted = None
+    if items.empty:
+        return None
+    index = ids.index(int(wanted)) if wanted else 0
     pick = st.selectbox("Item", ids, index=index, format_func=labels.get, key=f"{key}_item")
     return items[items["item_id"] == pick].iloc[0]

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from pipelines import audit, phi_guard, queries
+from pipelines import phi_guard, queries
 from pipelines.models import Scope
 from pipelines.store import StoreError
 from pipelines.users import User
@@ -41,7 +41,9 @@ def data_version() -> str:
     """The published snapshot the app reads; every cached result is keyed by it."""
     try:
         return _version()
-    except StoreError:
+    except StoreError as exc:
+        if "no data has been published" not in str(exc):  # damaged, not merely empty: say so
+            st.error(f"Momentum cannot read its data: {exc}", icon=":material/error:")
         return ""
 
 
@@ -142,7 +144,6 @@ def row_counts_view() -> None:
 def ledger_view(user: User) -> None:
     st.subheader("Load history")
     ledger = _ledger(_version()).fillna({"message": ""})
-    audit.record(get_runtime().state, user.username, "view", page="data_status", scope="all")
     if ledger.empty:
         st.info("No loads yet.")
         return

@@ -10,14 +10,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from pipelines import audit, reports
+from pipelines import reports
 from pipelines.ingest import IngestArgumentError, ingest
 from pipelines.store import StoreError
 from pipelines.users import User
 from schemas.instruments import INSTRUMENTS
 from schemas.profiles import DEFAULT_PROFILE, available_profiles
 from schemas.thresholds import THRESHOLDS
-from ui.runtime import get_runtime
+from ui.runtime import audited, get_runtime
 
 _STEP = re.compile(r"^\[(\d+)/(\d+)\]")
 MAX_UPLOAD_FILES = 20
@@ -90,7 +90,7 @@ def rejected_download(user: User, load_id: int, file_name: str, rejected: pd.Dat
 
 
 def _audit_export(user: User, load_id: int, file_name: str) -> None:
-    audit.record(get_runtime().state, user.username, "export", what="rejected_rows", load_id=load_id,
+    audited(user.username, "export", what="rejected_rows", load_id=load_id,
                  file=file_name)
 
 

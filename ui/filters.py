@@ -14,10 +14,9 @@ from functools import cached_property
 import pandas as pd
 import streamlit as st
 
-from pipelines import audit
 from pipelines.users import User
 from ui import data
-from ui.runtime import get_runtime
+from ui.runtime import audited
 
 
 def staff_names(staff: pd.DataFrame) -> dict[str, str]:
@@ -88,5 +87,5 @@ def audit_view(user: User, page: str, action: str = "view", **detail) -> None:
     marker = repr((page, sorted(detail.items())))
     if st.session_state.get(f"momentum_audited_{page}") == marker:
         return
-    audit.record(get_runtime().state, user.username, action, page=page, **detail)
+    audited(user.username, action, page=page, **detail)
     st.session_state[f"momentum_audited_{page}"] = marker

@@ -7,13 +7,13 @@ from datetime import datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from pipelines import agenda, audit
+from pipelines import agenda
 from pipelines.flag_reviews import ReviewError, record
 from ui import data
 from ui.caseload import SEVERITY_ORDER, flags_with_reviews
 from ui.filters import PageContext
 from ui.layout import plain_md
-from ui.runtime import get_runtime
+from ui.runtime import audited, get_runtime
 from ui.wins_board import merged
 
 REVIEWER_ROLES = ("clinician", "supervisor")
@@ -140,5 +140,5 @@ def supervision_agenda(ctx: PageContext) -> None:
 
 
 def _audit_export(ctx: PageContext, clinician_id: str, fmt: str) -> None:
-    audit.record(get_runtime().state, ctx.user.username, "export", what="supervision_agenda",
+    audited(ctx.user.username, "export", what="supervision_agenda",
                  clinician_id=clinician_id, format=fmt, as_of=ctx.as_of.isoformat())

@@ -11,7 +11,7 @@ from schemas.thresholds import THRESHOLDS
 from ui import data
 from ui.charts import completion_bars, completion_vs_change, weekly_completion
 from ui.filters import PageContext
-from ui.layout import section
+from ui.layout import plain_md, section
 
 WEEKS_SHOWN = 26
 MIN_REVIEWED_FOR_SCATTER = 3
@@ -58,8 +58,8 @@ def by_category_and_clinician(ctx: PageContext) -> None:
 def _bars(frame: pd.DataFrame, label: str, quality: bool = False) -> None:
     st.plotly_chart(completion_bars(frame, label), config={"displayModeBar": False}, key=f"hw_{label}")
     if quality:
-        st.caption("Quality (mean 0-4): " + ", ".join(
-            f"{getattr(r, label)} {r.mean_quality:.1f}" for r in frame.itertuples() if pd.notna(r.mean_quality)))
+        st.caption(plain_md("Quality (mean 0-4): " + ", ".join(
+            f"{getattr(r, label)} {r.mean_quality:.1f}" for r in frame.itertuples() if pd.notna(r.mean_quality))))
 
 
 def against_outcome(ctx: PageContext) -> None:

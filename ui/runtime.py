@@ -6,14 +6,18 @@ On first use with no database, the demo practice is built from sample_data/
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import streamlit as st
 
-from pipelines import demo
+from pipelines import audit, demo
 from pipelines.secrets_file import WeakSecretError, ensure_cookie_key
 from pipelines.settings import Paths, paths
 from pipelines.store import AppState, DataStore, SnapshotReader, StoreError
+from pipelines.users import list_users
 
 
 @dataclass
@@ -33,16 +37,74 @@ def _runtime(data_db: str) -> Runtime:
     p = paths()
     demo.ensure_demo_database(p)
     key = ensure_cookie_key(p.secrets)
-    return Runtime(paths=p, reader=SnapshotReader(DataStore(p)), state=AppState(p.app_db), cookie_key=key)
+    state = AppState(p.app_db)
+    list_users(state)  # a damaged app-state file stops the start with a clear message
+    return Runtime(paths=p, reader=SnapshotReader(DataStore(p)), state=state, cookie_key=key)
+
+
+# Streamlit settings docs/security.md promises; the app refuses to run without them,
+# whether they were weakened in a config file, a STREAMLIT_* variable or a flag.
+REQUIRED_SETTINGS = {
+    "server.enableXsrfProtection": True,
+    "server.enableCORS": True,
+    "client.showErrorDetails": "none",
+    "browser.gatherUsageStats": False,
+}
+
+
+def weakened_settings() -> list[str]:
+    from streamlit import config
+
+    return [f"{k} = {config.get_option(k)!r} (needs {v!r})" for k, v in REQUIRED_SETTINGS.items()
+            if config.get_option(k) != v]
 
 
 def get_runtime() -> Runtime:
     """The shared runtime, or a clear message and a stop when it cannot start."""
+    weakened = weakened_settings()
+    if weakened:
+        st.error("Momentum will not run with weakened Streamlit security settings: " + "; ".join(weakened)
+                 + ". See .streamlit/config.toml and docs/security.md.")
+        st.stop()
     try:
         return _runtime(paths().data_db.as_posix())
     except WeakSecretError as exc:
         st.error(f"Momentum will not start with a weak sign-in key: {exc}")
-    except StoreError as exc:
+    except (StoreError, sqlite3.DatabaseError) as exc:
         st.error(f"Momentum cannot open its data: {exc}")
     st.stop()
     raise AssertionError("unreachable")
+
+
+AUDIT_UNAVAILABLE = (
+    "Momentum cannot write to its audit log or app state right now, so it shows no client data "
+    "until it can. Tell your administrator: the disk may be full or the app-state file damaged."
+)
+APP_STATE_ERRORS = (sqlite3.Error, StoreError, OSError)
+
+
+def _refuse_to_show() -> None:
+    st.error(AUDIT_UNAVAILABLE, icon=":material/gpp_bad:")
+    st.stop()
+
+
+def audited(actor: str, action: str, **detail) -> None:
+    """Write an audit entry, or stop the page: nothing is shown that was not audited."""
+    try:
+        audit.record(get_runtime().state, actor, action, **detail)
+    except APP_STATE_ERRORS:
+        _refuse_to_show()
+
+
+@contextlib.contextmanager
+def app_state_guard() -> Iterator[None]:
+    """Around a run (app.py) and around each page's access check (require_user): a
+    database that cannot be used - a failed app-state write, a full disk, a damaged
+    file - ends the run with one clear message instead of an error box."""
+    try:
+        yield
+    except StoreError as exc:
+        st.error(f"Momentum cannot use its data right now: {exc}", icon=":material/error:")
+        st.stop()
+    except APP_STATE_ERRORS:
+        _refuse_to_show()

@@ -15,13 +15,13 @@ from functools import cached_property
 import pandas as pd
 import streamlit as st
 
-from pipelines import audit, wins
+from pipelines import wins
 from pipelines.users import User
 from ui import data
 from ui.filters import audit_view, staff_names
 from ui.layout import empty_state, plain_md
 from ui.phi_prompt import GUARD_NOTE, guarded
-from ui.runtime import get_runtime
+from ui.runtime import audited, get_runtime
 
 POSTED_KEY = "momentum_win_posted"
 BOARD_LIMIT = 60
@@ -226,7 +226,7 @@ def board_list(ctx: BoardContext, board: pd.DataFrame) -> None:
 
 
 def _audit_export(user: User, fmt: str, flt: BoardFilter, n: int) -> None:
-    audit.record(get_runtime().state, user.username, "export", what="wins_board", format=fmt,
+    audited(user.username, "export", what="wins_board", format=fmt,
                  since=flt.since.date().isoformat(), until=flt.until.date().isoformat(), rows=n)
 
 

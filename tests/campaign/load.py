@@ -7,29 +7,37 @@ Run from the repository root::
 
 What it does
 ------------
-1. Builds a fresh demo database in a temporary folder (``ensure_demo_database``)
-   and starts ONE Streamlit server on it, the way tests/test_browser.py does
-   (``streamlit run app.py`` with ``MOMENTUM_DB`` pointing at the copy).
+0. Copies the code into a temporary folder first (``--code worktree``, the
+   default: the checkout's files as they are now, tracked and untracked but not
+   ignored; ``--code head``: ``git archive HEAD``). The server, the demo build,
+   the sample generator and the ingest all run from that copy, so edits made
+   to the checkout during the run (Streamlit re-executes app.py and the pages
+   on every rerun) cannot change the code under test half-way.
+1. Builds a fresh demo database in the temporary folder
+   (``pipelines.demo.ensure_demo_database(paths(folder / "momentum.duckdb"))``)
+   and starts ONE Streamlit server on it as tests/test_browser.py ``_start``
+   does (``streamlit run app.py`` with ``MOMENTUM_DB`` pointing at it).
 2. For each level N in ``--sessions``, one after the other on the same server:
    opens N browser contexts in one headless Chromium (Debian's
-   ``/usr/bin/chromium`` through Playwright's async API). Session i signs in as
-   ``manager``/``supervisor``/``clinician`` in rotation, then clicks through
-   every page in its role's sidebar, round and round, for ``--duration-s``
-   seconds (``--think-s`` pause between clicks).
-3. Once every session of the level has signed in, runs a real
+   ``/usr/bin/chromium`` through Playwright's async API, the launch arguments
+   of tests/test_browser.py). Session i signs in as manager / supervisor /
+   clinician in rotation, then clicks through every page in its role's
+   sidebar, round and round, for ``--duration-s`` seconds (``--think-s``
+   pause between clicks).
+3. Once every session of the level has signed in (plus 2 s), runs a real
    ``python -m pipelines ingest <export> --db <the same database>`` in a
    subprocess. The export is regenerated before each level with
    ``python -m pipelines sample --seed 11+level --as-of 2026-11-22`` (a new
    seed per level, so every level's ingest really loads rows).
 
 Accounts: the demo accounts only work while the imported data is the sample
-practice; any ingest of other files ends demo mode and, by design, signs every
-demo session out. So by default (``--accounts twin``) the harness adds three
-ordinary accounts, ``load-manager``, ``load-supervisor`` and
-``load-clinician``, with the same role and clinician scope as the three demo
+practice; any ingest of other files ends demo mode and, by design, signs
+every demo session out. So by default (``--accounts twin``) the harness adds
+three ordinary accounts, ``load-manager``, ``load-supervisor`` and
+``load-clinician``, with the role and clinician scope of the three demo
 accounts, and signs in with those. ``--accounts demo`` signs in as the demo
 accounts themselves (expect every session to be signed out once the first
-ingest publishes).
+ingest publishes, and later levels unable to sign in).
 
 What it measures, per level
 ---------------------------
@@ -38,39 +46,47 @@ What it measures, per level
 - sign-in: clicking "Sign in" until the first page (Caseload momentum) has
   rendered;
 - sign-in cookie: after the first page, how long until the sign-in cookie
-  (``momentum_auth``) arrives - the session waits for it, up to
+  (``momentum_auth``) arrives. The session waits for it, up to
   ``--cookie-wait-s`` (30 s), before clicking, as tests/test_browser.py does;
   a cookie that never comes is counted and reported, not a failure (the
-  session still works; only a page reload would need a new sign-in);
+  session still works; a page reload would need a new sign-in);
 - navigation (a Streamlit rerun): clicking a sidebar link until the page has
-  rendered - its main heading is visible, the app's script state is
+  rendered: its main heading is visible, the app's script state is
   ``notRunning`` and the "Running..." status widget
   ``[data-testid=stStatusWidget]`` has gone (it fades out over 200 ms, so
-  every figure includes up to 0.2 s of animation); the JSON also keeps
-  click -> script finished without the fade;
-- p50/p95/max of each, navigations during the ingest separately, and per page;
+  every figure includes up to 0.2 s of animation; the JSON also keeps click
+  -> script finished);
+- p50/p95/max of each; navigations while the ingest ran separately; per page;
 - failed sessions with their reason: any exception, a wait longer than
   ``--nav-timeout-s`` (120 s), a Streamlit exception box
   ``[data-testid=stException]``, an error box, or a sign-out / "not signed
-  in" text on screen. A failed session stops. Navigations slower than 60 s
-  are also counted (``slow_navs_over_60s``) without failing the session;
-- the server process's memory (VmRSS from /proc, server plus descendants)
-  sampled every 0.5 s: before the level, peak during, and after (5 s after the
-  level's sessions have closed); the server's CPU use and the host's CPU
-  busy share during the level;
+  in" text on screen. Such a screen fails the session as soon as it shows
+  instead of the awaited page. A failed session stops; what was on its screen
+  is added to the reason. Navigations slower than 60 s are counted too
+  (``slow_navs_over_60s``) without failing the session;
+- the server's memory (VmRSS from /proc/<pid>/status, server plus
+  descendants) sampled every 0.5 s: before the level, peak during, and after
+  (5 s after the level's sessions closed);
+- the server's health endpoint (``/_stcore/health``) latency, probed every
+  0.5 s: whether the server's event loop stays responsive;
+- CPU seconds during the level by kind: server, browser (Chromium and
+  Playwright's driver), ingest, harness, and other (the rest of the host's
+  busy time: processes this harness did not start); the host's busy share;
 - the ingest's exit code, duration and start time within the level.
 
 Before the first level one warm-up sign-in takes the server's cold start
 (first script run, imports, first queries), so it does not inflate the
-smallest level, which is the baseline of the degradation point.
+smallest level, which is the baseline of the degradation point. If the
+warm-up fails, the run stops there with what was on screen.
 
-At the end it prints a table per level, a summary across levels and the
-degradation point: the first level whose p95 navigation time exceeds twice
-the p95 at the smallest level, or at which any session failed.
+At the end it prints a table per level, a summary across levels, the
+degradation point (the first level whose p95 navigation time exceeds twice
+the p95 at the smallest level, or at which any session failed, whichever
+comes first) and the error lines of the server's log.
 
-Note: Chromium runs on the same machine as the server, so at high session
-counts the browser competes with the server for CPU; the CPU seconds by kind
-(server, browser, ingest, harness) and the host's busy share show how much.
+Note: Chromium runs on the same machine as the server. At high session
+counts the browser competes with the server for the CPU (on a 2-core machine
+it uses most of it); the CPU seconds by kind show how much.
 """
 
 from __future__ import annotations
@@ -80,25 +96,30 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipelines.demo import DEMO_ACCOUNTS, ensure_demo_database
-from pipelines.settings import Paths, paths
-from pipelines.store import AppState
-from pipelines.users import DEMO_PASSWORD, add_user, list_users
-from tests.test_browser import CHROMIUM, LAUNCH_ARGS, _free_port
-
 REPO = Path(__file__).resolve().parents[2]
 
-# sidebar link title -> the page's main heading (st.header), from ui/navigation.py and pages/
+# As in tests/test_browser.py (copied, so the harness does not import a test
+# module - nor the project's code, which runs from the snapshot only).
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+LAUNCH_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+# sidebar link title -> the page's main heading (st.header); see ui/navigation.py and pages/
 PAGE_HEADINGS = {
     "Caseload momentum": "Caseload momentum",
     "Client view": "Client view",
@@ -112,7 +133,7 @@ PAGE_HEADINGS = {
     "Audit log": "Audit log",
 }
 FIRST_PAGE = "Caseload momentum"
-TWIN_PASSWORD = "momentum-load-test"
+TWIN_PASSWORD = "Load-test-7xq-password"
 SIGNED_OUT_TEXTS = [
     "You are not signed in",
     "Your session has ended",
@@ -128,7 +149,7 @@ AS_OF = "2026-11-22"
 SCREEN_CHECK_JS = """
 (texts) => {
   const exc = document.querySelector('[data-testid="stException"]');
-  if (exc) return 'Streamlit exception: ' + exc.innerText.slice(0, 1500);
+  if (exc) return 'Streamlit exception box: ' + exc.innerText.slice(0, 1500);
   const err = document.querySelector('[data-testid="stAlertContentError"]');
   if (err) return 'error box: ' + err.innerText.slice(0, 1500);
   const body = document.body.innerText;
@@ -137,6 +158,36 @@ SCREEN_CHECK_JS = """
   return null;
 }
 """
+
+# Run with the snapshot's Python path: the demo database and the accounts.
+SETUP_SNIPPET = """
+import json, sys
+from pathlib import Path
+from pipelines.demo import DEMO_ACCOUNTS, ensure_demo_database
+from pipelines.settings import paths
+from pipelines.store import AppState
+from pipelines.users import DEMO_PASSWORD, add_user, list_users
+
+db, kind, password = paths(Path(sys.argv[1])), sys.argv[2], sys.argv[3]
+ensure_demo_database(db)
+if kind == "demo":
+    accounts = [(name, DEMO_PASSWORD) for name in DEMO_ACCOUNTS]
+else:
+    state = AppState(db.app_db)
+    demo_users = {u.username: u for u in list_users(state)}
+    accounts = []
+    for name in DEMO_ACCOUNTS:
+        source = demo_users[name]
+        add_user(state, "load-" + name, "Load test " + name, source.role, password, source.clinician_id)
+        accounts.append(("load-" + name, password))
+print(json.dumps(accounts))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 # -- figures -------------------------------------------------------------------
@@ -190,6 +241,7 @@ class Session:
 
 
 def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it."""
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
@@ -231,7 +283,7 @@ def _ticks_and_comm(pid: int) -> tuple[int, str] | None:
         with open(f"/proc/{pid}/stat") as fh:
             head, tail = fh.read().rsplit(")", 1)
         fields = tail.split()
-        return int(fields[11]) + int(fields[12]), head.split("(", 1)[1]
+        return int(fields[11]) + int(fields[12]), head.split("(", 1)[1]  # utime + stime
     except (OSError, IndexError, ValueError):
         return None
 
@@ -241,8 +293,9 @@ class Monitor(threading.Thread):
     time of every process under this harness, by kind.
 
     Kinds: ``server`` (the Streamlit process tree), ``browser`` (Chromium and
-    Playwright's driver), ``ingest`` (other Python children: the CLI ingest),
-    ``harness`` (this process). A process's CPU time is kept after it exits
+    Playwright's driver), ``ingest`` (other children: the CLI ingest),
+    ``harness`` (this process). (Each level also reports ``other``: the host's
+    busy time not spent by any of these - other work on the machine.) A process's CPU time is kept after it exits
     (its last sample), so short-lived Chromium renderers are counted too.
     """
 
@@ -302,40 +355,82 @@ class Monitor(threading.Thread):
         return max(window) if window else None
 
 
+class HealthProbe(threading.Thread):
+    """GET /_stcore/health every ``interval`` seconds; latency, or None on failure."""
+
+    def __init__(self, url: str, interval: float = 0.5, timeout: float = 10):
+        super().__init__(daemon=True, name="health-probe")
+        self.url, self.interval, self.timeout = f"{url}/_stcore/health", interval, timeout
+        self.samples: list[tuple[float, float | None]] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            t = time.monotonic()
+            try:
+                with urllib.request.urlopen(self.url, timeout=self.timeout) as resp:
+                    resp.read()
+                    latency = time.monotonic() - t if resp.status == 200 else None
+            except OSError:
+                latency = None
+            self.samples.append((t, latency))
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=15)
+
+    def window(self, start: float, end: float) -> dict:
+        got = [lat for t, lat in self.samples if start <= t <= end]
+        return stats([lat for lat in got if lat is not None]) | {
+            "failed": sum(lat is None for lat in got)}
+
+
 # -- setup -------------------------------------------------------------------------
 
 
-def prepare_accounts(db: Paths, kind: str) -> list[tuple[str, str]]:
-    """(username, password) in sign-in rotation: manager, supervisor, clinician."""
-    if kind == "demo":
-        return [(name, DEMO_PASSWORD) for name in DEMO_ACCOUNTS]
-    state = AppState(db.app_db)
-    demo_users = {u.username: u for u in list_users(state)}
-    accounts = []
-    for name in DEMO_ACCOUNTS:
-        source = demo_users[name]
-        twin = f"load-{name}"
-        add_user(state, twin, f"Load test {name}", source.role, TWIN_PASSWORD, source.clinician_id)
-        accounts.append((twin, TWIN_PASSWORD))
-    return accounts
+def _env(code: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(code), **extra}
 
 
-def start_server(db: Paths, log_path: Path) -> tuple[subprocess.Popen, str]:
+def snapshot_code(dest: Path, mode: str) -> None:
+    """Copy the code under test to ``dest`` (read-only git commands only)."""
+    dest.mkdir(parents=True)
+    if mode == "head":
+        archive = subprocess.run(["git", "archive", "HEAD"], cwd=REPO, check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+        return
+    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"],
+                            cwd=REPO, check=True, capture_output=True).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        source = REPO / name
+        if source.is_file():  # a tracked file deleted in the checkout is skipped
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+
+
+def build_database(code: Path, db: Path, accounts: str) -> list[tuple[str, str]]:
+    """The demo database, and the (username, password) pairs of the sign-in rotation."""
+    out = subprocess.run(
+        [sys.executable, "-c", SETUP_SNIPPET, str(db), accounts, TWIN_PASSWORD],
+        cwd=code, env=_env(code, MOMENTUM_DB=str(db)), check=True, capture_output=True, text=True,
+    )
+    return [tuple(pair) for pair in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
+def start_server(code: Path, db: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
     """One Streamlit server on ``db``, started as tests/test_browser.py ``_start`` does."""
     port = _free_port()
-    env = {**os.environ, "MOMENTUM_DB": str(db.data_db), "PYTHONPATH": str(REPO)}
-    log = open(log_path, "wb")  # a file, not a pipe: a full pipe would stall the server
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    log.close()
+    with open(log_path, "wb") as log:  # a file, not a pipe: a full pipe would stall the server
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=code, env=_env(code, MOMENTUM_DB=str(db)), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
                 if resp.status == 200:
@@ -360,25 +455,29 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
-def generate_export(out: Path, seed: int) -> float:
+def generate_export(code: Path, out: Path, seed: int) -> float:
     started = time.monotonic()
     subprocess.run(
         [sys.executable, "-m", "pipelines", "sample", "--out", str(out), "--seed", str(seed),
          "--as-of", AS_OF],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, check=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=code, env=_env(code), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     return time.monotonic() - started
 
 
-def server_errors(log_path: Path, limit: int = 40) -> list[str]:
-    """Lines of the server log that look like errors (tracebacks, exceptions)."""
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ERROR_LINE = re.compile(r"^\s*(Traceback|[\w.]*(Error|Exception|Warning)\b|WARNING|CRITICAL)")
+
+
+def server_errors(log_path: Path) -> list[tuple[int, str]]:
+    """Distinct error-looking lines of the server's log, with their counts."""
     try:
-        lines = log_path.read_text(errors="replace").splitlines()
+        text = ANSI.sub("", log_path.read_text(errors="replace"))
     except OSError:
         return []
-    pattern = re.compile(r"Traceback|Error|Exception|WARNING|CRITICAL", re.IGNORECASE)
-    return [line for line in lines if pattern.search(line)][:limit]
+    lines = [" ".join(line.strip(" │─").split()) for line in text.splitlines()]
+    counts = Counter(line for line in lines if line and ERROR_LINE.search(line))
+    return [(n, line) for line, n in counts.most_common()]
 
 
 # -- one browser session -------------------------------------------------------------
@@ -392,14 +491,27 @@ def _left_ms(deadline: float) -> float:
     return max(1.0, (deadline - time.monotonic()) * 1000)
 
 
-async def wait_rendered(page, heading: str, deadline: float) -> tuple[float, float]:
+def _trouble(page, signing_in: bool):
+    """What shows instead of a page when something went wrong: an exception or
+    error box, a sign-out text, or (after sign-in) the sign-in form."""
+    boxes = "[data-testid='stException'], [data-testid='stAlertContentError']"
+    if not signing_in:  # while signing in, the form is still on screen
+        boxes += ", input[aria-label='Username']"
+    texts = re.compile("|".join(re.escape(t) for t in SIGNED_OUT_TEXTS))
+    return page.locator(boxes).or_(page.get_by_text(texts))
+
+
+async def wait_rendered(page, heading: str, deadline: float, signing_in: bool = False) -> tuple[float, float]:
     """Wait until ``heading`` shows in the main area and the script run is over.
 
+    Fails at once (ScreenError) if an error or a sign-out shows instead.
     Returns the monotonic times (script finished, status widget gone).
     """
-    main = page.locator("[data-testid='stMain']")
-    await main.get_by_role("heading", name=heading, exact=True).first.wait_for(
-        state="visible", timeout=_left_ms(deadline))
+    wanted = page.locator("[data-testid='stMain']").get_by_role("heading", name=heading, exact=True)
+    await wanted.or_(_trouble(page, signing_in)).first.wait_for(state="visible", timeout=_left_ms(deadline))
+    if not await wanted.first.is_visible():
+        problem = await page.evaluate(SCREEN_CHECK_JS, SIGNED_OUT_TEXTS)
+        raise ScreenError(problem or f"an error or sign-out showed instead of {heading!r}")
     await page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
         state="attached", timeout=_left_ms(deadline))
     script_done = time.monotonic()
@@ -414,13 +526,20 @@ async def check_screen(page) -> None:
         raise ScreenError(problem)
 
 
+async def screen_after_failure(page) -> str | None:
+    """What a failed session's screen shows: an exception box, an error, a sign-out."""
+    if page is None:
+        return None
+    try:
+        return await asyncio.wait_for(page.evaluate(SCREEN_CHECK_JS, SIGNED_OUT_TEXTS), 15)
+    except Exception:  # the page may be gone or frozen
+        return None
+
+
 async def sidebar_pages(page) -> list[str]:
     nav = page.locator("[data-testid='stSidebarNav']")
-    found = []
-    for title in PAGE_HEADINGS:
-        if await nav.get_by_role("link", name=title, exact=True).count():
-            found.append(title)
-    return found
+    return [title for title in PAGE_HEADINGS
+            if await nav.get_by_role("link", name=title, exact=True).count()]
 
 
 async def wait_for_cookie(context, page, deadline: float) -> bool:
@@ -434,8 +553,25 @@ async def wait_for_cookie(context, page, deadline: float) -> bool:
     return False
 
 
+async def sign_in(page, url: str, username: str, password: str, timeout: float) -> tuple[float, float]:
+    """(goto -> form usable, submit -> first page rendered), in seconds."""
+    t = time.monotonic()
+    await page.goto(url, timeout=timeout * 1000)
+    deadline = t + timeout
+    await page.get_by_label("Username").wait_for(state="visible", timeout=_left_ms(deadline))
+    await page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+        state="attached", timeout=_left_ms(deadline))
+    first_render = time.monotonic() - t
+    await page.get_by_label("Username").fill(username)
+    await page.get_by_label("Password", exact=True).fill(password)
+    t = time.monotonic()
+    await page.get_by_role("button", name="Sign in").click(timeout=timeout * 1000)
+    _, gone = await wait_rendered(page, FIRST_PAGE, t + timeout, signing_in=True)
+    return first_render, gone - t
+
+
 class Level:
-    """Shared state of one level: its clock, the ingest window, the screenshot."""
+    """Shared state of one level: its clock, the sign-in count, the ingest window, the screenshot."""
 
     def __init__(self, n: int, args: argparse.Namespace, shot: Path | None):
         self.n, self.args, self.shot = n, args, shot
@@ -463,26 +599,12 @@ async def run_session(browser, url: str, index: int, account: tuple[str, str], l
     result = Session(index=index, username=username)
     timeout = args.nav_timeout_s
     counted = False
-    stage = "open"
+    stage, page = "open", None
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = await context.new_page()
-        stage = "first render"
-        t = time.monotonic()
-        await page.goto(url, timeout=timeout * 1000)
-        deadline = t + timeout
-        await page.get_by_label("Username").wait_for(state="visible", timeout=_left_ms(deadline))
-        await page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
-            state="attached", timeout=_left_ms(deadline))
-        result.first_render_s = time.monotonic() - t
-
         stage = "sign-in"
-        await page.get_by_label("Username").fill(username)
-        await page.get_by_label("Password", exact=True).fill(password)
-        t = time.monotonic()
-        await page.get_by_role("button", name="Sign in").click(timeout=timeout * 1000)
-        _, gone = await wait_rendered(page, FIRST_PAGE, t + timeout)
-        result.sign_in_s = gone - t
+        result.first_render_s, result.sign_in_s = await sign_in(page, url, username, password, timeout)
         await check_screen(page)
 
         stage = "sign-in cookie"
@@ -521,10 +643,14 @@ async def run_session(browser, url: str, index: int, account: tuple[str, str], l
             await page.screenshot(path=str(level.shot))
             level.shot = None
     except Exception as exc:  # any failure ends the session; keep the reason
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        text = str(exc).strip()
         if isinstance(exc, ScreenError):
-            message = str(exc).strip()[:1500]
-        result.failure = f"{stage}: {type(exc).__name__}: {message}"
+            result.failure = f"{stage}: {text[:1500]}"
+        else:
+            result.failure = f"{stage}: {type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+            seen = await screen_after_failure(page)
+            if seen:
+                result.failure += f" [screen: {seen[:1500]}]"
     finally:
         if not counted:
             level.done_signing_in()
@@ -535,18 +661,17 @@ async def run_session(browser, url: str, index: int, account: tuple[str, str], l
     return result
 
 
-async def run_ingest(export: Path, db: Paths, level: Level) -> dict:
+async def run_ingest(code: Path, export: Path, db: Path, level: Level) -> dict:
     """The CLI ingest, started once every session has signed in (plus 2 s)."""
     try:
-        await asyncio.wait_for(level.all_signed_in.wait(), timeout=level.args.nav_timeout_s + 30)
+        await asyncio.wait_for(level.all_signed_in.wait(), timeout=level.args.nav_timeout_s + 60)
     except TimeoutError:
         pass
     await asyncio.sleep(2)
     level.ingest_start = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "pipelines", "ingest", str(export), "--db", str(db.data_db), "--quiet",
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "pipelines", "ingest", str(export), "--db", str(db), "--quiet",
+        cwd=code, env=_env(code), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:
         _out, err = await proc.communicate()
@@ -563,37 +688,46 @@ async def run_ingest(export: Path, db: Paths, level: Level) -> dict:
     }
 
 
-# -- one level -----------------------------------------------------------------------
+# -- levels ----------------------------------------------------------------------------
 
 
-async def run_level(browser, url: str, n: int, accounts: list, db: Paths, export: Path,
-                    server_pid: int, monitor: Monitor, args, shot: Path | None) -> dict:
-    rss_before = _rss_kb(server_pid)
+@dataclass
+class Setup:
+    code: Path
+    folder: Path
+    db: Path
+    url: str
+    server: subprocess.Popen
+    accounts: list[tuple[str, str]]
+    monitor: Monitor
+    probe: HealthProbe
+
+
+async def run_level(browser, setup: Setup, n: int, export: Path, args, shot: Path | None) -> dict:
+    monitor, pid = setup.monitor, setup.server.pid
+    rss_before = _rss_kb(pid)
     cpu_before, host_before = monitor.cpu_s(), _host_cpu()
     level = Level(n, args, shot)
-    ingest_task = asyncio.create_task(run_ingest(export, db, level))
+    ingest_task = asyncio.create_task(run_ingest(setup.code, export, setup.db, level))
     sessions = await asyncio.gather(*(
-        run_session(browser, url, i, accounts[i % len(accounts)], level) for i in range(n)))
+        run_session(browser, setup.url, i, setup.accounts[i % len(setup.accounts)], level)
+        for i in range(n)))
     sessions_closed = time.monotonic()
     ingest = await ingest_task
     level_end = time.monotonic()
     cpu_after, host_after = monitor.cpu_s(), _host_cpu()
     cpu_s = {kind: cpu_after[kind] - cpu_before[kind] for kind in cpu_after}
+    host_busy_s = (host_after[0] - host_before[0]) / os.sysconf("SC_CLK_TCK")
+    cpu_s["other"] = max(0.0, host_busy_s - sum(cpu_s.values()))  # processes not started here
     await asyncio.sleep(5)
-    rss_after = _rss_kb(server_pid)
+    rss_after = _rss_kb(pid)
 
     navs = [nav for s in sessions for nav in s.navs]
     i0, i1 = ingest["started_at_s"], ingest["started_at_s"] + ingest["seconds"]
     for nav in navs:
         nav.during_ingest = nav.start < i1 and nav.end > i0
     elapsed = level_end - level.t0
-    by_page = {}
-    for title in PAGE_HEADINGS:
-        times = [nav.seconds for nav in navs if nav.page == title]
-        if times:
-            by_page[title] = stats(times)
-    busy = host_after[0] - host_before[0]
-    total = host_after[1] - host_before[1]
+    busy, total = host_after[0] - host_before[0], host_after[1] - host_before[1]
     return {
         "sessions": n,
         "elapsed_s": elapsed,
@@ -604,7 +738,9 @@ async def run_level(browser, url: str, n: int, accounts: list, db: Paths, export
         "navigation_script_done": stats([nav.script_done_s for nav in navs]),
         "navigation_during_ingest": stats([nav.seconds for nav in navs if nav.during_ingest]),
         "navigation_outside_ingest": stats([nav.seconds for nav in navs if not nav.during_ingest]),
-        "navigation_by_page": by_page,
+        "navigation_by_page": {
+            title: stats([nav.seconds for nav in navs if nav.page == title])
+            for title in PAGE_HEADINGS if any(nav.page == title for nav in navs)},
         "cookie": stats([s.cookie_s for s in sessions if s.cookie_s is not None]),
         "cookie_missing": sum(s.sign_in_s is not None and s.cookie_s is None for s in sessions),
         "navigations": len(navs),
@@ -617,6 +753,7 @@ async def run_level(browser, url: str, n: int, accounts: list, db: Paths, export
             "peak": (monitor.peak_kb(level.t0, sessions_closed) or 0) / 1024,
             "after": rss_after / 1024,
         },
+        "health_probe": setup.probe.window(level.t0, sessions_closed),
         "cpu_seconds": cpu_s,
         "server_cpu_pct_of_one_core": 100 * cpu_s["server"] / elapsed if elapsed else None,
         "host_cpu_busy_pct": 100 * busy / total if total else None,
@@ -629,52 +766,48 @@ async def run_level(browser, url: str, n: int, accounts: list, db: Paths, export
     }
 
 
-async def warm_up(browser, url: str, account: tuple[str, str], timeout: float) -> dict:
+async def warm_up(browser, setup: Setup, timeout: float) -> dict:
     """One sign-in before the first level, so the smallest level (the baseline) does
     not pay for the server's cold start (first script run, imports, first queries)."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = None
     try:
         page = await context.new_page()
-        t = time.monotonic()
-        await page.goto(url, timeout=timeout * 1000)
-        await page.get_by_label("Username").wait_for(state="visible", timeout=timeout * 1000)
-        first = time.monotonic() - t
-        await page.get_by_label("Username").fill(account[0])
-        await page.get_by_label("Password", exact=True).fill(account[1])
-        t = time.monotonic()
-        await page.get_by_role("button", name="Sign in").click(timeout=timeout * 1000)
-        _, gone = await wait_rendered(page, FIRST_PAGE, t + timeout)
-        return {"first_render_s": first, "sign_in_s": gone - t}
+        first, signed = await sign_in(page, setup.url, *setup.accounts[0], timeout)
+        await check_screen(page)
+        return {"first_render_s": first, "sign_in_s": signed}
+    except Exception as exc:
+        seen = await screen_after_failure(page)
+        raise RuntimeError(f"the warm-up sign-in failed: {type(exc).__name__}: "
+                           f"{str(exc).strip()[:500]} [screen: {seen}]") from exc
     finally:
         await context.close()
 
 
-async def run_all(url: str, levels: list[int], accounts: list, db: Paths, folder: Path,
-                  server: subprocess.Popen, monitor: Monitor, args) -> tuple[dict, list[dict]]:
+async def run_all(setup: Setup, args) -> tuple[dict, list[dict]]:
     from playwright.async_api import async_playwright
 
     results = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         try:
-            warm = await warm_up(browser, url, accounts[0], args.nav_timeout_s)
+            warm = await warm_up(browser, setup, args.nav_timeout_s)
             print(f"warm-up (cold server): first render {warm['first_render_s']:.2f} s, "
                   f"sign-in {warm['sign_in_s']:.2f} s", flush=True)
             await asyncio.sleep(args.pause_s)
-            for number, n in enumerate(levels):
+            for number, n in enumerate(args.sessions):
                 seed = args.ingest_seed + number
-                export = folder / f"export-{number}"
-                gen_s = generate_export(export, seed)
+                export = setup.folder / f"export-{number}"
+                gen_s = generate_export(setup.code, export, seed)
                 print(f"\n== level {n} sessions: export seed {seed} generated in {gen_s:.1f} s; "
                       f"running for {args.duration_s:g} s per session ...", flush=True)
-                shot = args.screenshot if number == len(levels) - 1 else None
-                result = await run_level(browser, url, n, accounts, db, export, server.pid,
-                                         monitor, args, shot)
+                shot = args.screenshot if number == len(args.sessions) - 1 else None
+                result = await run_level(browser, setup, n, export, args, shot)
                 result["export_seed"] = seed
                 results.append(result)
                 print(format_level(result), flush=True)
-                if server.poll() is not None:
-                    raise RuntimeError(f"the Streamlit server exited with code {server.returncode}")
+                if setup.server.poll() is not None:
+                    raise RuntimeError(f"the Streamlit server exited with code {setup.server.returncode}")
                 await asyncio.sleep(args.pause_s)
         finally:
             await browser.close()
@@ -694,45 +827,39 @@ def _row(label: str, st: dict) -> str:
 
 def format_level(r: dict) -> str:
     ok = r["sessions"] - r["failed_sessions"]
+    rss, ing, probe, cpu = r["rss_mb"], r["ingest"], r["health_probe"], r["cpu_seconds"]
     lines = [
         f"Level {r['sessions']} sessions - {ok}/{r['sessions']} ok, {r['navigations']} navigations, "
         f"{r['elapsed_s']:.0f} s",
         f"  {'':<34}{'n':>6}{'p50':>10}{'p95':>10}{'max':>10}",
         _row("first render (goto -> form)", r["first_render"]),
         _row("sign-in (submit -> first page)", r["sign_in"]),
+        _row("sign-in cookie (after first page)", r["cookie"]),
         _row("navigation (click -> rendered)", r["navigation"]),
         _row("  while the ingest ran", r["navigation_during_ingest"]),
         _row("  outside the ingest", r["navigation_outside_ingest"]),
-    ]
-    for title, st in r["navigation_by_page"].items():
-        lines.append(_row(f"  page: {title}", st))
-    rss, ing = r["rss_mb"], r["ingest"]
-    lines += [
+        *(_row(f"  page: {title}", st) for title, st in r["navigation_by_page"].items()),
+        _row("server health probe", probe),
         f"  server RSS: before {rss['before']:.0f} MB, peak {rss['peak']:.0f} MB, after {rss['after']:.0f} MB",
         f"  CPU: server {r['server_cpu_pct_of_one_core']:.0f}% of one core; host busy "
         f"{r['host_cpu_busy_pct']:.0f}% of {os.cpu_count()} cores; CPU seconds: "
-        + ", ".join(f"{kind} {sec:.0f}" for kind, sec in r["cpu_seconds"].items()),
+        + ", ".join(f"{kind} {sec:.0f}" for kind, sec in cpu.items()),
         f"  ingest: exit {ing['exit_code']} in {ing['seconds']:.1f} s "
         f"(started {ing['started_at_s']:.1f} s into the level)",
-        f"  navigations over {SLOW_S:.0f} s: {r['slow_navs_over_60s']}",
-        f"  sign-in cookie set: {r['cookie']['n']} (p95 {_s(r['cookie']['p95'])} after the first page); "
-        f"not set within {r['cookie_wait_s']:g} s: {r['cookie_missing']}",
+        f"  navigations over {SLOW_S:.0f} s: {r['slow_navs_over_60s']}; health probes failed: "
+        f"{probe['failed']}; sign-in cookie not set within {r['cookie_wait_s']:g} s: {r['cookie_missing']}",
     ]
     if ing["exit_code"] != 0:
         lines.append("  ingest stderr: " + ing["stderr_tail"].strip().replace("\n", "\n    "))
-    if r["failures"]:
-        lines.append(f"  failed sessions: {r['failed_sessions']}")
-        for f in r["failures"]:
-            lines.append(f"    #{f['session']} {f['username']}: {f['reason']}")
-    else:
-        lines.append("  failed sessions: 0")
+    lines.append(f"  failed sessions: {r['failed_sessions']}")
+    for f in r["failures"]:
+        lines.append(f"    #{f['session']} {f['username']}: {f['reason']}")
     return "\n".join(lines)
 
 
 def format_summary(results: list[dict]) -> str:
-    head = (f"{'sessions':>8} {'ok':>4} {'fail':>4} {'navs':>5} {'first p95':>9} {'signin p95':>10} "
-            f"{'nav p50':>8} {'nav p95':>8} {'nav max':>8}  {'RSS MB before/peak/after':<24} ingest")
-    lines = [head]
+    lines = [f"{'sessions':>8} {'ok':>4} {'fail':>4} {'navs':>5} {'first p95':>9} {'signin p95':>10} "
+             f"{'nav p50':>8} {'nav p95':>8} {'nav max':>8}  {'RSS MB before/peak/after':<24} ingest"]
     for r in results:
         rss, ing, nav = r["rss_mb"], r["ingest"], r["navigation"]
         memory = f"{rss['before']:.0f}/{rss['peak']:.0f}/{rss['after']:.0f}"
@@ -780,6 +907,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--accounts", choices=["twin", "demo"], default="twin",
                    help="twin (default): non-demo copies of the demo accounts, which survive the "
                         "ingest; demo: the demo accounts (signed out once the ingest ends demo mode)")
+    p.add_argument("--code", choices=["worktree", "head"], default="worktree",
+                   help="the code under test, copied at the start: the checkout's files (default) "
+                        "or the last commit")
     p.add_argument("--ingest-seed", type=int, default=11, help="sample seed of the first level's export")
     p.add_argument("--json", type=Path, help="write every figure here")
     p.add_argument("--screenshot", type=Path, help="a screenshot of one page mid-load (last level)")
@@ -793,6 +923,14 @@ def _terminate(signum, _frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def host_busy_now(seconds: float = 3) -> float:
+    """The host's CPU busy share over a few seconds, in percent."""
+    before = _host_cpu()
+    time.sleep(seconds)
+    after = _host_cpu()
+    return 100 * (after[0] - before[0]) / max(1, after[1] - before[1])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if CHROMIUM is None:
@@ -800,35 +938,39 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     signal.signal(signal.SIGTERM, _terminate)  # so the finally blocks below run
     started = time.monotonic()
+    print(f"host CPU busy before the run: {host_busy_now():.0f}% of {os.cpu_count()} cores", flush=True)
     with tempfile.TemporaryDirectory(prefix="momentum-load-") as tmp:
         folder = Path(tmp)
-        db = paths(folder / "momentum.duckdb")
-        print(f"building the demo database in {folder} ...", flush=True)
-        ensure_demo_database(db)
-        accounts = prepare_accounts(db, args.accounts)
+        code = folder / "code"
+        snapshot_code(code, args.code)
+        db = folder / "momentum.duckdb"
+        print(f"code ({args.code}) copied to {code}; building the demo database ...", flush=True)
+        accounts = build_database(code, db, args.accounts)
         log_path = folder / "streamlit.log"
-        server, url = start_server(db, log_path)
-        monitor = Monitor(server.pid)
-        monitor.start()
+        server, url = start_server(code, db, log_path)
+        setup = Setup(code, folder, db, url, server, accounts, Monitor(server.pid), HealthProbe(url))
         print(f"server pid {server.pid} at {url}; accounts {', '.join(a for a, _ in accounts)}", flush=True)
         try:
-            warm, results = asyncio.run(run_all(url, args.sessions, accounts, db, folder, server, monitor, args))
+            setup.monitor.start()
+            setup.probe.start()
+            warm, results = asyncio.run(run_all(setup, args))
         finally:
-            monitor.stop()
+            setup.probe.stop()
+            setup.monitor.stop()
             stop_server(server)
-        errors = server_errors(log_path)
+            errors = server_errors(log_path)
+            if errors:
+                print(f"\nserver log: {sum(n for n, _ in errors)} error-looking lines, distinct:")
+                for n, line in errors[:20]:
+                    print(f"  {n:>4} x {line[:300]}")
+            else:
+                print("\nserver log: no error-looking lines")
 
     point = degradation_point(results)
     print("\n== summary (navigation = click on a sidebar link -> page rendered)")
     print(format_summary(results))
     where = f"at {point['level']} sessions" if point["level"] is not None else "not reached"
     print(f"\ndegradation point: {where} - {point['criterion']}")
-    if errors:
-        print(f"\nserver log: {len(errors)} error-looking lines (first ones):")
-        for line in errors[:15]:
-            print(f"  {line}")
-    else:
-        print("\nserver log: no error-looking lines")
     print(f"total run time {time.monotonic() - started:.0f} s")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -838,7 +980,7 @@ def main(argv: list[str] | None = None) -> int:
             "warm_up": warm,
             "levels": results,
             "degradation_point": point,
-            "server_log_errors": errors,
+            "server_log_errors": [{"count": n, "line": line} for n, line in errors],
         }, indent=2))
         print(f"wrote {args.json}")
     return 0
