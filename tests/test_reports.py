@@ -95,3 +95,26 @@ def test_report_without_data_is_a_clear_error(tmp_path):
     out = run_cli("report", "flags", "--db", str(tmp_path / "none.duckdb"))
     assert out.returncode == 2
     assert "no data has been published yet" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_the_rejected_rows_export_neutralises_formulas(db, tmp_path):
+    """The manager's "Download these rejected rows (CSV)": the values quoted back come from the file."""
+    import duckdb
+
+    from pipelines import queries
+    from pipelines.reports import to_csv
+
+    ingest([BASE], db, audit=False)
+    bad = write_csv(tmp_path / "sessions.csv",
+                    "session_id,client_id,clinician_id,start,duration_min,status,session_type,modality,note_signed_at",
+                    ['=HYPERLINK("http://x"),C1,T2,2026-03-02 10:00,@SUM(1),attended,,,',
+                     "S2,+C1,T2,2026-03-02 10:00,-5,attended,,,"])
+    (res,) = ingest([bad], db, audit=False).files
+    con = duckdb.connect(str(db.data_db), read_only=True)
+    try:
+        rejected = queries.rejected_rows_for_load(con.cursor(), res.load_id)
+    finally:
+        con.close()
+    cells = [c for row in csv.reader(io.StringIO(to_csv(rejected))) for c in row]
+    assert any(c.startswith("'@SUM") or c.startswith("'=HYPERLINK") for c in cells), cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]

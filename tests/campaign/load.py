@@ -24,7 +24,8 @@ What it does
    clinician in rotation, then clicks through every page in its role's
    sidebar, round and round, for ``--duration-s`` seconds (``--think-s``
    pause between clicks).
-3. Once every session of the level has signed in (plus 2 s), runs a real
+3. Once every session of the level has signed in (plus 2 s; at the latest
+   ``--nav-timeout-s`` + 60 s after the level started), runs a real
    ``python -m pipelines ingest <export> --db <the same database>`` in a
    subprocess. The export is regenerated before each level with
    ``python -m pipelines sample --seed 11+level --as-of 2026-11-22`` (a new
@@ -42,9 +43,10 @@ ingest publishes, and later levels unable to sign in).
 What it measures, per level
 ---------------------------
 - first render: ``page.goto(url)`` until the sign-in form is usable (the
-  Username field is visible and the script run has finished);
+  Username field is visible and the script run has finished); and, within
+  it, until ``page.goto`` returns (the page's load event: HTML and scripts);
 - sign-in: clicking "Sign in" until the first page (Caseload momentum) has
-  rendered;
+  rendered (as for a navigation, below), and until its script has finished;
 - sign-in cookie: after the first page, how long until the sign-in cookie
   (``momentum_auth``) arrives. The session waits for it, up to
   ``--cookie-wait-s`` (30 s), before clicking, as tests/test_browser.py does;
@@ -52,10 +54,13 @@ What it measures, per level
   session still works; a page reload would need a new sign-in);
 - navigation (a Streamlit rerun): clicking a sidebar link until the page has
   rendered: its main heading is visible, the app's script state is
-  ``notRunning`` and the "Running..." status widget
-  ``[data-testid=stStatusWidget]`` has gone (it fades out over 200 ms, so
-  every figure includes up to 0.2 s of animation; the JSON also keeps click
-  -> script finished);
+  ``notRunning``, the "Running..." status widget
+  ``[data-testid=stStatusWidget]`` has gone (it fades out over 200 ms) and no
+  grey placeholder ``[data-testid=stSkeleton]`` is left in the main area
+  (Streamlit shows one for each lazily loaded element until the browser has
+  drawn it; under load that takes seconds after the script has finished).
+  Charts may still be painting their canvas after that. The JSON also keeps
+  click -> script finished and click -> status widget gone;
 - p50/p95/max of each; navigations while the ingest ran separately; per page;
 - failed sessions with their reason: any exception, a wait longer than
   ``--nav-timeout-s`` (120 s), a Streamlit exception box
@@ -87,6 +92,8 @@ comes first) and the error lines of the server's log.
 Note: Chromium runs on the same machine as the server. At high session
 counts the browser competes with the server for the CPU (on a 2-core machine
 it uses most of it); the CPU seconds by kind show how much.
+``--nice-browser 10`` lowers the browser's priority, so the server gets the
+CPU first: the figures then lean towards what the server itself can do.
 """
 
 from __future__ import annotations
@@ -218,8 +225,9 @@ class Nav:
     session: int
     username: str
     page: str
-    seconds: float  # click -> heading visible, script finished, status widget gone
+    seconds: float  # click -> rendered: all of below, and no element placeholder left
     script_done_s: float  # click -> heading visible and script finished
+    status_gone_s: float  # ... and the "Running..." status widget gone
     start: float  # seconds since the level started
     end: float
     during_ingest: bool = False
@@ -229,8 +237,10 @@ class Nav:
 class Session:
     index: int
     username: str
+    goto_s: float | None = None  # page.goto returned (the page's load event)
     first_render_s: float | None = None
-    sign_in_s: float | None = None
+    sign_in_script_s: float | None = None  # submit -> first page's script finished
+    sign_in_s: float | None = None  # submit -> first page rendered
     cookie_s: float | None = None
     pages: list[str] = field(default_factory=list)
     navs: list[Nav] = field(default_factory=list)
@@ -288,9 +298,21 @@ def _ticks_and_comm(pid: int) -> tuple[int, str] | None:
         return None
 
 
+def _renice(pid: int, nice: int) -> None:
+    """Set the niceness of every thread of ``pid`` (Linux niceness is per thread)."""
+    try:
+        for tid in map(int, os.listdir(f"/proc/{pid}/task")):
+            if os.getpriority(os.PRIO_PROCESS, tid) != nice:
+                os.setpriority(os.PRIO_PROCESS, tid, nice)
+    except OSError:
+        pass
+
+
 class Monitor(threading.Thread):
     """Every ``interval`` seconds: the server's RSS (plus descendants), and the CPU
     time of every process under this harness, by kind.
+
+    With ``browser_nice``, it also gives every browser thread that niceness.
 
     Kinds: ``server`` (the Streamlit process tree), ``browser`` (Chromium and
     Playwright's driver), ``ingest`` (other children: the CLI ingest),
@@ -299,9 +321,9 @@ class Monitor(threading.Thread):
     (its last sample), so short-lived Chromium renderers are counted too.
     """
 
-    def __init__(self, server_pid: int, interval: float = 0.5):
+    def __init__(self, server_pid: int, interval: float = 0.5, browser_nice: int = 0):
         super().__init__(daemon=True, name="monitor")
-        self.server_pid, self.interval = server_pid, interval
+        self.server_pid, self.interval, self.browser_nice = server_pid, interval, browser_nice
         self.samples: list[tuple[float, int]] = []
         self._first: dict[int, int] = {}
         self._last: dict[int, tuple[int, str]] = {}
@@ -328,7 +350,10 @@ class Monitor(threading.Thread):
                 ticks, comm = got
                 if pid not in self._first:
                     self._first[pid] = ticks if baseline else 0
-                self._last[pid] = (ticks, self._kind(pid, comm, server))
+                kind = self._kind(pid, comm, server)
+                self._last[pid] = (ticks, kind)
+                if kind == "browser" and self.browser_nice:
+                    _renice(pid, self.browser_nice)
 
     def cpu_s(self) -> dict[str, float]:
         """CPU seconds by kind since the monitor was created (take differences)."""
@@ -381,9 +406,14 @@ class HealthProbe(threading.Thread):
         self.join(timeout=15)
 
     def window(self, start: float, end: float) -> dict:
-        got = [lat for t, lat in self.samples if start <= t <= end]
-        return stats([lat for lat in got if lat is not None]) | {
-            "failed": sum(lat is None for lat in got)}
+        """Latency figures of the probes in [start, end]; ``max_at_s``: when the
+        slowest probe started, in seconds after ``start``."""
+        got = [(t, lat) for t, lat in self.samples if start <= t <= end]
+        ok = [(t, lat) for t, lat in got if lat is not None]
+        slowest = max(ok, key=lambda p: p[1], default=None)
+        return stats([lat for _, lat in ok]) | {
+            "failed": sum(lat is None for _, lat in got),
+            "max_at_s": slowest[0] - start if slowest else None}
 
 
 # -- setup -------------------------------------------------------------------------
@@ -501,23 +531,43 @@ def _trouble(page, signing_in: bool):
     return page.locator(boxes).or_(page.get_by_text(texts))
 
 
-async def wait_rendered(page, heading: str, deadline: float, signing_in: bool = False) -> tuple[float, float]:
+class WaitTimeout(Exception):
+    """A page did not get to a stage of rendering within the time allowed."""
+
+
+async def _wait(locator, state: str, deadline: float, what: str) -> float:
+    """``locator.wait_for``, naming what it waited for if it times out; returns the time it ended."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        await locator.wait_for(state=state, timeout=_left_ms(deadline))
+    except PlaywrightTimeout:
+        raise WaitTimeout(f"timed out waiting for {what}") from None
+    return time.monotonic()
+
+
+async def wait_rendered(page, heading: str, deadline: float,
+                        signing_in: bool = False) -> tuple[float, float, float]:
     """Wait until ``heading`` shows in the main area and the script run is over.
 
     Fails at once (ScreenError) if an error or a sign-out shows instead.
-    Returns the monotonic times (script finished, status widget gone).
+    Returns the monotonic times (script finished, status widget gone, no
+    placeholder left: every element drawn).
     """
     wanted = page.locator("[data-testid='stMain']").get_by_role("heading", name=heading, exact=True)
-    await wanted.or_(_trouble(page, signing_in)).first.wait_for(state="visible", timeout=_left_ms(deadline))
+    await _wait(wanted.or_(_trouble(page, signing_in)).first, "visible", deadline,
+                f"the heading {heading!r}")
     if not await wanted.first.is_visible():
         problem = await page.evaluate(SCREEN_CHECK_JS, SIGNED_OUT_TEXTS)
         raise ScreenError(problem or f"an error or sign-out showed instead of {heading!r}")
-    await page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
-        state="attached", timeout=_left_ms(deadline))
-    script_done = time.monotonic()
-    await page.locator("[data-testid='stStatusWidget']").wait_for(
-        state="detached", timeout=_left_ms(deadline))
-    return script_done, time.monotonic()
+    script_done = await _wait(page.locator("[data-testid='stApp'][data-test-script-state='notRunning']"),
+                              "attached", deadline, "the script run to finish")
+    status_gone = await _wait(page.locator("[data-testid='stStatusWidget']"), "detached", deadline,
+                              "the status widget to go")
+    # lazily loaded elements show a grey placeholder until the browser has drawn them
+    drawn = await _wait(page.locator("[data-testid='stMain'] [data-testid='stSkeleton']").first,
+                        "detached", deadline, "the element placeholders to be drawn")
+    return script_done, status_gone, drawn
 
 
 async def check_screen(page) -> None:
@@ -553,21 +603,27 @@ async def wait_for_cookie(context, page, deadline: float) -> bool:
     return False
 
 
-async def sign_in(page, url: str, username: str, password: str, timeout: float) -> tuple[float, float]:
-    """(goto -> form usable, submit -> first page rendered), in seconds."""
+async def open_sign_in(page, url: str, timeout: float) -> tuple[float, float]:
+    """(goto returned, sign-in form usable), in seconds from ``page.goto``."""
     t = time.monotonic()
     await page.goto(url, timeout=timeout * 1000)
+    loaded = time.monotonic() - t
     deadline = t + timeout
-    await page.get_by_label("Username").wait_for(state="visible", timeout=_left_ms(deadline))
-    await page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
-        state="attached", timeout=_left_ms(deadline))
-    first_render = time.monotonic() - t
+    await _wait(page.get_by_label("Username"), "visible", deadline, "the sign-in form")
+    done = await _wait(page.locator("[data-testid='stApp'][data-test-script-state='notRunning']"),
+                       "attached", deadline, "the sign-in page's script run to finish")
+    return loaded, done - t
+
+
+async def submit_sign_in(page, username: str, password: str, timeout: float) -> tuple[float, float]:
+    """Seconds from clicking "Sign in" until the first page's script has finished,
+    and until the page has rendered."""
     await page.get_by_label("Username").fill(username)
     await page.get_by_label("Password", exact=True).fill(password)
     t = time.monotonic()
     await page.get_by_role("button", name="Sign in").click(timeout=timeout * 1000)
-    _, gone = await wait_rendered(page, FIRST_PAGE, t + timeout, signing_in=True)
-    return first_render, gone - t
+    done, _, drawn = await wait_rendered(page, FIRST_PAGE, t + timeout, signing_in=True)
+    return done - t, drawn - t
 
 
 class Level:
@@ -603,8 +659,10 @@ async def run_session(browser, url: str, index: int, account: tuple[str, str], l
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = await context.new_page()
+        stage = "first render"
+        result.goto_s, result.first_render_s = await open_sign_in(page, url, timeout)
         stage = "sign-in"
-        result.first_render_s, result.sign_in_s = await sign_in(page, url, username, password, timeout)
+        result.sign_in_script_s, result.sign_in_s = await submit_sign_in(page, username, password, timeout)
         await check_screen(page)
 
         stage = "sign-in cookie"
@@ -630,8 +688,9 @@ async def run_session(browser, url: str, index: int, account: tuple[str, str], l
             link = page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title, exact=True)
             t = time.monotonic()
             await link.click(timeout=timeout * 1000)
-            done, gone = await wait_rendered(page, PAGE_HEADINGS[title], t + timeout)
-            result.navs.append(Nav(index, username, title, gone - t, done - t, level.rel(t), level.rel(gone)))
+            done, gone, drawn = await wait_rendered(page, PAGE_HEADINGS[title], t + timeout)
+            result.navs.append(Nav(index, username, title, drawn - t, done - t, gone - t,
+                                   level.rel(t), level.rel(drawn)))
             current = title
             await check_screen(page)
             if level.shot is not None and index == 0 and level.ingest_running():
@@ -662,7 +721,8 @@ async def run_session(browser, url: str, index: int, account: tuple[str, str], l
 
 
 async def run_ingest(code: Path, export: Path, db: Path, level: Level) -> dict:
-    """The CLI ingest, started once every session has signed in (plus 2 s)."""
+    """The CLI ingest, started once every session has signed in (plus 2 s), or
+    when that takes longer than ``--nav-timeout-s`` + 60 s."""
     try:
         await asyncio.wait_for(level.all_signed_in.wait(), timeout=level.args.nav_timeout_s + 60)
     except TimeoutError:
@@ -733,9 +793,12 @@ async def run_level(browser, setup: Setup, n: int, export: Path, args, shot: Pat
         "elapsed_s": elapsed,
         "cookie_wait_s": args.cookie_wait_s,
         "first_render": stats([s.first_render_s for s in sessions if s.first_render_s is not None]),
+        "goto": stats([s.goto_s for s in sessions if s.goto_s is not None]),
         "sign_in": stats([s.sign_in_s for s in sessions if s.sign_in_s is not None]),
+        "sign_in_script_done": stats([s.sign_in_script_s for s in sessions if s.sign_in_script_s is not None]),
         "navigation": stats([nav.seconds for nav in navs]),
         "navigation_script_done": stats([nav.script_done_s for nav in navs]),
+        "navigation_status_gone": stats([nav.status_gone_s for nav in navs]),
         "navigation_during_ingest": stats([nav.seconds for nav in navs if nav.during_ingest]),
         "navigation_outside_ingest": stats([nav.seconds for nav in navs if not nav.during_ingest]),
         "navigation_by_page": {
@@ -773,7 +836,8 @@ async def warm_up(browser, setup: Setup, timeout: float) -> dict:
     page = None
     try:
         page = await context.new_page()
-        first, signed = await sign_in(page, setup.url, *setup.accounts[0], timeout)
+        _, first = await open_sign_in(page, setup.url, timeout)
+        _, signed = await submit_sign_in(page, *setup.accounts[0], timeout)
         await check_screen(page)
         return {"first_render_s": first, "sign_in_s": signed}
     except Exception as exc:
@@ -833,9 +897,12 @@ def format_level(r: dict) -> str:
         f"{r['elapsed_s']:.0f} s",
         f"  {'':<34}{'n':>6}{'p50':>10}{'p95':>10}{'max':>10}",
         _row("first render (goto -> form)", r["first_render"]),
+        _row("  of which page load (goto)", r["goto"]),
         _row("sign-in (submit -> first page)", r["sign_in"]),
+        _row("  submit -> script finished", r["sign_in_script_done"]),
         _row("sign-in cookie (after first page)", r["cookie"]),
         _row("navigation (click -> rendered)", r["navigation"]),
+        _row("  click -> script finished", r["navigation_script_done"]),
         _row("  while the ingest ran", r["navigation_during_ingest"]),
         _row("  outside the ingest", r["navigation_outside_ingest"]),
         *(_row(f"  page: {title}", st) for title, st in r["navigation_by_page"].items()),
@@ -846,6 +913,7 @@ def format_level(r: dict) -> str:
         + ", ".join(f"{kind} {sec:.0f}" for kind, sec in cpu.items()),
         f"  ingest: exit {ing['exit_code']} in {ing['seconds']:.1f} s "
         f"(started {ing['started_at_s']:.1f} s into the level)",
+        f"  slowest health probe {_s(probe['max'])} at {probe['max_at_s'] or 0:.0f} s into the level",
         f"  navigations over {SLOW_S:.0f} s: {r['slow_navs_over_60s']}; health probes failed: "
         f"{probe['failed']}; sign-in cookie not set within {r['cookie_wait_s']:g} s: {r['cookie_missing']}",
     ]
@@ -910,6 +978,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--code", choices=["worktree", "head"], default="worktree",
                    help="the code under test, copied at the start: the checkout's files (default) "
                         "or the last commit")
+    p.add_argument("--nice-browser", type=int, default=0, metavar="N",
+                   help="run Chromium and Playwright's driver at niceness N (e.g. 10), so that the "
+                        "server gets the CPU first when it needs it (default 0: equal priority)")
     p.add_argument("--ingest-seed", type=int, default=11, help="sample seed of the first level's export")
     p.add_argument("--json", type=Path, help="write every figure here")
     p.add_argument("--screenshot", type=Path, help="a screenshot of one page mid-load (last level)")
@@ -948,7 +1019,8 @@ def main(argv: list[str] | None = None) -> int:
         accounts = build_database(code, db, args.accounts)
         log_path = folder / "streamlit.log"
         server, url = start_server(code, db, log_path)
-        setup = Setup(code, folder, db, url, server, accounts, Monitor(server.pid), HealthProbe(url))
+        monitor = Monitor(server.pid, browser_nice=args.nice_browser)
+        setup = Setup(code, folder, db, url, server, accounts, monitor, HealthProbe(url))
         print(f"server pid {server.pid} at {url}; accounts {', '.join(a for a, _ in accounts)}", flush=True)
         try:
             setup.monitor.start()
