@@ -710,6 +710,12 @@ async def run_session(browser, url: str, index: int, account: tuple[str, str], l
             seen = await screen_after_failure(page)
             if seen:
                 result.failure += f" [screen: {seen[:1500]}]"
+        if level.shot is not None and index == 0 and page is not None:
+            try:  # what the failed session's screen shows, then
+                await asyncio.wait_for(page.screenshot(path=str(level.shot)), 30)
+                level.shot = None
+            except Exception:
+                pass
     finally:
         if not counted:
             level.done_signing_in()
@@ -983,7 +989,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "server gets the CPU first when it needs it (default 0: equal priority)")
     p.add_argument("--ingest-seed", type=int, default=11, help="sample seed of the first level's export")
     p.add_argument("--json", type=Path, help="write every figure here")
-    p.add_argument("--screenshot", type=Path, help="a screenshot of one page mid-load (last level)")
+    p.add_argument("--screenshot", type=Path,
+                   help="a screenshot of session 0's page mid-load in the last level (during the "
+                        "ingest if it can; if the session fails, of its screen then)")
     args = p.parse_args(argv)
     if any(n < 1 for n in args.sessions):
         p.error("--sessions must be positive")
