@@ -112,9 +112,7 @@ def backup(db_paths: Paths, out_dir: Path, actor: str = "cli") -> BackupInfo:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(mode=0o700)
     try:
-        state = AppState(db_paths.app_db)
-        with state.reading():
-            pass  # creates the app-state schema if this database never had one
+        AppState(db_paths.app_db).connect().close()  # creates the app-state schema if it has none yet
         with DataStore(db_paths).writer() as con:  # the ingest lock: no ingest runs meanwhile
             con.execute("CHECKPOINT")
             data_sum = data_checksum(con)

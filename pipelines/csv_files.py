@@ -92,12 +92,12 @@ def _is_blank(record: list[str]) -> bool:
     return not record or (len(record) == 1 and not record[0].strip())
 
 
-def count_records(path: Path) -> int:
+def count_records(path: Path, strict: bool = True, encoding: str = "utf-8-sig") -> int:
     """Data records as Python's ``csv`` module reads them (blank lines are not records).
 
-    Raises ``csv.Error`` where the file is not strict CSV."""
-    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        reader = csv.reader(fh, strict=True)
+    With ``strict``, raises ``csv.Error`` where the file is not strict CSV."""
+    with path.open("r", encoding=encoding, errors="surrogateescape", newline="") as fh:
+        reader = csv.reader(fh, strict=strict)
         next(reader, None)  # header
         return sum(1 for record in reader if not _is_blank(record))
 

@@ -8,6 +8,7 @@ a crash leaves the database as before that file or after it.
 from __future__ import annotations
 
 import contextlib
+import csv
 import errno
 import getpass
 import time
@@ -284,16 +285,11 @@ def _refuse(con: duckdb.DuckDBPyConnection, result: FileResult, reason: str) -> 
 
 def _count_records(path: Path) -> int:
     """Best-effort count of data records in a refused file (for the ledger)."""
-    import csv
-
     try:
         with path.open("rb") as fh:
             utf16 = fh.read(2) in (b"\xff\xfe", b"\xfe\xff")
-        encoding = "utf-16" if utf16 else "utf-8-sig"
-        with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
-            n = sum(1 for rec in csv.reader(fh) if rec and any(v.strip() for v in rec))
-        return max(n - 1, 0)
-    except (OSError, csv.Error):
+        return csv_files.count_records(path, strict=False, encoding="utf-16" if utf16 else "utf-8-sig")
+    except (OSError, UnicodeError, csv.Error):
         return 0
 
 

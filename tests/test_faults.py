@@ -7,6 +7,7 @@ test_crash_safety.py); the campaign sends 100 and 60.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import resource
@@ -57,9 +58,9 @@ def _check_app_state(app_db: Path, acked: list[tuple[str, str]]) -> dict[str, in
         if kind in present:
             assert ref in present[kind], f"acknowledged {kind} {ref} is missing"
     # every change was committed with its audit entry: no change without one, none without its change
-    posted = {d.split('"win_id": "')[1].split('"')[0] for a, d in detail if a == "win_posted"}
+    posted = {json.loads(d)["win_id"] for a, d in detail if a == "win_posted"}
     assert posted == wins
-    reviewed = {d.split('"review_id": ')[1].split(",")[0].strip("}") for a, d in detail if a == "flag_review"}
+    reviewed = {str(json.loads(d)["review_id"]) for a, d in detail if a == "flag_review"}
     assert reviewed == reviews
     assert sum(1 for a, _d in detail if a == "login") == len(sessions)
     assert audit.verify(AppState(app_db))[0]

@@ -100,7 +100,9 @@ def test_a_record_count_disagreeing_with_the_csv_module_rejects_the_file(templat
     shutil.copytree(template, folder)
     db = paths(folder / "momentum.duckdb")
     real = csv_files.count_records
-    monkeypatch.setattr(csv_files, "count_records", lambda path: real(path) + 1)
+    # the cross-check (strict) disagrees; the refused file's count for the ledger (not strict) is the real one
+    monkeypatch.setattr(csv_files, "count_records",
+                        lambda path, strict=True, **kw: real(path, strict=strict, **kw) + int(strict))
     (res,) = ingest([SAMPLE_DATA_DIR / "wins.csv"], db, audit=False).files
     assert res.status == "rejected" and res.rows_loaded == 0
     assert "Python's csv module finds" in res.message
