@@ -1,9 +1,11 @@
 -- Which as-of date and data version the marts hold, the current data version,
 -- whether the marts schema exists (databases from before it held none), and
--- which models the last refresh stored.
+-- which models the last refresh stored. One pass over meta (a key per row)
+-- rather than a subquery per key: this runs before every mart read.
 SELECT
-    (SELECT value FROM meta WHERE key = 'marts_as_of') AS marts_as_of,
-    (SELECT value FROM meta WHERE key = 'marts_data_version') AS marts_data_version,
+    max(value) FILTER (WHERE key = 'marts_as_of') AS marts_as_of,
+    max(value) FILTER (WHERE key = 'marts_data_version') AS marts_data_version,
     (SELECT coalesce(max(load_id), 0) FROM loads WHERE status IN ('loaded', 'partial')) AS data_version,
     EXISTS (SELECT 1 FROM duckdb_schemas() WHERE schema_name = 'marts') AS has_marts,
-    (SELECT value FROM meta WHERE key = 'marts_models') AS marts_models
+    max(value) FILTER (WHERE key = 'marts_models') AS marts_models
+FROM meta
