@@ -182,10 +182,6 @@ def _worker(mode: str, folder: Path, db: Path) -> dict:
     return {"mode": mode, "seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "rows_loaded": loaded, "rows_rejected": rejected}
 
 
-if __name__ == "__main__":
-    print(json.dumps(_worker(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))))
-
-
 # -- models ----------------------------------------------------------------------
 BASELINE_SCAN = (
     "SELECT count(*), count(DISTINCT client_id), sum(duration_min), min(start), max(start), "
@@ -201,6 +197,73 @@ def _model_names() -> list[str]:
                   if "$client_id" not in p.read_text(encoding="utf-8"))
 
 
+def _run_module_worker(*args: str) -> dict:
+    """Run ``python -m pipelines.bench ARGS`` in a fresh process; its last stdout line is JSON."""
+    out = subprocess.run(
+        [sys.executable, "-m", "pipelines.bench", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"bench worker {args[0]} failed: {out.stderr.strip()[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _refresh_worker(db: Path) -> dict:
+    """The refresh as `python -m pipelines ingest` runs it (MOMENTUM_REFRESH_MEMORY applies), in its own process."""
+    from datetime import date
+
+    import duckdb
+
+    from pipelines import marts
+
+    con = duckdb.connect(str(db))
+    start = time.perf_counter()
+    per_model = marts.refresh(con, date.fromisoformat(BENCH_AS_OF))
+    seconds = time.perf_counter() - start
+    con.close()
+    return {"refresh_s": seconds, "refresh_per_model_s": per_model, "refresh_peak_rss_mb": _peak_rss_mb()}
+
+
+def _models_worker(db: Path, repeat: int) -> dict:
+    """Scan, read every mart and compute every model live, alternating, ``repeat`` times, in one process."""
+    from datetime import date
+
+    import duckdb
+
+    from pipelines import models
+    from pipelines.queries import all_clinicians_scope
+
+    as_of = date.fromisoformat(BENCH_AS_OF)
+    con = duckdb.connect(str(db), read_only=True)
+    scope = all_clinicians_scope(con)
+    names = _model_names()
+    times: dict[str, list[float]] = {"scan": [], "read": [], "live": []}
+    per_model: dict[str, list[float]] = {m: [] for m in names}
+    for r in range(repeat):
+        order = ["scan", "read", "live"] if r % 2 == 0 else ["live", "read", "scan"]
+        for step in order:
+            start = time.perf_counter()
+            if step == "scan":
+                con.execute(BASELINE_SCAN).fetchall()
+            elif step == "read":
+                for m in names:
+                    t = time.perf_counter()
+                    models.run(con.cursor(), m, scope, as_of)
+                    per_model[m].append(time.perf_counter() - t)
+            else:
+                for m in names:
+                    models.run(con.cursor(), m, scope, as_of, prefer_marts=False)
+            times[step].append(time.perf_counter() - start)
+    (sessions,) = con.execute("SELECT count(*) FROM sessions").fetchone()
+    con.close()
+    return {"sessions": sessions, "times": times, "peak_rss_mb": _peak_rss_mb(),
+            "read_per_model_s": {m: statistics.median(v) for m, v in per_model.items()}}
+
+
 def run_models_bench(
     sizes: list[int], repeat: int, workdir: Path, progress: Callable[[str], None] | None = None
 ) -> dict:
@@ -209,20 +272,15 @@ def run_models_bench(
     Three figures per size: the refresh that materialises the models once per
     data version (part of `python -m pipelines ingest`), reading every model
     for a manager from the marts (what a page does), and computing every model
-    live (what an as-of date other than the refreshed one costs).
+    live (what an as-of date other than the refreshed one costs). The refresh
+    runs in one process and the alternating scan, read and live runs in another,
+    so each reports its own peak memory, as the ingest and the app would.
     """
-    from datetime import date
-
-    import duckdb
-
-    from pipelines import marts, models
     from pipelines.ingest import ingest
-    from pipelines.queries import all_clinicians_scope
     from pipelines.settings import paths
 
     progress = progress or (lambda _m: None)
     workdir = workdir.resolve()
-    as_of = date.fromisoformat(BENCH_AS_OF)
     results = []
     for n in sizes:
         folder = _practice(workdir, n, progress)
@@ -230,56 +288,31 @@ def run_models_bench(
         if not db.data_db.exists():
             progress(f"{n:,} sessions: loading the practice for the model benchmark")
             ingest([folder], db, loaded_by="bench", audit=False)
-        con = duckdb.connect(str(db.data_db))
         progress(f"{n:,} sessions: refreshing the materialised models")
-        start = time.perf_counter()
-        refresh_per_model = marts.refresh(con, as_of)
-        refresh_s = time.perf_counter() - start
-        scope = all_clinicians_scope(con)
-        names = _model_names()
-        scan_times: list[float] = []
-        read_times: list[float] = []
-        live_times: list[float] = []
-        per_model: dict[str, list[float]] = {m: [] for m in names}
-        for r in range(repeat):
-            progress(f"{n:,} sessions: run {r + 1}/{repeat}")
-            order = ["scan", "read", "live"] if r % 2 == 0 else ["live", "read", "scan"]
-            for step in order:
-                start = time.perf_counter()
-                if step == "scan":
-                    con.execute(BASELINE_SCAN).fetchall()
-                    scan_times.append(time.perf_counter() - start)
-                elif step == "read":
-                    for m in names:
-                        t = time.perf_counter()
-                        models.run(con.cursor(), m, scope, as_of)
-                        per_model[m].append(time.perf_counter() - t)
-                    read_times.append(time.perf_counter() - start)
-                else:
-                    for m in names:
-                        models.run(con.cursor(), m, scope, as_of, prefer_marts=False)
-                    live_times.append(time.perf_counter() - start)
-        (sessions,) = con.execute("SELECT count(*) FROM sessions").fetchone()
-        con.close()
-        scan = statistics.median(scan_times)
-        read = statistics.median(read_times)
-        live = statistics.median(live_times)
+        refreshed = _run_module_worker("refresh", str(db.data_db))
+        progress(f"{n:,} sessions: scan, read and live, {repeat} runs each, alternating")
+        measured = _run_module_worker("models", str(db.data_db), str(repeat))
+        scan = statistics.median(measured["times"]["scan"])
+        read = statistics.median(measured["times"]["read"])
+        live = statistics.median(measured["times"]["live"])
         results.append(
             {
-                "sessions": sessions,
+                "sessions": measured["sessions"],
                 "scan_s": round(scan, 4),
                 "read_s": round(read, 3),
                 "ratio": round(read / scan, 1),
                 "live_s": round(live, 3),
                 "live_ratio": round(live / scan, 1),
-                "refresh_s": round(refresh_s, 3),
-                "refresh_per_model_s": refresh_per_model,
-                "read_per_model_s": {m: round(statistics.median(v), 4) for m, v in per_model.items()},
-                "peak_rss_mb": round(_peak_rss_mb(), 1),
+                "refresh_s": round(refreshed["refresh_s"], 3),
+                "refresh_per_model_s": refreshed["refresh_per_model_s"],
+                "read_per_model_s": {m: round(v, 4) for m, v in measured["read_per_model_s"].items()},
+                "refresh_peak_rss_mb": round(refreshed["refresh_peak_rss_mb"], 1),
+                "peak_rss_mb": round(measured["peak_rss_mb"], 1),
+                "runs": measured["times"],
             }
         )
     return {"benchmark": "models", "repeat": repeat, "cpu_count": os.cpu_count(), "duckdb": _duckdb_version(),
-            "baseline": BASELINE_SCAN, "targets": {"ratio_max": 10}, "results": results}
+            "baseline": BASELINE_SCAN, "targets": {"ratio_max": 10, "peak_rss_mb_max": 1536}, "results": results}
 
 
 def format_models_report(report: dict) -> str:
@@ -289,7 +322,7 @@ def format_models_report(report: dict) -> str:
             f"{r['sessions']:>10,} sessions: full scan {r['scan_s']} s; every model read from the marts "
             f"{r['read_s']} s, ratio {r['ratio']} (target <= {report['targets']['ratio_max']}); "
             f"computed live {r['live_s']} s, ratio {r['live_ratio']}; refresh at ingest {r['refresh_s']} s; "
-            f"peak {r['peak_rss_mb']} MB"
+            f"peak memory: refresh {r.get('refresh_peak_rss_mb', '-')} MB, scan/read/live {r['peak_rss_mb']} MB"
         )
         for m, sec in sorted(r["refresh_per_model_s"].items(), key=lambda kv: -kv[1]):
             lines.append(f"    refresh {m:28} {sec:>8} s   read {r['read_per_model_s'].get(m, 0):>8} s")
@@ -441,3 +474,12 @@ def scale_figure(reports: dict):
         width=1100, height=650, template="plotly_white",
     )
     return fig
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "refresh":
+        print(json.dumps(_refresh_worker(Path(sys.argv[2]))))
+    elif sys.argv[1] == "models":
+        print(json.dumps(_models_worker(Path(sys.argv[2]), int(sys.argv[3]))))
+    else:
+        print(json.dumps(_worker(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))))

@@ -369,6 +369,8 @@ def ingest(
     order = {t: i for i, t in enumerate(LOAD_ORDER)}
     # dependency order; unrecognised files first (they load nothing); stable within a table
     plans.sort(key=lambda p: -1 if p.table is None else order[p.table])
+    if refresh:
+        marts.refresh_memory_limit()  # a bad MOMENTUM_REFRESH_MEMORY stops the run before any file loads
     store = DataStore(db_paths)
     results: list[FileResult] = []
     started = time.monotonic()

@@ -41,6 +41,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "28800",
         "Seconds after sign-in when a session ends regardless of activity (absolute timeout, 8 hours).",
     ),
+    "MOMENTUM_REFRESH_MEMORY": (
+        "1GB",
+        "DuckDB memory limit while the clinical models are refreshed after an ingest (e.g. 1GB, 700MB); "
+        "beyond it DuckDB spills to disk. Keeps the refresh of 1M sessions near 1.2 GB of resident memory.",
+    ),
     "MOMENTUM_LOCK_WAIT_S": (
         "30",
         "Seconds an ingest waits for another ingest to finish before giving up.",

@@ -8,6 +8,7 @@ import duckdb
 
 from pipelines import marts
 from pipelines.ingest import ingest
+from pipelines.sql_files import sql, statements
 from pipelines.store import DataStore, SnapshotReader
 from tests.conftest import BASE, DATA, run_cli
 
@@ -66,3 +67,25 @@ def test_reports_from_marts_equal_reports_computed_live(tmp_path):
         b = run_cli("report", kind, "--db", str(live.data_db), "--as-of", AS_OF.isoformat())
         assert a.returncode == b.returncode == 0, (a.stderr, b.stderr)
         assert a.stdout == b.stdout, kind
+
+
+def test_the_refresh_runs_under_its_memory_limit_and_then_duckdbs_own(monkeypatch):
+    con = duckdb.connect()
+    for stmt in statements("data_schema"):
+        con.execute(stmt)
+    default = con.execute(sql("memory_limit")).fetchall()[0][0]
+    seen = []
+    monkeypatch.setenv("MOMENTUM_REFRESH_MEMORY", "700MB")
+    marts.refresh(con, AS_OF, progress=lambda _m: seen.append(con.execute(sql("memory_limit")).fetchall()[0][0]))
+    assert seen and set(seen) == {"667.5 MiB"}  # 700 MB as DuckDB states it, during every model
+    assert default != "667.5 MiB" and con.execute(sql("memory_limit")).fetchall()[0][0] == default
+
+
+def test_a_bad_refresh_memory_setting_is_a_clear_error_before_anything_loads(db, monkeypatch):
+    monkeypatch.setenv("MOMENTUM_REFRESH_MEMORY", "lots")
+    out = run_cli("ingest", str(BASE), "--db", str(db.data_db))
+    assert out.returncode == 2
+    assert "MOMENTUM_REFRESH_MEMORY='lots' is not a memory size" in out.stderr and "Traceback" not in out.stderr
+    assert not db.data_db.exists()  # nothing was loaded
+    out = run_cli("ingest", str(BASE), "--db", str(db.data_db), "--no-refresh")  # without a refresh it is not used
+    assert out.returncode == 0, out.stderr

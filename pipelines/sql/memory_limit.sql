@@ -1,0 +1,2 @@
+-- DuckDB's memory limit for this database instance, as DuckDB states it.
+SELECT current_setting('memory_limit')

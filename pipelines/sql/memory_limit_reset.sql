@@ -1,0 +1,3 @@
+-- DuckDB's own memory limit again (80% of the machine's memory) after a refresh;
+-- nothing else in Momentum sets one.
+RESET memory_limit
