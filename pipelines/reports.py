@@ -43,8 +43,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def _workload(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
     load = queries.clinician_weekly_load(cur, scope, as_of)
     signals = queries.workload_signals(cur, scope, as_of)
-    per_clinician = signals.groupby("clinician_id")["signal"].apply(lambda s: ";".join(sorted(s)))
-    load["signals"] = load["clinician_id"].map(per_clinician).fillna("")
+    per_clinician = signals.groupby("clinician_id")["signal"].apply(lambda s: ";".join(sorted(s))).to_dict()
+    # a clinician with no signal gets "" (a str column even when no signal fired anywhere)
+    load["signals"] = [per_clinician.get(c, "") for c in load["clinician_id"]]
     return load
 
 
