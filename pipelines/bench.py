@@ -54,17 +54,7 @@ def _run_worker(mode: str, folder: Path, db: Path) -> dict:
     if db.parent.exists():
         shutil.rmtree(db.parent)
     db.parent.mkdir(parents=True)
-    out = subprocess.run(
-        [sys.executable, "-m", "pipelines.bench", mode, str(folder), str(db)],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"bench worker {mode} failed: {out.stderr.strip()[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _run_module_worker(mode, str(folder), str(db))
 
 
 def run_ingest_bench(

@@ -36,3 +36,15 @@ def test_pages_report_lists_every_page_for_each_role():
 def test_scale_figure_has_a_series_per_phase():
     fig = bench.scale_figure({"ingest": _ingest((10_000, 1.0), (100_000, 2.0))})
     assert [t.name for t in fig.data] == ["ingest, validated", "ingest, DuckDB raw read_csv"]
+
+
+def test_models_report_gives_the_refresh_and_the_reads_their_own_peak_memory():
+    report = {"repeat": 3, "cpu_count": 2, "targets": {"ratio_max": 10},
+              "results": [{"sessions": 1_000_000, "scan_s": 0.05, "read_s": 0.8, "ratio": 16.0, "live_s": 30.0,
+                           "live_ratio": 600.0, "refresh_s": 35.0, "refresh_peak_rss_mb": 1165.0,
+                           "peak_rss_mb": 1692.0, "refresh_per_model_s": {"active_flags": 10.1},
+                           "read_per_model_s": {"active_flags": 0.05}}]}
+    text = bench.format_models_report(report)
+    assert "ratio 16.0 (target <= 10)" in text
+    assert "peak memory: refresh 1165.0 MB, scan/read/live 1692.0 MB" in text
+    assert "refresh active_flags" in text and "read     0.05 s" in text
