@@ -117,7 +117,7 @@ def count_records_from_bytes(path: Path) -> int | None:
     with no quote character, only \n or \r\n line ends and a comma on every
     line (so no line is blank) therefore has exactly one record per line. That
     holds for most exports and is checked here in a fraction of the csv
-    module's time (about 0.8 s against 3.9 s for 2.7M measures, 128 MB).
+    module's time (about 1.0 s against 3.9 s for 2.7M measures, 128 MB).
     Everything else - quotes, bare \r, blank or one-field lines - returns
     None, and the csv module counts it. ``tests/test_csv_counts.py`` checks
     that both counts agree.

@@ -14,6 +14,7 @@ which the data-version check then refuses to use.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable
@@ -96,10 +97,9 @@ def refresh(
     try:
         return _refresh(con, as_of, progress)
     finally:
-        try:
+        # after a failed refresh its own error is the one to report; a cap left in place only saves memory
+        with contextlib.suppress(duckdb.Error):
             con.execute(sql("memory_limit_reset"))
-        except duckdb.Error:
-            pass  # after a failed refresh its own error is the one to report; a cap left in place only saves memory
 
 
 def _refresh(con: duckdb.DuckDBPyConnection, as_of: date, progress: Callable[[str], None]) -> dict[str, float]:
