@@ -15,11 +15,13 @@ which the data-version check then refuses to use.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import duckdb
 import pandas as pd
@@ -120,6 +122,7 @@ def _refresh(con: duckdb.DuckDBPyConnection, as_of: date, progress: Callable[[st
         con.execute(sql("meta_set"), {"key": "marts_as_of", "value": as_of.isoformat()})
         con.execute(sql("meta_set"), {"key": "marts_data_version", "value": str(version)})
         con.execute(sql("meta_set"), {"key": "marts_models", "value": ",".join(sorted(SCOPE_PROJECTION))})
+        con.execute(sql("meta_set"), {"key": "marts_scope", "value": scope_digest(scope)})
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -127,17 +130,33 @@ def _refresh(con: duckdb.DuckDBPyConnection, as_of: date, progress: Callable[[st
     return timings
 
 
+@lru_cache(maxsize=64)
+def scope_digest(scope: Scope) -> str:
+    """SHA-256 of a scope's sorted clinician_ids: which scope a refresh computed the marts with."""
+    return hashlib.sha256("\n".join(scope.clinician_ids).encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class MartsState:
     as_of: date | None  # the as-of date the marts hold, when they are current
     current: bool  # they hold the current data and every model this version stores
+    scope_digest: str | None = None  # the refresh's scope (every clinician_id), when current
+
+    def serves(self, model: str, as_of: date) -> bool:
+        """True when the mart of ``model`` holds this data version as of ``as_of``."""
+        model = DERIVED[model][0] if model in DERIVED else model
+        return model in SCOPE_PROJECTION and self.current and self.as_of == as_of
+
+    def whole(self, scope: Scope) -> bool:
+        """True when ``scope`` is the very scope the refresh used: the stored rows are its answer."""
+        return self.current and self.scope_digest is not None and self.scope_digest == scope_digest(scope)
 
 
 def state(cur: duckdb.DuckDBPyConnection) -> MartsState:
     rows = cur.execute(sql("marts_state")).fetchall()  # fetch fully (DuckDB 2.0)
     if not rows:
         return MartsState(None, False)
-    marts_as_of, marts_version, current_version, has_marts, stored_models = rows[0]
+    marts_as_of, marts_version, current_version, has_marts, stored_models, stored_scope = rows[0]
     current = (
         bool(has_marts)
         and marts_as_of is not None
@@ -145,17 +164,14 @@ def state(cur: duckdb.DuckDBPyConnection) -> MartsState:
         # marts refreshed by an older version may lack a model added since
         and set(SCOPE_PROJECTION) <= set((stored_models or "").split(","))
     )
-    return MartsState(date.fromisoformat(marts_as_of) if current else None, current)
+    if not current:
+        return MartsState(None, False)
+    return MartsState(date.fromisoformat(marts_as_of), True, stored_scope)
 
 
 def usable(cur: duckdb.DuckDBPyConnection, model: str, as_of: date) -> bool:
     """True when the mart of ``model`` holds this data version as of ``as_of``."""
-    if model in DERIVED:
-        model = DERIVED[model][0]
-    if model not in SCOPE_PROJECTION:
-        return False
-    marts_state = state(cur)
-    return marts_state.current and marts_state.as_of == as_of
+    return state(cur).serves(model, as_of)
 
 
 def stored_as_of(cur: duckdb.DuckDBPyConnection) -> date | None:
@@ -163,14 +179,26 @@ def stored_as_of(cur: duckdb.DuckDBPyConnection) -> date | None:
     return state(cur).as_of
 
 
-def read(cur: duckdb.DuckDBPyConnection, model: str, scope: Scope, as_of: date) -> pd.DataFrame:
-    """The stored rows of ``model`` within ``scope`` (call only when :func:`usable`)."""
+def read(
+    cur: duckdb.DuckDBPyConnection, model: str, scope: Scope, as_of: date, marts_state: MartsState | None = None
+) -> pd.DataFrame:
+    """The stored rows of ``model`` within ``scope`` (call only when the marts serve it).
+
+    The scope the refresh used (every clinician_id) reads the stored rows as
+    they are: they are the model's answer for that scope. Any other scope
+    filters them by ``__scope`` (mart_read.sql). ``marts_state``, when the
+    caller has it already, saves a second look at meta.
+    """
     if not isinstance(scope, Scope):
         raise TypeError("a Scope is required: every model runs within the user's scope")
     if model in DERIVED:
         text, params = models.statement(model, scope, as_of, swap=DERIVED[model][1])
         return _to_pandas(cur.sql(text, params=params).to_arrow_table())
-    table = cur.sql(sql("mart_read"), params={"mart": table_name(model), "scope": list(scope.clinician_ids)})
+    marts_state = marts_state or state(cur)
+    if marts_state.whole(scope):
+        table = cur.sql(sql("mart_read_whole"), params={"mart": table_name(model)})
+    else:
+        table = cur.sql(sql("mart_read"), params={"mart": table_name(model), "scope": list(scope.clinician_ids)})
     return _to_pandas(table.to_arrow_table())
 
 

@@ -157,7 +157,8 @@ def run(
     if prefer_marts and not extra:
         from pipelines import marts
 
-        if marts.usable(cur, model, as_of):
-            return marts.read(cur, model, scope, as_of)
+        marts_state = marts.state(cur)
+        if marts_state.serves(model, as_of):
+            return marts.read(cur, model, scope, as_of, marts_state)
     text, params = statement(model, scope, as_of, extra)
     return cur.execute(text, params).df()

@@ -43,8 +43,10 @@ def test_models_report_gives_the_refresh_and_the_reads_their_own_peak_memory():
               "results": [{"sessions": 1_000_000, "scan_s": 0.05, "read_s": 0.8, "ratio": 16.0, "live_s": 30.0,
                            "live_ratio": 600.0, "refresh_s": 35.0, "refresh_peak_rss_mb": 1165.0,
                            "peak_rss_mb": 1692.0, "refresh_per_model_s": {"active_flags": 10.1},
-                           "read_per_model_s": {"active_flags": 0.05}}]}
+                           "read_per_model_s": {"active_flags": 0.05}, "read_supervisor_s": 0.2,
+                           "supervisor_ratio": 4.0, "supervisor_scope": 12}]}
     text = bench.format_models_report(report)
     assert "ratio 16.0 (target <= 10)" in text
+    assert "as the largest team's supervisor (12 clinicians) 0.2 s, ratio 4.0" in text
     assert "peak memory: refresh 1165.0 MB, scan/read/live 1692.0 MB" in text
     assert "refresh active_flags" in text and "read     0.05 s" in text

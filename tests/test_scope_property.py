@@ -139,6 +139,38 @@ def test_no_query_returns_rows_outside_its_scope(seed, pick):
     con.close()
 
 
+@pytest.mark.parametrize("seed", [3, 17])
+def test_the_refresh_scope_reads_the_stored_rows_and_any_other_scope_filters_them(seed, monkeypatch):
+    from pipelines.queries import all_clinicians_scope
+
+    con = _practice(seed)
+    marts.refresh(con, AS_OF)
+    every = all_clinicians_scope(con)
+    fewer = Scope(every.clinician_ids[1:])
+    more = Scope((*every.clinician_ids, "T-not-on-staff"))
+    state = marts.state(con)
+    assert state.whole(every) and not state.whole(fewer) and not state.whole(more)
+    used: list[str] = []
+    real_sql = marts.sql
+    monkeypatch.setattr(marts, "sql", lambda name: used.append(name) or real_sql(name))
+    for scope, path in ((every, "mart_read_whole"), (fewer, "mart_read"), (more, "mart_read")):
+        for model in marts.SCOPE_PROJECTION:
+            used.clear()
+            stored = models.run(con.cursor(), model, scope, AS_OF)
+            assert path in used and ({"mart_read", "mart_read_whole"} - {path}).isdisjoint(used), (model, used)
+            live = models.run(con.cursor(), model, scope, AS_OF, prefer_marts=False)
+            assert _plain(stored) == _plain(live), (model, path)
+    # marts refreshed before the scope digest was kept: every scope is filtered, still the live answer
+    con.execute("DELETE FROM meta WHERE key = 'marts_scope'")
+    assert marts.state(con).current and not marts.state(con).whole(every)
+    for model in marts.SCOPE_PROJECTION:
+        used.clear()
+        stored = models.run(con.cursor(), model, every, AS_OF)
+        assert "mart_read" in used and "mart_read_whole" not in used
+        assert _plain(stored) == _plain(models.run(con.cursor(), model, every, AS_OF, prefer_marts=False)), model
+    con.close()
+
+
 def test_a_scope_is_required():
     con = _practice(1)
     with pytest.raises(TypeError, match="Scope is required"):
