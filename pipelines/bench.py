@@ -223,14 +223,14 @@ def _models_worker(db: Path, repeat: int) -> dict:
     every model live, alternating, ``repeat`` times, in one process."""
     from datetime import date
 
-    import duckdb
-
     from pipelines import models
     from pipelines.queries import all_clinicians_scope, scope_for
+    from pipelines.settings import memory_size
     from pipelines.sql_files import sql
+    from pipelines.store import open_read_only
 
     as_of = date.fromisoformat(BENCH_AS_OF)
-    con = duckdb.connect(str(db), read_only=True)
+    con = open_read_only(db, memory_size("MOMENTUM_READ_MEMORY"))  # as the app's reader opens a snapshot
     scope = all_clinicians_scope(con)
     team = con.execute(sql("bench_largest_team")).fetchall()
     supervisor = scope_for(con, "supervisor", team[0][0]) if team else scope

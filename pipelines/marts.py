@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,20 +28,13 @@ import pyarrow as pa
 
 from pipelines import models
 from pipelines.models import Scope
-from pipelines.settings import setting
+from pipelines.settings import memory_size
 from pipelines.sql_files import sql, statements
-
-_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.I)
 
 
 def refresh_memory_limit() -> str:
     """MOMENTUM_REFRESH_MEMORY, checked: a size such as 1GB or 700MB."""
-    value = setting("MOMENTUM_REFRESH_MEMORY")
-    if not _MEMORY.match(value):
-        raise ValueError(
-            f"MOMENTUM_REFRESH_MEMORY={value!r} is not a memory size; use a number and a unit, e.g. 1GB or 700MB"
-        )
-    return value.strip()
+    return memory_size("MOMENTUM_REFRESH_MEMORY")
 
 # model -> the projection that adds __scope: the clinician_ids that must all be
 # in a user's scope for them to see the row ([] for practice-wide aggregates).

@@ -7,6 +7,7 @@ and `tests/test_docs.py` fails if one is undocumented.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,12 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "DuckDB memory limit while the clinical models are refreshed after an ingest (e.g. 1GB, 700MB); "
         "beyond it DuckDB spills to disk. Keeps the refresh of 1M sessions near 1.2 GB of resident memory.",
     ),
+    "MOMENTUM_READ_MEMORY": (
+        "1GB",
+        "DuckDB memory limit of the dashboard's read-only connection to the published data (e.g. 1GB); "
+        "beyond it DuckDB spills to disk. Bounds a page that computes its models live, for an as-of date "
+        "other than the refreshed one.",
+    ),
     "MOMENTUM_LOCK_WAIT_S": (
         "30",
         "Seconds an ingest waits for another ingest to finish before giving up.",
@@ -56,6 +63,17 @@ SETTINGS: dict[str, tuple[str, str]] = {
 def setting(name: str) -> str:
     default, _help = SETTINGS[name]
     return os.environ.get(name, default)
+
+
+_MEMORY_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.I)
+
+
+def memory_size(name: str) -> str:
+    """A memory-size setting (MOMENTUM_REFRESH_MEMORY, MOMENTUM_READ_MEMORY), checked: 1GB, 700MB."""
+    value = setting(name)
+    if not _MEMORY_SIZE.match(value):
+        raise ValueError(f"{name}={value!r} is not a memory size; use a number and a unit, e.g. 1GB or 700MB")
+    return value.strip()
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.settings import Paths, setting
+from pipelines.settings import Paths, memory_size, setting
 from pipelines.sql_files import sql, statements
 
 SNAPSHOTS_KEPT = 3
@@ -153,6 +153,12 @@ class DataStore:
         return self.paths.data_db.is_file()
 
 
+def open_read_only(path: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to published data, its DuckDB memory capped (MOMENTUM_READ_MEMORY):
+    beyond the cap a live model spills to DuckDB's temporary folder next to the file."""
+    return duckdb.connect(str(path), read_only=True, config={"memory_limit": memory_limit})
+
+
 class SnapshotReader:
     """Read-only access to the newest published snapshot, shared by a process.
 
@@ -162,6 +168,10 @@ class SnapshotReader:
 
     def __init__(self, store: DataStore) -> None:
         self.store = store
+        try:
+            self.memory_limit = memory_size("MOMENTUM_READ_MEMORY")
+        except ValueError as exc:
+            raise StoreError(str(exc)) from None
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._path: Path | None = None
@@ -181,7 +191,7 @@ class SnapshotReader:
                 )
             if current != self._path or self._con is None:
                 try:
-                    con = duckdb.connect(str(current), read_only=True)
+                    con = open_read_only(current, self.memory_limit)
                 except duckdb.Error as exc:
                     raise StoreError(
                         f"cannot open the published data {current.name} ({exc}); the next ingest publishes "

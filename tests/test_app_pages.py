@@ -537,6 +537,16 @@ def test_a_truncated_app_state_file_shows_one_clear_message(demo_db):
     assert len(at.text_input) == 0  # not even a sign-in form that cannot work
 
 
+def test_a_bad_read_memory_setting_is_one_clear_message(demo_db, monkeypatch):
+    monkeypatch.setenv("MOMENTUM_READ_MEMORY", "lots")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "Momentum cannot open its data: MOMENTUM_READ_MEMORY='lots' is not a memory size; "
+        "use a number and a unit, e.g. 1GB or 700MB"
+    ]
+
+
 def test_a_damaged_snapshot_is_named_not_shown_as_empty(demo_db):
     from pipelines.store import DataStore
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import pytest
 
 from pipelines import marts
 from pipelines.ingest import ingest
 from pipelines.sql_files import sql, statements
-from pipelines.store import DataStore, SnapshotReader
+from pipelines.store import DataStore, SnapshotReader, StoreError
 from tests.conftest import BASE, DATA, run_cli
 
 AS_OF = date(2026, 4, 1)
@@ -89,3 +90,16 @@ def test_a_bad_refresh_memory_setting_is_a_clear_error_before_anything_loads(db,
     assert not db.data_db.exists()  # nothing was loaded
     out = run_cli("ingest", str(BASE), "--db", str(db.data_db), "--no-refresh")  # without a refresh it is not used
     assert out.returncode == 0, out.stderr
+
+
+def test_the_dashboards_reader_runs_under_its_memory_limit(db, monkeypatch):
+    ingest([BASE], db, audit=False, refresh=False)
+    monkeypatch.setenv("MOMENTUM_READ_MEMORY", "700MB")
+    reader = SnapshotReader(DataStore(db))
+    try:
+        assert reader.cursor().execute(sql("memory_limit")).fetchall()[0][0] == "667.5 MiB"
+    finally:
+        reader.close()
+    monkeypatch.setenv("MOMENTUM_READ_MEMORY", "lots")
+    with pytest.raises(StoreError, match="MOMENTUM_READ_MEMORY='lots' is not a memory size"):
+        SnapshotReader(DataStore(db))
