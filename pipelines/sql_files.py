@@ -1,7 +1,8 @@
 """Named SQL files in ``pipelines/sql/``, loaded by name.
 
 Queries take their values as bound parameters (``?`` or ``$name``), never by
-string formatting.
+string formatting. App-state queries are loaded in the state's dialect
+(``pipelines.store.AppState.q``).
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ from functools import cache
 from pathlib import Path
 
 SQL_DIR = Path(__file__).with_name("sql")
+# where each app-state dialect keeps its files
+DIALECT_DIRS = {"sqlite": SQL_DIR}
 
 
 @cache
-def sql(name: str) -> str:
-    path = SQL_DIR / f"{name}.sql"
+def sql(name: str, dialect: str = "sqlite") -> str:
+    folder = DIALECT_DIRS[dialect]
+    path = folder / f"{name}.sql"
     if not path.is_file():
-        raise FileNotFoundError(f"no named query {name!r} in {SQL_DIR}")
+        raise FileNotFoundError(f"no named query {name!r} in {folder}")
     return path.read_text(encoding="utf-8")
 
 
@@ -39,11 +43,11 @@ def statements(name: str) -> list[str]:
 
 
 @cache
-def named(name: str) -> dict[str, str]:
+def named(name: str, dialect: str = "sqlite") -> dict[str, str]:
     """The queries of a file that holds several, each introduced by ``-- name: <query>``."""
     queries: dict[str, list[str]] = {}
     current: list[str] | None = None
-    for line in sql(name).splitlines():
+    for line in sql(name, dialect).splitlines():
         stripped = line.strip()
         if stripped.startswith("-- name:"):
             current = queries.setdefault(stripped.removeprefix("-- name:").strip(), [])

@@ -20,20 +20,21 @@ See docs/architecture.md ("Ingest while the dashboard runs").
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from pipelines.settings import Paths, setting
-from pipelines.sql_files import sql, statements
+from pipelines.sql_files import named, sql, statements
 
 SNAPSHOTS_KEPT = 3
 
@@ -206,16 +207,46 @@ class SnapshotReader:
             self._con, self._path, self._retired = None, None, []
 
 
+class SqliteConnection(sqlite3.Connection):
+    """A SQLite app-state connection that knows its dialect: ``q`` gives its named queries."""
+
+    dialect = "sqlite"
+
+    def q(self, file: str, name: str) -> str:
+        return named(file, self.dialect)[name]
+
+
 @dataclass
 class AppState:
-    """App state (SQLite, WAL): users, audit log, and what the app writes."""
+    """App state (SQLite, WAL): users, audit log, and what the app writes.
+
+    Queries come from ``q(file, name)`` (or the connection's ``q``), in the state's dialect.
+    """
 
     path: Path
+    dialect = "sqlite"
+
+    @property
+    def where(self) -> str:
+        """Where the app state is: for messages."""
+        return str(self.path)
+
+    def exists(self) -> bool:
+        """Is there app state to read?"""
+        return self.path.is_file()
+
+    def q(self, file: str, name: str) -> str:
+        """Query ``name`` of the named SQL file ``file``, in this state's dialect."""
+        return named(file, self.dialect)[name]
+
+    def list_param(self, values: Iterable[str]) -> str:
+        """Values as one bound parameter: JSON text for SQLite's ``json_each(?)``."""
+        return json.dumps(list(values))
 
     def connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            con = sqlite3.connect(self.path, timeout=30, isolation_level=None, factory=SqliteConnection)
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=FULL")
             con.execute("PRAGMA foreign_keys=ON")
