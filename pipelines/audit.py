@@ -26,8 +26,8 @@ def append(con: Any, actor: str, action: str, **detail: Any) -> int:
     """Append one entry inside the caller's write transaction (``AppState.transaction``),
     so a change and its audit entry are committed together or not at all.
 
-    The transaction serialises writers (BEGIN IMMEDIATE), so no other append comes
-    between reading the last hash and adding the next."""
+    The transaction serialises writers (SQLite's BEGIN IMMEDIATE, PostgreSQL's writer
+    lock), so no other append comes between reading the last hash and adding the next."""
     at = datetime.now(UTC).isoformat(timespec="microseconds")
     detail_json = json.dumps(detail, sort_keys=True, default=str, ensure_ascii=False)
     row = con.execute(con.q("audit_log", "last_hash")).fetchone()

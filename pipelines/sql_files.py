@@ -1,8 +1,11 @@
 """Named SQL files in ``pipelines/sql/``, loaded by name.
 
-Queries take their values as bound parameters (``?`` or ``$name``), never by
-string formatting. App-state queries are loaded in the state's dialect
-(``pipelines.store.AppState.q``).
+Queries take their values as bound parameters (``?`` or ``$name``; ``%s`` in
+the PostgreSQL dialect), never by string formatting.
+
+App state speaks two dialects (``pipelines.store.AppState``): SQLite's files
+are in ``pipelines/sql/``, PostgreSQL's twins - the same file names and query
+names - in ``pipelines/sql/pg/``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from pathlib import Path
 
 SQL_DIR = Path(__file__).with_name("sql")
 # where each app-state dialect keeps its files
-DIALECT_DIRS = {"sqlite": SQL_DIR}
+DIALECT_DIRS = {"sqlite": SQL_DIR, "postgresql": SQL_DIR / "pg"}
 
 
 @cache
