@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,24 +22,24 @@ def _digest(prev: str, at: str, actor: str, action: str, detail: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def append(con: sqlite3.Connection, actor: str, action: str, **detail: Any) -> int:
+def append(con: Any, actor: str, action: str, **detail: Any) -> int:
     """Append one entry inside the caller's write transaction (``AppState.transaction``),
-    so a change and its audit entry are committed together or not at all."""
+    so a change and its audit entry are committed together or not at all.
+
+    The transaction serialises writers (SQLite's BEGIN IMMEDIATE, PostgreSQL's writer
+    lock), so no other append comes between reading the last hash and adding the next."""
     at = datetime.now(UTC).isoformat(timespec="microseconds")
     detail_json = json.dumps(detail, sort_keys=True, default=str, ensure_ascii=False)
-    row = con.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    row = con.execute(con.q("audit_log", "last_hash")).fetchone()
     prev = row["hash"] if row else GENESIS
     digest = _digest(prev, at, actor, action, detail_json)
-    cur = con.execute(
-        "INSERT INTO audit_log (at, actor, action, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
-        (at, actor, action, detail_json, prev, digest),
-    )
-    return int(cur.lastrowid)
+    cur = con.execute(con.q("audit_log", "append"), (at, actor, action, detail_json, prev, digest))
+    return int(cur.fetchone()[0])
 
 
 def record(state: AppState, actor: str, action: str, **detail: Any) -> int:
     """Append one entry; returns its sequence number. Raises if it cannot be written."""
-    with state.transaction() as con:  # BEGIN IMMEDIATE serialises writers
+    with state.transaction() as con:  # one writer at a time
         return append(con, actor, action, **detail)
 
 
@@ -49,7 +48,7 @@ def verify(state: AppState) -> tuple[bool, int | None, int]:
     prev = GENESIS
     n = 0
     with state.reading() as con:
-        for row in con.execute("SELECT * FROM audit_log ORDER BY seq"):
+        for row in con.execute(con.q("audit_log", "chain")):
             n += 1
             expected = _digest(prev, row["at"], row["actor"], row["action"], row["detail"])
             if row["prev_hash"] != prev or row["hash"] != expected:
@@ -60,7 +59,5 @@ def verify(state: AppState) -> tuple[bool, int | None, int]:
 
 def recent(state: AppState, limit: int = 100) -> list[dict[str, Any]]:
     with state.reading() as con:
-        rows = con.execute(
-            "SELECT seq, at, actor, action, detail FROM audit_log ORDER BY seq DESC LIMIT ?", (limit,)
-        ).fetchall()
+        rows = con.execute(con.q("audit_log", "recent"), (limit,)).fetchall()
     return [dict(r) for r in rows]

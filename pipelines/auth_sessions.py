@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 from pipelines import audit
 from pipelines.settings import setting
-from pipelines.sql_files import named
 from pipelines.store import AppState
 
 LOCKOUT_FAILURES = 5
@@ -39,8 +38,9 @@ def absolute_timeout_s() -> float:
     return float(setting("MOMENTUM_SESSION_MAX_S"))
 
 
-def _q(name: str) -> str:
-    return named("auth_sessions")[name]
+def _q(con, name: str) -> str:
+    """Query ``name`` of auth_sessions.sql in the connection's dialect."""
+    return con.q("auth_sessions", name)
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,8 @@ def start(state: AppState, username: str, cookie_exp: float | None, now: float |
     now = time.time() if now is None else now
     session_id = secrets.token_urlsafe(32)
     with state.transaction() as con:
-        con.execute(_q("start"), (session_id, username, cookie_exp, now, now))
-        con.execute(_q("clear_failures"), (username,))
+        con.execute(_q(con, "start"), (session_id, username, cookie_exp, now, now))
+        con.execute(_q(con, "clear_failures"), (username,))
         if role is not None:
             audit.append(con, username, "login", role=role)
     return session_id
@@ -69,7 +69,7 @@ def check(state: AppState, session_id: str | None, now: float | None = None) -> 
         return SessionCheck(False, reason="unknown")
     now = time.time() if now is None else now
     with state.reading() as con:
-        row = con.execute(_q("get"), (session_id,)).fetchone()
+        row = con.execute(_q(con, "get"), (session_id,)).fetchone()
     if row is None:
         return SessionCheck(False, reason="unknown")
     if row["ended_at"] is not None:
@@ -86,42 +86,42 @@ def check(state: AppState, session_id: str | None, now: float | None = None) -> 
 def touch(state: AppState, session_id: str, now: float | None = None) -> None:
     """Record a user action (not a timer check): the idle clock starts again."""
     with state.transaction() as con:
-        con.execute(_q("touch"), (time.time() if now is None else now, session_id))
+        con.execute(_q(con, "touch"), (time.time() if now is None else now, session_id))
 
 
 def end(state: AppState, session_id: str, reason: str, now: float | None = None) -> None:
     with state.transaction() as con:
-        con.execute(_q("end"), (time.time() if now is None else now, reason, session_id))
+        con.execute(_q(con, "end"), (time.time() if now is None else now, reason, session_id))
 
 
 def end_all_for_user(state: AppState, username: str, reason: str) -> int:
     with state.transaction() as con:
-        return con.execute(_q("end_for_user"), (time.time(), reason, username)).rowcount
+        return con.execute(_q(con, "end_for_user"), (time.time(), reason, username)).rowcount
 
 
 def attach_cookie(state: AppState, session_id: str, cookie_exp: float) -> None:
     """Tie the sign-in cookie (by its expiry claim) to the session it was issued for."""
     with state.transaction() as con:
-        con.execute(_q("attach_cookie"), (cookie_exp, session_id))
+        con.execute(_q(con, "attach_cookie"), (cookie_exp, session_id))
 
 
 def find_by_cookie(state: AppState, username: str, cookie_exp: float) -> str | None:
     """The live session a sign-in cookie belongs to (after a page reload), if any."""
     with state.reading() as con:
-        row = con.execute(_q("by_cookie"), (username, cookie_exp)).fetchone()
+        row = con.execute(_q(con, "by_cookie"), (username, cookie_exp)).fetchone()
     return row["session_id"] if row else None
 
 
 def record_failure(state: AppState, username: str, now: float | None = None) -> None:
     with state.transaction() as con:
-        con.execute(_q("add_failure"), (username, time.time() if now is None else now))
+        con.execute(_q(con, "add_failure"), (username, time.time() if now is None else now))
 
 
 def locked_until(state: AppState, username: str, now: float | None = None) -> float | None:
     """When the account's lock ends, or None when it is not locked."""
     now = time.time() if now is None else now
     with state.reading() as con:
-        times = [r["at"] for r in con.execute(_q("recent_failures"), (username, now - LOCKOUT_WINDOW_S - LOCKOUT_S))]
+        times = [r["at"] for r in con.execute(_q(con, "recent_failures"), (username, now - LOCKOUT_WINDOW_S - LOCKOUT_S))]
     # a lock starts at any failure that is the LOCKOUT_FAILURES-th within the window
     for i in range(len(times) - 1, LOCKOUT_FAILURES - 2, -1):
         window = times[i - LOCKOUT_FAILURES + 1 : i + 1]

@@ -21,6 +21,10 @@ in with SQLite's backup API (a running dashboard sees the restored state), check
 the restored content checksums against the manifest, publishes the data to the
 dashboard and records the restore in the audit log. The secrets file is not part
 of a backup: the target keeps its own cookie key.
+
+Both commands handle a SQLite app state only. With ``MOMENTUM_APP_DB`` set to a
+PostgreSQL URL they refuse with a message and touch nothing: back that
+database up with PostgreSQL's own tools (``pg_dump``, or the server's backups).
 """
 
 from __future__ import annotations
@@ -82,6 +86,15 @@ def _audit_head(con: sqlite3.Connection) -> dict:
     return {"entries": int(row[0]), "last_hash": row[1]}
 
 
+def _refuse_postgres(db_paths: Paths, what: str) -> None:
+    state = AppState(db_paths.app_db)
+    if state.dialect != "sqlite":
+        raise BackupError(
+            f"the app state is a PostgreSQL database ({state.where}); `python -m pipelines {what}` handles "
+            "a SQLite app state only - back PostgreSQL up with its own tools (pg_dump), nothing was done"
+        )
+
+
 def _fsync(path: Path) -> None:
     with path.open("rb") as fh:
         os.fsync(fh.fileno())
@@ -99,6 +112,7 @@ def _sqlite_copy(src: Path, dst: Path) -> None:
 
 
 def backup(db_paths: Paths, out_dir: Path, actor: str = "cli") -> BackupInfo:
+    _refuse_postgres(db_paths, "backup")
     if not db_paths.data_db.is_file():
         raise BackupError(f"there is no database at {db_paths.data_db}; nothing to back up")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -175,6 +189,7 @@ def check(folder: Path) -> dict:
 
 def restore(folder: Path, db_paths: Paths, force: bool = False, actor: str = "cli") -> dict:
     """Restore both stores from a backup folder; returns its manifest."""
+    _refuse_postgres(db_paths, "restore")
     manifest = check(folder)
     if not force and (db_paths.data_db.exists() or db_paths.app_db.exists()):
         raise BackupError(

@@ -280,12 +280,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         frame = reports.build(args.kind, cur, scope, as_of)
     finally:
         reader.close()
-    app_db = paths(args.db).app_db
-    if args.kind == "wins" and app_db.exists():  # wins posted on the dashboard's board are app state
-        from pipelines.store import AppState
+    from pipelines.store import AppState
+
+    state = AppState(paths(args.db).app_db)
+    if args.kind == "wins" and state.exists():  # wins posted on the dashboard's board are app state
         from pipelines.wins import with_app_posts
 
-        frame = with_app_posts(frame, AppState(app_db), scope.clinician_ids, as_of)
+        frame = with_app_posts(frame, state, scope.clinician_ids, as_of)
     render = {"csv": reports.to_csv, "json": reports.to_json, "table": reports.to_table}[args.format]
     text = render(frame)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -380,11 +381,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from pipelines import audit
     from pipelines.store import AppState
 
-    db = paths(args.db)
-    if not db.app_db.is_file():
-        print(f"error: there is no app state at {db.app_db}", file=sys.stderr)
+    state = AppState(paths(args.db).app_db)
+    if not state.exists():
+        print(f"error: there is no app state at {state.where}", file=sys.stderr)
         return EXIT_NOTHING_DONE
-    ok, bad, n = audit.verify(AppState(db.app_db))
+    ok, bad, n = audit.verify(state)
     if ok:
         print(f"audit log intact: {n} entries, hash chain verified", file=sys.stderr)
         return EXIT_OK

@@ -25,7 +25,6 @@ from datetime import date, datetime
 import pandas as pd
 
 from pipelines import audit, phi_guard
-from pipelines.sql_files import named
 from pipelines.store import AppState
 from schemas.instruments import INSTRUMENTS
 
@@ -41,8 +40,9 @@ class ConsultationError(ValueError):
     """An item or note that cannot be stored; the message says why."""
 
 
-def _q(name: str) -> str:
-    return named("consultations")[name]
+def _q(con, name: str) -> str:
+    """Query ``name`` of consultations.sql in the connection's dialect."""
+    return con.q("consultations", name)
 
 
 def _now() -> str:
@@ -92,10 +92,10 @@ def bring(
     _guard([question], foreign_client_ids, confirmed)
     score = None if score_then is None or pd.isna(score_then) else float(score_then)
     with state.transaction() as con:
-        cur = con.execute(_q("insert_item"), (
+        cur = con.execute(_q(con, "insert_item"), (
             client_id, clinician_id, team, brought_by, _now(), as_of.isoformat(), question, from_flag,
             json.dumps(sorted(set(flags_then))), momentum_then, measure, score, json.dumps(confirmed)))
-        item_id = int(cur.lastrowid)
+        item_id = int(cur.fetchone()[0])
         audit.append(con, brought_by, "consultation_brought", item_id=item_id, client_id=client_id,
                      clinician_id=clinician_id, from_flag=from_flag, phi_confirmed=confirmed)
     return item_id
@@ -122,15 +122,15 @@ def record_outcome(
     if meeting_date > date.today():
         raise ConsultationError("The meeting date cannot be in the future.")
     with state.reading() as con:
-        row = con.execute(_q("item_clinician"), (int(item_id),)).fetchone()
+        row = con.execute(_q(con, "item_clinician"), (int(item_id),)).fetchone()
     if row is None or row["clinician_id"] not in set(audience):
         audit.record(state, recorded_by, "consultation_refused", item_id=int(item_id))
         raise ConsultationError("That consultation item is not one your team can see.")
     _guard([ideas, next_step], foreign_client_ids, confirmed)
     with state.transaction() as con:
-        cur = con.execute(_q("insert_note"), (int(item_id), meeting_date.isoformat(), ideas, next_step,
+        cur = con.execute(_q(con, "insert_note"), (int(item_id), meeting_date.isoformat(), ideas, next_step,
                                               recorded_by, _now()))
-        note_id = int(cur.lastrowid)
+        note_id = int(cur.fetchone()[0])
         audit.append(con, recorded_by, "consultation_note", item_id=int(item_id), note_id=note_id,
                      meeting_date=meeting_date.isoformat())
     return note_id
@@ -139,7 +139,7 @@ def record_outcome(
 def items(state: AppState, audience: Iterable[str]) -> pd.DataFrame:
     """Items about clients of the audience's clinicians, newest first, with their latest note."""
     with state.reading() as con:
-        rows = con.execute(_q("items_for"), (json.dumps(sorted(set(audience))),)).fetchall()
+        rows = con.execute(_q(con, "items_for"), (state.list_param(sorted(set(audience))),)).fetchall()
     frame = pd.DataFrame([dict(r) for r in rows], columns=ITEM_COLUMNS)
     frame["flags_then"] = [json.loads(f) for f in frame["flags_then"]]
     frame["status"] = ["discussed" if isinstance(s, str) and s else "open" for s in frame["next_step"]]
@@ -148,7 +148,7 @@ def items(state: AppState, audience: Iterable[str]) -> pd.DataFrame:
 
 def notes(state: AppState, item_id: int) -> pd.DataFrame:
     with state.reading() as con:
-        rows = con.execute(_q("notes_for"), (int(item_id),)).fetchall()
+        rows = con.execute(_q(con, "notes_for"), (int(item_id),)).fetchall()
     return pd.DataFrame([dict(r) for r in rows],
                         columns=["note_id", "item_id", "meeting_date", "ideas", "next_step", "recorded_by",
                                  "recorded_at"])

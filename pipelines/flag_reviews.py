@@ -18,13 +18,11 @@ episode, open afresh.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 
 import pandas as pd
 
 from pipelines import audit
-from pipelines.sql_files import named
 from pipelines.store import AppState
 from schemas.instruments import INSTRUMENTS
 
@@ -40,8 +38,9 @@ class ReviewError(ValueError):
     """A review that cannot be stored; the message says why."""
 
 
-def _q(name: str) -> str:
-    return named("flag_reviews")[name]
+def _q(con, name: str) -> str:
+    """Query ``name`` of flag_reviews.sql in the connection's dialect."""
+    return con.q("flag_reviews", name)
 
 
 def record(
@@ -76,13 +75,13 @@ def record(
     at = datetime.now(UTC).isoformat(timespec="seconds")
     with state.transaction() as con:
         cur = con.execute(
-            _q("insert"),
+            _q(con, "insert"),
             (client_id, flag, flag_since.isoformat(), action, note,
              snooze_until.isoformat() if snooze_until else None,
              None if score_at_review is None or pd.isna(score_at_review) else float(score_at_review),
              reviewed_by, at),
         )
-        review_id = int(cur.lastrowid)
+        review_id = int(cur.fetchone()[0])
         audit.append(con, reviewed_by, "flag_review", review_id=review_id, client_id=client_id, flag=flag,
                      flag_since=flag_since.isoformat(), review=action,
                      snooze_until=snooze_until.isoformat() if snooze_until else None)
@@ -92,7 +91,7 @@ def record(
 def reviews_for(state: AppState, client_ids: list[str]) -> pd.DataFrame:
     """Every review of these clients' flags, oldest first (the caller passes only clients in scope)."""
     with state.reading() as con:
-        rows = con.execute(_q("for_clients"), (json.dumps(sorted(set(client_ids))),)).fetchall()
+        rows = con.execute(_q(con, "for_clients"), (state.list_param(sorted(set(client_ids))),)).fetchall()
     return pd.DataFrame([dict(r) for r in rows], columns=REVIEW_COLUMNS)
 
 

@@ -22,7 +22,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "MOMENTUM_APP_DB": (
         "",
-        "App state (SQLite): users, sessions, audit log, wins, reviews. "
+        "App state: users, sessions, audit log, wins, reviews. A SQLite file, or a PostgreSQL "
+        "database given as a postgresql:// URL (several app processes can share it). "
         "Default: next to MOMENTUM_DB, named <stem>.app.sqlite.",
     ),
     "MOMENTUM_SECRETS": (
@@ -76,10 +77,18 @@ def memory_size(name: str) -> str:
     return value.strip()
 
 
+POSTGRES_URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(value: object) -> bool:
+    """Is this app-state setting a PostgreSQL URL (rather than a SQLite file)?"""
+    return isinstance(value, str) and value.startswith(POSTGRES_URL_SCHEMES)
+
+
 @dataclass(frozen=True)
 class Paths:
     data_db: Path
-    app_db: Path
+    app_db: Path | str  # a SQLite file, or a postgresql:// URL (pipelines.store.AppState takes either)
     secrets: Path
 
     @property
@@ -97,8 +106,10 @@ def paths(data_db: str | os.PathLike[str] | None = None) -> Paths:
         db = Path.cwd() / db
     app_db = setting("MOMENTUM_APP_DB") if data_db is None else ""
     secrets = setting("MOMENTUM_SECRETS") if data_db is None else ""
+    if not is_postgres_url(app_db):
+        app_db = Path(app_db) if app_db else db.with_name(f"{db.stem}.app.sqlite")
     return Paths(
         data_db=db,
-        app_db=Path(app_db) if app_db else db.with_name(f"{db.stem}.app.sqlite"),
+        app_db=app_db,
         secrets=Path(secrets) if secrets else db.with_name("secrets.toml"),
     )

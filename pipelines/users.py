@@ -101,11 +101,10 @@ def add_user(
     check_password_rules(password)
     now = _now()
     with state.transaction() as con:
-        if con.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+        if con.execute(con.q("users", "exists"), (username,)).fetchone():
             raise UserError(f"user {username!r} already exists")
         con.execute(
-            "INSERT INTO users (username, display_name, role, clinician_id, password_hash, active, "
-            "is_demo, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            con.q("users", "insert"),
             (username, display_name, role, clinician_id, hash_password(password), int(is_demo), now, now),
         )
     return User(username, display_name, role, clinician_id, True, is_demo)
@@ -113,9 +112,7 @@ def add_user(
 
 def set_active(state: AppState, username: str, active: bool) -> None:
     with state.transaction() as con:
-        cur = con.execute(
-            "UPDATE users SET active = ?, updated_at = ? WHERE username = ?", (int(active), _now(), username)
-        )
+        cur = con.execute(con.q("users", "set_active"), (int(active), _now(), username))
         if cur.rowcount == 0:
             raise UserError(f"no user {username!r}")
     if not active:
@@ -126,10 +123,7 @@ def set_active(state: AppState, username: str, active: bool) -> None:
 def reset_password(state: AppState, username: str, password: str) -> None:
     check_password_rules(password)
     with state.transaction() as con:
-        cur = con.execute(
-            "UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?",
-            (hash_password(password), _now(), username),
-        )
+        cur = con.execute(con.q("users", "set_password"), (hash_password(password), _now(), username))
         if cur.rowcount == 0:
             raise UserError(f"no user {username!r}")
     auth_sessions.end_all_for_user(state, username, "password reset")
@@ -137,9 +131,7 @@ def reset_password(state: AppState, username: str, password: str) -> None:
 
 def list_users(state: AppState) -> list[User]:
     with state.reading() as con:
-        rows = con.execute(
-            "SELECT username, display_name, role, clinician_id, active, is_demo FROM users ORDER BY username"
-        ).fetchall()
+        rows = con.execute(con.q("users", "list")).fetchall()
     return [
         User(r["username"], r["display_name"], r["role"], r["clinician_id"], bool(r["active"]), bool(r["is_demo"]))
         for r in rows
@@ -149,7 +141,7 @@ def list_users(state: AppState) -> list[User]:
 def password_hashes(state: AppState) -> dict[str, str]:
     """username -> bcrypt hash, active users only (for the sign-in form)."""
     with state.reading() as con:
-        rows = con.execute("SELECT username, password_hash FROM users WHERE active = 1").fetchall()
+        rows = con.execute(con.q("users", "password_hashes")).fetchall()
     return {r["username"]: r["password_hash"] for r in rows}
 
 

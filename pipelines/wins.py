@@ -27,7 +27,6 @@ import pandas as pd
 
 from pipelines import audit, phi_guard
 from pipelines.reports import to_csv
-from pipelines.sql_files import named
 from pipelines.store import AppState
 
 CATEGORIES = ("client_progress", "professional", "self_care", "team")
@@ -44,8 +43,9 @@ class WinError(ValueError):
     """A win (or reaction, or mark) that cannot be stored; the message says why."""
 
 
-def _q(name: str) -> str:
-    return named("wins_app")[name]
+def _q(con, name: str) -> str:
+    """Query ``name`` of wins_app.sql in the connection's dialect."""
+    return con.q("wins_app", name)
 
 
 def _now() -> str:
@@ -95,7 +95,7 @@ def post(
         raise phi_guard.PhiGuardError(stopped)
     win_id = f"app-{uuid.uuid4().hex[:12]}"
     with state.transaction() as con:
-        con.execute(_q("insert_win"), (win_id, clinician_id, username, _now(), category, text, client_id,
+        con.execute(_q(con, "insert_win"), (win_id, clinician_id, username, _now(), category, text, client_id,
                                        suggestion_id, json.dumps(confirmed)))
         audit.append(con, username, "win_posted", win_id=win_id, category=category, client_id=client_id,
                      suggestion_id=suggestion_id, phi_confirmed=confirmed)
@@ -105,9 +105,9 @@ def post(
 def toggle_celebrate(state: AppState, win_id: str, username: str) -> bool:
     """Add the user's celebrate reaction, or take it back. Returns True when it is now on."""
     with state.transaction() as con:
-        removed = con.execute(_q("reaction_delete"), (win_id, username)).rowcount
+        removed = con.execute(_q(con, "reaction_delete"), (win_id, username)).rowcount
         if not removed:
-            con.execute(_q("reaction_insert"), (win_id, username, _now()))
+            con.execute(_q(con, "reaction_insert"), (win_id, username, _now()))
         audit.append(con, username, "win_reaction", win_id=win_id, celebrate=not removed)
     return not removed
 
@@ -117,7 +117,7 @@ def mark_celebrated(state: AppState, win_id: str, meeting_date: date, username: 
     if meeting_date > date.today():
         raise WinError("A meeting date cannot be in the future.")
     with state.transaction() as con:
-        con.execute(_q("celebrate"), (win_id, meeting_date.isoformat(), username, _now()))
+        con.execute(_q(con, "celebrate"), (win_id, meeting_date.isoformat(), username, _now()))
         audit.append(con, username, "win_celebrated", win_id=win_id, meeting_date=meeting_date.isoformat())
 
 
@@ -126,7 +126,7 @@ def posted_suggestions(state: AppState, suggestion_ids: Iterable[str]) -> set[st
     if not ids:
         return set()
     with state.reading() as con:
-        return {r[0] for r in con.execute(_q("posted_suggestions"), (json.dumps(ids),)).fetchall()}
+        return {r[0] for r in con.execute(_q(con, "posted_suggestions"), (state.list_param(ids),)).fetchall()}
 
 
 def app_wins(state: AppState, audience: Iterable[str], viewer_scope: Iterable[str], since: datetime,
@@ -135,7 +135,7 @@ def app_wins(state: AppState, audience: Iterable[str], viewer_scope: Iterable[st
     scope holds the poster (the client is always the poster's own)."""
     fmt = "%Y-%m-%d %H:%M:%S"
     with state.reading() as con:
-        rows = con.execute(_q("wins_between"), (json.dumps(sorted(set(audience))), since.strftime(fmt),
+        rows = con.execute(_q(con, "wins_between"), (state.list_param(sorted(set(audience))), since.strftime(fmt),
                                                 until.strftime(fmt))).fetchall()
     frame = pd.DataFrame([dict(r) for r in rows],
                          columns=["win_id", "posted_at", "category", "text", "posted_by", "client_id", "suggestion_id"])
@@ -161,11 +161,11 @@ def board(imported: pd.DataFrame, posted: pd.DataFrame, state: AppState, usernam
     """Imported and app-posted wins merged by win_id (an app-posted win is never replaced by an
     import), newest first, with celebrate counts, the user's own reaction and the latest meeting mark."""
     merged = _merge(posted, imported, BOARD_COLUMNS[:6])
-    ids = json.dumps(sorted(merged["win_id"].astype(str)))
+    ids = state.list_param(sorted(merged["win_id"].astype(str)))
     with state.reading() as con:
         reactions = {r["win_id"]: (r["celebrations"], bool(r["celebrated_by_me"]))
-                     for r in con.execute(_q("reactions_for"), (username, ids)).fetchall()}
-        marks = {r["win_id"]: r["celebrated_on"] for r in con.execute(_q("celebrations_for"), (ids,)).fetchall()}
+                     for r in con.execute(_q(con, "reactions_for"), (username, ids)).fetchall()}
+        marks = {r["win_id"]: r["celebrated_on"] for r in con.execute(_q(con, "celebrations_for"), (ids,)).fetchall()}
     merged["celebrations"] = [reactions.get(w, (0, False))[0] for w in merged["win_id"]]
     merged["celebrated_by_me"] = [reactions.get(w, (0, False))[1] for w in merged["win_id"]]
     merged["celebrated_on"] = [marks.get(w) for w in merged["win_id"]]

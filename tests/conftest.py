@@ -1,4 +1,4 @@
-"""Shared fixtures: isolated database paths, CLI runners, small practices."""
+"""Shared fixtures: isolated database paths, app state in both dialects, CLI runners, small practices."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import duckdb
 import pytest
 
 from pipelines.settings import Paths, paths
+from pipelines.store import AppState
+from tests import pg_server
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
@@ -29,6 +31,28 @@ def _isolated_env(tmp_path, monkeypatch):
 @pytest.fixture
 def db(tmp_path) -> Paths:
     return paths(tmp_path / "db" / "momentum.duckdb")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server started for this test session (skips, with the reason, without one)."""
+    try:
+        server = pg_server.PgServer()
+    except pg_server.Unavailable as exc:
+        print(f"\nPostgreSQL app-state tests skip: {exc}")
+        pytest.skip(f"PostgreSQL app-state tests skip: {exc}")
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app_state(request, tmp_path) -> AppState:
+    """Empty app state in each dialect: a SQLite file, and a new database on the test server."""
+    if request.param == "sqlite":
+        return AppState(tmp_path / "app.sqlite")
+    return AppState(request.getfixturevalue("postgres").new_database())
 
 
 def query(p: Paths, sql: str, params: dict | None = None) -> list[tuple]:

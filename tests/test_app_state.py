@@ -23,8 +23,8 @@ from tests.conftest import run_cli
 
 
 @pytest.fixture
-def state(tmp_path) -> AppState:
-    return AppState(tmp_path / "app.sqlite")
+def state(app_state) -> AppState:
+    return app_state  # SQLite and PostgreSQL (tests/conftest.py)
 
 
 def test_users_add_check_disable_reset(state):
@@ -90,15 +90,31 @@ def test_duplicate_user_refused(state):
         add_user(state, "carol", "Carol", "manager", "long enough password")
 
 
+def _raw_connection(state):
+    """The database itself, past Momentum's code: what someone with file or database access has."""
+    if state.dialect == "sqlite":
+        return sqlite3.connect(state.path), sqlite3.DatabaseError, "DROP TRIGGER audit_log_no_update"
+    import psycopg
+
+    return psycopg.connect(state.url), psycopg.Error, "DROP TRIGGER audit_log_no_update ON audit_log"
+
+
 def test_audit_chain_verifies_and_detects_tampering(state):
     for i in range(5):
         audit.record(state, "tester", "view", page="x", i=i)
     assert audit.verify(state) == (True, None, 5)
-    con = sqlite3.connect(state.path)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        con.execute("UPDATE audit_log SET actor = 'someone' WHERE seq = 3")
-    # someone with file access drops the trigger and edits a row
-    con.execute("DROP TRIGGER audit_log_no_update")
+    con, error, drop_trigger = _raw_connection(state)
+    for change in ("UPDATE audit_log SET actor = 'someone' WHERE seq = 3", "DELETE FROM audit_log WHERE seq = 5"):
+        with pytest.raises(error, match="append-only"):
+            con.execute(change)
+        con.rollback()
+    if state.dialect == "postgresql":  # TRUNCATE skips row triggers: a statement trigger refuses it
+        with pytest.raises(error, match="append-only"):
+            con.execute("TRUNCATE audit_log")
+        con.rollback()
+    assert audit.verify(state) == (True, None, 5)
+    # someone with file (or database) access drops the trigger and edits a row
+    con.execute(drop_trigger)
     con.execute("UPDATE audit_log SET actor = 'someone' WHERE seq = 3")
     con.commit()
     con.close()

@@ -12,8 +12,8 @@ T0 = 1_800_000_000.0
 
 
 @pytest.fixture
-def state(tmp_path) -> AppState:
-    st = AppState(tmp_path / "app.sqlite")
+def state(app_state) -> AppState:
+    st = app_state  # SQLite and PostgreSQL (tests/conftest.py)
     add_user(st, "sam", "Sam", "supervisor", "a-long-password", clinician_id="T002")
     return st
 

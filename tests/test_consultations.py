@@ -15,8 +15,8 @@ AS_OF = date(2026, 11, 1)
 
 
 @pytest.fixture
-def state(tmp_path) -> AppState:
-    return AppState(tmp_path / "app.sqlite")
+def state(app_state) -> AppState:
+    return app_state  # SQLite and PostgreSQL (tests/conftest.py)
 
 
 def _bring(state, **kw):

@@ -16,8 +16,8 @@ SINCE = date(2026, 6, 1)
 
 
 @pytest.fixture
-def state(tmp_path) -> AppState:
-    return AppState(tmp_path / "app.sqlite")
+def state(app_state) -> AppState:
+    return app_state  # SQLite and PostgreSQL (tests/conftest.py)
 
 
 def _flags(*rows) -> pd.DataFrame:
@@ -85,7 +85,7 @@ def test_the_latest_review_wins_and_reviews_are_append_only(state):
     _review(state, "snooze", snooze_until=date(2026, 7, 14))
     _review(state, "resolve")
     assert _state_of(state)["status"] == "resolved"
-    with state.transaction() as con, pytest.raises(Exception, match="append-only"):
+    with pytest.raises(Exception, match="append-only"), state.transaction() as con:
         con.execute("DELETE FROM flag_reviews")
     assert len(reviews_for(state, ["C1"])) == 2
     assert reviews_for(state, ["C2"]).empty

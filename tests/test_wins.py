@@ -18,8 +18,8 @@ UNTIL = datetime(2100, 1, 1)
 
 
 @pytest.fixture
-def state(tmp_path) -> AppState:
-    return AppState(tmp_path / "app.sqlite")
+def state(app_state) -> AppState:
+    return app_state  # SQLite and PostgreSQL (tests/conftest.py)
 
 
 def _post(state, text="A client went back to work.", **kw):

@@ -4,11 +4,13 @@
 -- name: insert_item
 INSERT INTO consultations (client_id, clinician_id, team, brought_by, brought_at, as_of, question, from_flag,
                            flags_then, momentum_then, measure, score_then, phi_confirmed)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING item_id;
 
 -- name: insert_note
 INSERT INTO consultation_notes (item_id, meeting_date, ideas, next_step, recorded_by, recorded_at)
-VALUES (?, ?, ?, ?, ?, ?);
+VALUES (?, ?, ?, ?, ?, ?)
+RETURNING note_id;
 
 -- name: items_for
 -- items about clients of the given clinicians (JSON list), newest first, each

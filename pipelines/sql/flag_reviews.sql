@@ -3,7 +3,8 @@
 -- name: insert
 INSERT INTO flag_reviews (client_id, flag, flag_since, action, note, snooze_until, score_at_review,
                           reviewed_by, reviewed_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?);
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING review_id;
 
 -- name: for_clients
 -- the reviews of the given clients (a JSON list of client_ids), oldest first

@@ -1,0 +1,16 @@
+-- Flag reviews (PostgreSQL app state): the twin of ../flag_reviews.sql. See
+-- pipelines/flag_reviews.py.
+
+-- name: insert
+INSERT INTO flag_reviews (client_id, flag, flag_since, action, note, snooze_until, score_at_review,
+                          reviewed_by, reviewed_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+RETURNING review_id;
+
+-- name: for_clients
+-- the reviews of the given clients (an array of client_ids), oldest first
+SELECT review_id, client_id, flag, flag_since, action, note, snooze_until, score_at_review,
+       reviewed_by, reviewed_at
+FROM flag_reviews
+WHERE client_id = ANY(%s)
+ORDER BY review_id;

@@ -1,0 +1,23 @@
+-- Users of the dashboard (SQLite app state). Several named queries; see
+-- pipelines/users.py. PostgreSQL's twin: pg/users.sql.
+
+-- name: exists
+SELECT 1 FROM users WHERE username = ?;
+
+-- name: insert
+INSERT INTO users (username, display_name, role, clinician_id, password_hash, active, is_demo, created_at,
+                   updated_at)
+VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?);
+
+-- name: set_active
+UPDATE users SET active = ?, updated_at = ? WHERE username = ?;
+
+-- name: set_password
+UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?;
+
+-- name: list
+SELECT username, display_name, role, clinician_id, active, is_demo FROM users ORDER BY username;
+
+-- name: password_hashes
+-- active users only (for the sign-in form)
+SELECT username, password_hash FROM users WHERE active = 1;
