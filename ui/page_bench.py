@@ -46,7 +46,7 @@ def main(db: str, username: str, repeat: int) -> dict:
     state = AppState(paths().app_db)
     user = get_user(state, username)
     if user is None:
-        raise SystemExit(f"no user {username!r} in {paths().app_db}")
+        raise SystemExit(f"no user {username!r} in {state.where}")
     session_id = auth_sessions.start(state, username, None)
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=600)
     at.session_state[SESSION_KEY] = user
