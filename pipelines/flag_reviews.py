@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pandas as pd
 
 from pipelines import audit
@@ -135,12 +136,14 @@ def review_state(flags: pd.DataFrame, reviews: pd.DataFrame, momentum: pd.DataFr
     latest = {}
     for r in reviews.itertuples(index=False):  # oldest first: the last one wins
         latest[(r.client_id, r.flag, str(r.flag_since))] = r
-    since = pd.to_datetime(out["since"]).dt.strftime("%Y-%m-%d") if len(out) else pd.Series([], dtype=object)
-    keys = list(zip(out["client_id"], out["flag"], since, strict=True))
-    # most flags have no review: they are open; only reviewed ones are looked at one by one
+    # most flags have no review: they are open; only the flags of reviewed clients are looked at one by one
     columns = {c: [v] * len(out) for c, v in _UNREVIEWED.items()}
+    reviewed = np.flatnonzero(out["client_id"].isin({key[0] for key in latest}).to_numpy())
+    candidates = out.iloc[reviewed]
+    since = pd.to_datetime(candidates["since"]).dt.strftime("%Y-%m-%d")
+    keys = zip(reviewed, zip(candidates["client_id"], candidates["flag"], since, strict=True), strict=True)
     scores = None
-    for i, key in enumerate(keys):
+    for i, key in keys:
         review = latest.get(key)
         if review is None:
             continue
