@@ -50,11 +50,23 @@ class RawLoad:
 
 
 def sha256_of(path: Path) -> str:
+    return fingerprint(path)[0]
+
+
+def fingerprint(path: Path) -> tuple[str, bool]:
+    """The file's SHA-256 and whether it holds a NUL byte anywhere, in one read.
+
+    Without a NUL byte no value can hold chr(0) (in UTF-8, U+0000 is the byte
+    0x00; a UTF-16 file is full of them and counts as holding one), so the
+    validation can skip its per-column NUL tests (pipelines/validate.py).
+    """
     h = hashlib.sha256()
+    nul = False
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
-    return h.hexdigest()
+            nul = nul or b"\x00" in chunk
+    return h.hexdigest(), nul
 
 
 def read_header(path: Path) -> Header:

@@ -73,6 +73,7 @@ class _Planned:
     notes: list[str]
     profile: HeaderProfile | None = None
     refused: str | None = None
+    has_nul: bool = True  # a NUL byte anywhere in the file: the validation tests every value for chr(0)
 
 
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -174,7 +175,7 @@ def recognise(path: Path, fields: list[str], profile: HeaderProfile) -> tuple[st
 
 
 def _plan(path: Path, profile: HeaderProfile) -> _Planned:
-    sha = csv_files.sha256_of(path)
+    sha, has_nul = csv_files.fingerprint(path)
     try:
         header = csv_files.read_header(path)
         table, mapping, notes = recognise(path, header.fields, profile)
@@ -190,7 +191,7 @@ def _plan(path: Path, profile: HeaderProfile) -> _Planned:
             used = load_profile("canonical")
         else:
             used = load_profile("generic")
-    return _Planned(path, sha, table, mapping, len(header.fields), notes, used)
+    return _Planned(path, sha, table, mapping, len(header.fields), notes, used, has_nul=has_nul)
 
 
 def _next_load_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -308,7 +309,7 @@ def _validate_and_upsert(
         result.notes.append("the file had irregular rows; they were read one by one")
     progress(f"{name}: validating {raw.rows_read:,} rows")
     compiled = ValidationCompiler(
-        spec, plan.column_map, plan.profile or profile, setting("MOMENTUM_TIMEZONE")
+        spec, plan.column_map, plan.profile or profile, setting("MOMENTUM_TIMEZONE"), check_nul=plan.has_nul
     ).compile()
     for stmt, params in compiled.statements:
         con.execute(stmt, params)

@@ -10,6 +10,7 @@ module counts. These tests are what make that substitution safe.
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -76,3 +77,31 @@ def test_line_per_record_files_use_the_byte_count(rows, crlf, final_newline, tmp
     path = tmp_path_factory.mktemp("lines") / "f.csv"
     path.write_bytes(text.encode("utf-8"))
     assert count_records_from_bytes(path) == len(rows) - 1 == count_records(path)
+
+
+def test_the_fingerprint_is_the_files_sha256_and_whether_it_holds_a_nul_byte(tmp_path):
+    import hashlib
+
+    from pipelines.csv_files import fingerprint, sha256_of
+
+    malformed = Path(__file__).parent / "data" / "malformed"
+    for name, nul in (("sessions_nul_byte.csv", True), ("sessions_crlf.csv", False), ("sessions_utf16.csv", True)):
+        path = malformed / name
+        assert fingerprint(path) == (hashlib.sha256(path.read_bytes()).hexdigest(), nul), name
+        assert sha256_of(path) == fingerprint(path)[0]
+    # a NUL byte past the first read block still counts
+    late = tmp_path / "late.csv"
+    late.write_bytes(b"a,b\n" + b"1,2\n" * (1 << 19) + b"3,\x00\n")
+    assert fingerprint(late)[1] is True
+
+
+def test_without_a_nul_byte_the_validation_has_no_nul_scans_and_with_one_it_does():
+    from pipelines.validate import ValidationCompiler
+    from schemas.contract import TABLES
+    from schemas.profiles import load_profile
+
+    spec = TABLES["sessions"]
+    mapping = {c.name: c.name for c in spec.columns}
+    text = lambda check: " ".join(s for s, _p in ValidationCompiler(  # noqa: E731
+        spec, mapping, load_profile("canonical"), check_nul=check).compile().statements)
+    assert "chr(0)" in text(True) and "chr(0)" not in text(False)
