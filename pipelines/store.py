@@ -223,13 +223,19 @@ class SnapshotReader:
             self._con, self._path, self._retired = None, None, []
 
 
-class SqliteConnection(sqlite3.Connection):
-    """A SQLite app-state connection that knows its dialect: ``q`` gives its named queries."""
+class _NamedQueries:
+    """``q(file, name)``: a named query of ``pipelines/sql/`` in this object's dialect."""
 
-    dialect = "sqlite"
+    dialect: str
 
     def q(self, file: str, name: str) -> str:
         return named(file, self.dialect)[name]
+
+
+class SqliteConnection(_NamedQueries, sqlite3.Connection):
+    """A SQLite app-state connection that knows its dialect: ``q`` gives its named queries."""
+
+    dialect = "sqlite"
 
 
 class PgRow(tuple):
@@ -277,7 +283,7 @@ def redacted(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
-class PgConnection:
+class PgConnection(_NamedQueries):
     """A PostgreSQL app-state connection offering what callers use of ``sqlite3.Connection``:
     ``execute(sql, params)`` returns a cursor (``fetchone``, ``fetchall``, ``rowcount``,
     iteration) whose rows are :class:`PgRow`. A database error becomes a :class:`StoreError`
@@ -288,9 +294,6 @@ class PgConnection:
     def __init__(self, raw: Any, where: str) -> None:
         self._raw = raw
         self.where = where
-
-    def q(self, file: str, name: str) -> str:
-        return named(file, self.dialect)[name]
 
     def execute(self, query: str, params: Sequence[Any] = ()) -> Any:
         import psycopg
@@ -328,7 +331,7 @@ _PG_SCHEMA_APPLIED: set[str] = set()
 _PG_SCHEMA_LOCK = threading.Lock()
 
 
-class AppState:
+class AppState(_NamedQueries):
     """App state: users, the audit log, and what the app writes.
 
     ``AppState(path)`` is a SQLite file (WAL); ``AppState("postgresql://...")`` a PostgreSQL
@@ -363,10 +366,6 @@ class AppState:
         """Is there app state to read? A SQLite file exists or not; a PostgreSQL
         database is taken to exist (connecting says otherwise, as a StoreError)."""
         return self.path.is_file() if self.path is not None else True
-
-    def q(self, file: str, name: str) -> str:
-        """Query ``name`` of the named SQL file ``file``, in this state's dialect."""
-        return named(file, self.dialect)[name]
 
     def list_param(self, values: Iterable[str]) -> str | list[str]:
         """Values as one bound parameter: JSON text for SQLite's ``json_each(?)``, a list

@@ -64,7 +64,7 @@ def _sqlite_schema(path: Path) -> dict:
                                             "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
         kinds = {"TEXT": "text", "INTEGER": "integer", "REAL": "real"}
         columns = {t: [(r["name"], kinds[r["type"]], bool(r["notnull"] or r["pk"]))
-                       for r in con.execute(f"PRAGMA table_info({t})")] for t in tables}
+                       for r in con.execute("SELECT * FROM pragma_table_info(?)", (t,))] for t in tables}
         indexes = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
                                              "AND name NOT LIKE 'sqlite_autoindex%'")}
         triggers = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
