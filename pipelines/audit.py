@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Any
 
+from pipelines import clock
 from pipelines.store import AppState
 
 GENESIS = "0" * 64
@@ -28,7 +28,7 @@ def append(con: Any, actor: str, action: str, **detail: Any) -> int:
 
     The transaction serialises writers (SQLite's BEGIN IMMEDIATE, PostgreSQL's writer
     lock), so no other append comes between reading the last hash and adding the next."""
-    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    at = clock.instant().isoformat(timespec="microseconds")
     detail_json = json.dumps(detail, sort_keys=True, default=str, ensure_ascii=False)
     row = con.execute(con.q("audit_log", "last_hash")).fetchone()
     prev = row["hash"] if row else GENESIS

@@ -18,10 +18,9 @@ message nor the timing tells them apart.
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 
-from pipelines import audit
+from pipelines import audit, clock
 from pipelines.settings import setting
 from pipelines.store import AppState
 
@@ -53,7 +52,7 @@ class SessionCheck:
 def start(state: AppState, username: str, cookie_exp: float | None, now: float | None = None,
           role: str | None = None) -> str:
     """Start a session; with ``role``, its "login" audit entry is committed with it."""
-    now = time.time() if now is None else now
+    now = clock.epoch() if now is None else now
     session_id = secrets.token_urlsafe(32)
     with state.transaction() as con:
         con.execute(_q(con, "start"), (session_id, username, cookie_exp, now, now))
@@ -67,7 +66,7 @@ def check(state: AppState, session_id: str | None, now: float | None = None) -> 
     """Is this session still valid? Ends it (idle / expired) when a timeout has passed."""
     if not session_id:
         return SessionCheck(False, reason="unknown")
-    now = time.time() if now is None else now
+    now = clock.epoch() if now is None else now
     with state.reading() as con:
         row = con.execute(_q(con, "get"), (session_id,)).fetchone()
     if row is None:
@@ -86,17 +85,17 @@ def check(state: AppState, session_id: str | None, now: float | None = None) -> 
 def touch(state: AppState, session_id: str, now: float | None = None) -> None:
     """Record a user action (not a timer check): the idle clock starts again."""
     with state.transaction() as con:
-        con.execute(_q(con, "touch"), (time.time() if now is None else now, session_id))
+        con.execute(_q(con, "touch"), (clock.epoch() if now is None else now, session_id))
 
 
 def end(state: AppState, session_id: str, reason: str, now: float | None = None) -> None:
     with state.transaction() as con:
-        con.execute(_q(con, "end"), (time.time() if now is None else now, reason, session_id))
+        con.execute(_q(con, "end"), (clock.epoch() if now is None else now, reason, session_id))
 
 
 def end_all_for_user(state: AppState, username: str, reason: str) -> int:
     with state.transaction() as con:
-        return con.execute(_q(con, "end_for_user"), (time.time(), reason, username)).rowcount
+        return con.execute(_q(con, "end_for_user"), (clock.epoch(), reason, username)).rowcount
 
 
 def attach_cookie(state: AppState, session_id: str, cookie_exp: float) -> None:
@@ -114,12 +113,12 @@ def find_by_cookie(state: AppState, username: str, cookie_exp: float) -> str | N
 
 def record_failure(state: AppState, username: str, now: float | None = None) -> None:
     with state.transaction() as con:
-        con.execute(_q(con, "add_failure"), (username, time.time() if now is None else now))
+        con.execute(_q(con, "add_failure"), (username, clock.epoch() if now is None else now))
 
 
 def locked_until(state: AppState, username: str, now: float | None = None) -> float | None:
     """When the account's lock ends, or None when it is not locked."""
-    now = time.time() if now is None else now
+    now = clock.epoch() if now is None else now
     with state.reading() as con:
         times = [r["at"] for r in con.execute(_q(con, "recent_failures"), (username, now - LOCKOUT_WINDOW_S - LOCKOUT_S))]
     # a lock starts at any failure that is the LOCKOUT_FAILURES-th within the window

@@ -36,12 +36,11 @@ import os
 import shutil
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from pipelines import audit
+from pipelines import audit, clock
 from pipelines.csv_files import sha256_of
 from pipelines.settings import Paths
 from pipelines.sql_files import sql
@@ -116,7 +115,7 @@ def backup(db_paths: Paths, out_dir: Path, actor: str = "cli") -> BackupInfo:
     if not db_paths.data_db.is_file():
         raise BackupError(f"there is no database at {db_paths.data_db}; nothing to back up")
     out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = clock.instant().strftime("%Y%m%dT%H%M%SZ")
     final = out_dir / f"momentum-backup-{stamp}"
     n = 1
     while final.exists():
@@ -146,7 +145,7 @@ def backup(db_paths: Paths, out_dir: Path, actor: str = "cli") -> BackupInfo:
             files[name] = {"sha256": sha256_of(path), "bytes": path.stat().st_size}
         manifest = {
             "format": FORMAT,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "created_at": clock.instant().isoformat(timespec="seconds"),
             "source": {"data_db": str(db_paths.data_db), "app_db": str(db_paths.app_db)},
             "files": files,
             "data_tables": data_sum,

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from pipelines import clock
 from pipelines.settings import paths
 from pipelines.store import StoreError
 
@@ -269,13 +270,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from pipelines import reports
+    from pipelines.demo import data_day
     from pipelines.queries import all_clinicians_scope
     from pipelines.store import DataStore, SnapshotReader
 
     reader = SnapshotReader(DataStore(paths(args.db)))
     try:
         cur = reader.cursor()
-        as_of = args.as_of or date.today()
+        as_of = args.as_of or clock.today(data_day(reader))
         scope = all_clinicians_scope(cur)
         frame = reports.build(args.kind, cur, scope, as_of)
     finally:
@@ -294,6 +296,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _refresh_day(store) -> date:
+    """The default as-of of a refresh: the practice's today (the demo's own day on demo data)."""
+    from pipelines.demo import data_day
+    from pipelines.store import SnapshotReader
+
+    if store.current_snapshot() is None:
+        return clock.today()
+    reader = SnapshotReader(store)
+    try:
+        return clock.today(data_day(reader))
+    finally:
+        reader.close()
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
     from pipelines import marts
     from pipelines.store import DataStore
@@ -302,7 +318,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if not store.exists():
         print(f"error: {store.paths.data_db} does not exist; run `python -m pipelines ingest` first", file=sys.stderr)
         return EXIT_NOTHING_DONE
-    as_of = args.as_of or date.today()
+    as_of = args.as_of or _refresh_day(store)
     with store.writer() as con:
         marts.refresh(con, as_of, progress=_progress_printer(False))
         con.execute("CHECKPOINT")

@@ -24,7 +24,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from pipelines import audit, phi_guard
+from pipelines import audit, clock, phi_guard
 from pipelines.store import AppState
 from schemas.instruments import INSTRUMENTS
 
@@ -45,8 +45,9 @@ def _q(con, name: str) -> str:
     return con.q("consultations", name)
 
 
-def _now() -> str:
-    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+def _stamp(at: datetime | None = None) -> str:
+    """A local practice time (the practice's now unless ``at`` is given)."""
+    return (at or clock.now()).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _text(value: str, what: str, required: bool = True) -> str:
@@ -81,6 +82,7 @@ def bring(
     score_then: float | None = None,
     foreign_client_ids: Iterable[str] = (),
     confirmed: Iterable[str] = (),
+    now: datetime | None = None,
 ) -> int:
     """Put a client on the team's consultation queue; returns the item id.
 
@@ -93,7 +95,7 @@ def bring(
     score = None if score_then is None or pd.isna(score_then) else float(score_then)
     with state.transaction() as con:
         cur = con.execute(_q(con, "insert_item"), (
-            client_id, clinician_id, team, brought_by, _now(), as_of.isoformat(), question, from_flag,
+            client_id, clinician_id, team, brought_by, _stamp(now), as_of.isoformat(), question, from_flag,
             json.dumps(sorted(set(flags_then))), momentum_then, measure, score, json.dumps(confirmed)))
         item_id = int(cur.fetchone()[0])
         audit.append(con, brought_by, "consultation_brought", item_id=item_id, client_id=client_id,
@@ -119,7 +121,7 @@ def record_outcome(
     """
     ideas = _text(ideas, "group's ideas", required=False)
     next_step = _text(next_step, "agreed next step")
-    if meeting_date > date.today():
+    if meeting_date > clock.today():
         raise ConsultationError("The meeting date cannot be in the future.")
     with state.reading() as con:
         row = con.execute(_q(con, "item_clinician"), (int(item_id),)).fetchone()
@@ -129,7 +131,7 @@ def record_outcome(
     _guard([ideas, next_step], foreign_client_ids, confirmed)
     with state.transaction() as con:
         cur = con.execute(_q(con, "insert_note"), (int(item_id), meeting_date.isoformat(), ideas, next_step,
-                                              recorded_by, _now()))
+                                              recorded_by, _stamp()))
         note_id = int(cur.fetchone()[0])
         audit.append(con, recorded_by, "consultation_note", item_id=int(item_id), note_id=note_id,
                      meeting_date=meeting_date.isoformat())

@@ -26,6 +26,11 @@ def is_demo(reader: SnapshotReader) -> bool:
     return bool(row and row[0] == "true")
 
 
+def data_day(reader: SnapshotReader) -> date | None:
+    """The day the data is fixed at: the sample's last day on the demo practice, else None (real data ages)."""
+    return SAMPLE_AS_OF if is_demo(reader) else None
+
+
 def pick_accounts(store: DataStore) -> dict[str, tuple[str, str | None]]:
     """username -> (display name, clinician_id), chosen from the sample practice."""
     reader = SnapshotReader(store)

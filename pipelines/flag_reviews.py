@@ -18,12 +18,12 @@ episode, open afresh.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from pipelines import audit
+from pipelines import audit, clock
 from pipelines.store import AppState
 from schemas.instruments import INSTRUMENTS
 
@@ -58,7 +58,7 @@ def record(
     today: date | None = None,
 ) -> int:
     """Store one review and audit it. Returns the review id."""
-    today = today or date.today()
+    today = today or clock.today()
     note = (note or "").strip()
     if action not in ACTIONS:
         raise ReviewError(f"action must be one of {', '.join(ACTIONS)}")
@@ -73,7 +73,7 @@ def record(
         snooze_until = None
     if len(note) > 2000:
         raise ReviewError("notes are limited to 2,000 characters")
-    at = datetime.now(UTC).isoformat(timespec="seconds")
+    at = clock.instant().isoformat(timespec="seconds")
     with state.transaction() as con:
         cur = con.execute(
             _q(con, "insert"),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import csv_files, marts
+from pipelines import clock, csv_files, marts
 from pipelines.csv_files import FileRefused
 from pipelines.settings import Paths, setting
 from pipelines.sql_files import sql, statements
@@ -383,7 +383,7 @@ def ingest(
             # demo accounts only work while every loaded file came from sample_data/
             con.execute(sql("meta_set"), {"key": "demo", "value": "true" if demo else "false"})
         if refresh and (any(r.status in ("loaded", "partial") for r in results) or not marts.state(con).current):
-            as_of = refresh_as_of or date.today()
+            as_of = refresh_as_of or clock.today()
             progress(f"refreshing the clinical models as of {as_of.isoformat()}")
             marts.refresh(con, as_of, progress=progress)
         con.execute("CHECKPOINT")

@@ -50,6 +50,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines import clock
 from schemas.exports import (
     GOAL_STATUSES,
     HOMEWORK_CATEGORIES,
@@ -349,7 +350,7 @@ class PracticeSpec:
     clinicians: int = 25  # total staff including the manager and supervisors
     months: int = 12
     sessions: int | None = None  # target session rows (±15%); None = natural (~20-25k default)
-    as_of: dt.date = field(default_factory=dt.date.today)  # last date anything is dated on
+    as_of: dt.date = field(default_factory=clock.today)  # last date anything is dated on
 
 
 @dataclass

@@ -54,6 +54,12 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "beyond it DuckDB spills to disk. Bounds a page that computes its models live, for an as-of date "
         "other than the refreshed one.",
     ),
+    "MOMENTUM_TODAY": (
+        "",
+        "Pins the practice's today (YYYY-MM-DD) for every page, report and refresh: replay a past day, or "
+        "pin tests. Empty: the wall clock's date, except on the demo practice, which stays on its last day. "
+        "Audit entries and sign-in sessions always use the real time.",
+    ),
     "MOMENTUM_LOCK_WAIT_S": (
         "30",
         "Seconds an ingest waits for another ingest to finish before giving up.",

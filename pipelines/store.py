@@ -39,6 +39,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import duckdb
 
+from pipelines import clock
 from pipelines.settings import Paths, is_postgres_url, memory_size, setting
 from pipelines.sql_files import named, sql, statements
 
@@ -103,7 +104,7 @@ class DataStore:
         """
         snap_dir = self.paths.snapshot_dir
         snap_dir.mkdir(parents=True, exist_ok=True)
-        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.duckdb"
+        name = f"{clock.instant().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.duckdb"
         tmp = snap_dir / f".{name}.tmp"
         shutil.copyfile(self.paths.data_db, tmp)
         with tmp.open("rb") as fh:

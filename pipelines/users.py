@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
 import bcrypt
 
-from pipelines import auth_sessions
+from pipelines import auth_sessions, clock
 from pipelines.store import AppState
 
 ROLES = ("clinician", "supervisor", "manager")
@@ -37,7 +36,7 @@ class User:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return clock.instant().isoformat(timespec="seconds")
 
 
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("data") / "common_passwords.txt"

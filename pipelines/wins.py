@@ -25,7 +25,7 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 
-from pipelines import audit, phi_guard
+from pipelines import audit, clock, phi_guard
 from pipelines.reports import to_csv
 from pipelines.store import AppState
 
@@ -48,8 +48,9 @@ def _q(con, name: str) -> str:
     return con.q("wins_app", name)
 
 
-def _now() -> str:
-    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")  # local practice time, like the exports
+def _stamp(at: datetime | None = None) -> str:
+    """A local practice time, like the exports' (the practice's now unless ``at`` is given)."""
+    return (at or clock.now()).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def validate_text(text: str) -> str:
@@ -73,8 +74,12 @@ def post(
     foreign_client_ids: Iterable[str] = (),
     confirmed: Iterable[str] = (),
     suggestion_id: str | None = None,
+    now: datetime | None = None,
 ) -> str:
     """Store a win and audit it; returns its win_id.
+
+    ``now``: the posting time (default the practice's now, :func:`pipelines.clock.now`;
+    the app passes the demo's fixed day on demo data, so a new win lands in its week).
 
     ``own_clients``: the poster's own caseload (the only clients a win may name);
     ``foreign_client_ids``: client_ids in the text outside the poster's scope;
@@ -95,7 +100,7 @@ def post(
         raise phi_guard.PhiGuardError(stopped)
     win_id = f"app-{uuid.uuid4().hex[:12]}"
     with state.transaction() as con:
-        con.execute(_q(con, "insert_win"), (win_id, clinician_id, username, _now(), category, text, client_id,
+        con.execute(_q(con, "insert_win"), (win_id, clinician_id, username, _stamp(now), category, text, client_id,
                                        suggestion_id, json.dumps(confirmed)))
         audit.append(con, username, "win_posted", win_id=win_id, category=category, client_id=client_id,
                      suggestion_id=suggestion_id, phi_confirmed=confirmed)
@@ -107,17 +112,17 @@ def toggle_celebrate(state: AppState, win_id: str, username: str) -> bool:
     with state.transaction() as con:
         removed = con.execute(_q(con, "reaction_delete"), (win_id, username)).rowcount
         if not removed:
-            con.execute(_q(con, "reaction_insert"), (win_id, username, _now()))
+            con.execute(_q(con, "reaction_insert"), (win_id, username, _stamp()))
         audit.append(con, username, "win_reaction", win_id=win_id, celebrate=not removed)
     return not removed
 
 
 def mark_celebrated(state: AppState, win_id: str, meeting_date: date, username: str) -> None:
     """Mark a win as celebrated in the meeting of ``meeting_date`` (idempotent)."""
-    if meeting_date > date.today():
+    if meeting_date > clock.today():
         raise WinError("A meeting date cannot be in the future.")
     with state.transaction() as con:
-        con.execute(_q(con, "celebrate"), (win_id, meeting_date.isoformat(), username, _now()))
+        con.execute(_q(con, "celebrate"), (win_id, meeting_date.isoformat(), username, _stamp()))
         audit.append(con, username, "win_celebrated", win_id=win_id, meeting_date=meeting_date.isoformat())
 
 

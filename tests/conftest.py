@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.demo import SAMPLE_AS_OF, ensure_demo_database
 from pipelines.settings import Paths, paths
 from pipelines.store import AppState
 from tests import pg_server
@@ -19,6 +21,24 @@ DATA = REPO / "tests" / "data"
 BASE = DATA / "base"
 
 
+# Every test runs on the same day, whatever the calendar says: the sample practice's last day.
+PINNED_TODAY = SAMPLE_AS_OF
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pinned_today():
+    """Pin the practice's today (MOMENTUM_TODAY) for the whole run, in this process and in every
+    process a test starts (CLI runs, Streamlit servers). tests/test_any_day.py lifts it to show
+    that the demo and the pages work on any wall-clock day."""
+    before = os.environ.get("MOMENTUM_TODAY")
+    os.environ["MOMENTUM_TODAY"] = PINNED_TODAY.isoformat()
+    yield PINNED_TODAY
+    if before is None:
+        os.environ.pop("MOMENTUM_TODAY", None)
+    else:
+        os.environ["MOMENTUM_TODAY"] = before
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path, monkeypatch):
     """No test touches data/ in the checkout: every default path points into tmp."""
@@ -26,6 +46,23 @@ def _isolated_env(tmp_path, monkeypatch):
     monkeypatch.delenv("MOMENTUM_APP_DB", raising=False)
     monkeypatch.delenv("MOMENTUM_SECRETS", raising=False)
     monkeypatch.setenv("MOMENTUM_LOCK_WAIT_S", "30")
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(tmp_path_factory):
+    """The demo database built from sample_data/ once per run; tests copy it."""
+    folder = tmp_path_factory.mktemp("demo-template")
+    ensure_demo_database(paths(folder / "momentum.duckdb"))
+    return folder
+
+
+@pytest.fixture
+def demo_db(demo_db_template, tmp_path, monkeypatch) -> Paths:
+    """A copy of the demo database of this test's own, the default database (MOMENTUM_DB)."""
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_db_template, folder)
+    monkeypatch.setenv("MOMENTUM_DB", str(folder / "momentum.duckdb"))
+    return paths()
 
 
 @pytest.fixture

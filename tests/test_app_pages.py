@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import duckdb
@@ -11,47 +10,21 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines import audit, consultations, queries
 from pipelines import auth_sessions as sessions
-from pipelines.demo import SAMPLE_AS_OF, ensure_demo_database
+from pipelines.demo import SAMPLE_AS_OF
 from pipelines.flag_reviews import reviews_for
 from pipelines.ingest import ingest
 from pipelines.settings import paths
 from pipelines.store import AppState
 from pipelines.users import DEMO_PASSWORD, add_user, get_user, set_active
+from tests.apptest import app as _app
+from tests.apptest import app_rows as _app_rows
+from tests.apptest import button as _button
+from tests.apptest import open_page as _open
+from tests.apptest import post_win as _post
+from tests.apptest import sign_in as _sign_in
 from tests.conftest import BASE, REPO
 
 APP = str(REPO / "app.py")
-
-
-@pytest.fixture(scope="session")
-def demo_db_template(tmp_path_factory):
-    """The demo database built from sample_data/ once; tests copy it."""
-    folder = tmp_path_factory.mktemp("demo-template")
-    ensure_demo_database(paths(folder / "momentum.duckdb"))
-    return folder
-
-
-@pytest.fixture
-def demo_db(demo_db_template, tmp_path, monkeypatch):
-    folder = tmp_path / "demo"
-    shutil.copytree(demo_db_template, folder)
-    monkeypatch.setenv("MOMENTUM_DB", str(folder / "momentum.duckdb"))
-    return paths()
-
-
-def _app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _sign_in(username: str, password: str = DEMO_PASSWORD) -> AppTest:
-    at = _app()
-    at.text_input[0].input(username)
-    at.text_input[1].input(password)
-    at.button[0].click().run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_sign_in_form_shows_no_data(demo_db):
@@ -65,12 +38,6 @@ PAGES = ["pages/caseload.py", "pages/client.py", "pages/flags.py", "pages/homewo
          "pages/consultation.py", "pages/workload.py",
          "pages/data_status.py"]
 ROLES = ["manager", "supervisor", "clinician"]
-
-
-def _open(at: AppTest, page: str) -> AppTest:
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _expected_clients(demo_db, role: str) -> set[str]:
@@ -359,22 +326,6 @@ def test_homework_page_reports_r_and_n_beside_the_published_figure(demo_db):
 
 
 # -- team meetings: the wins board, meeting mode and the consultation queue ----
-
-
-def _button(at: AppTest, label: str):
-    return next(b for b in at.button if b.label == label)
-
-
-def _app_rows(demo_db, sql: str) -> list[tuple]:
-    with AppState(demo_db.app_db).reading() as con:
-        return [tuple(r) for r in con.execute(sql).fetchall()]
-
-
-def _post(at: AppTest, text: str) -> AppTest:
-    at.text_area(key="win_text").input(text)
-    _button(at, "Post win").click().run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_wins_board_shows_the_team_and_posts_through_the_guard(demo_db):

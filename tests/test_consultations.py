@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from pipelines import audit, consultations
+from pipelines import audit, clock, consultations
 from pipelines.phi_guard import PhiGuardError
 from pipelines.store import AppState
 
@@ -78,7 +78,7 @@ def test_the_guard_applies_to_the_question_and_the_notes(state):
 
 @pytest.mark.parametrize(
     ("kw", "message"),
-    [({"next_step": " "}, "agreed next step"), ({"meeting_date": date.today() + timedelta(days=1)}, "future")],
+    [({"next_step": " "}, "agreed next step"), ({"meeting_date": clock.today() + timedelta(days=1)}, "future")],
 )
 def test_bad_notes_are_refused(state, kw, message):
     item_id = _bring(state)

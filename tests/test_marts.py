@@ -7,7 +7,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from pipelines import marts
+from pipelines import clock, marts
 from pipelines.ingest import ingest
 from pipelines.sql_files import sql, statements
 from pipelines.store import DataStore, SnapshotReader, StoreError
@@ -45,7 +45,7 @@ def test_no_refresh_flag(db):
     out = run_cli("ingest", str(BASE), "--db", str(db.data_db), "--no-refresh")
     assert out.returncode == 0
     assert "refreshing" not in out.stderr
-    assert not _usable(db, as_of=date.today())
+    assert not _usable(db, as_of=clock.today())
 
 
 def test_refresh_without_a_database_is_a_clear_error(tmp_path):

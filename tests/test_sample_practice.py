@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipelines import clock
 from pipelines.sample_practice import (
     COLUMNS,
     TABLES,
@@ -599,7 +600,7 @@ def test_progress_is_reported_and_spec_is_validated() -> None:
 
 
 def test_as_of_defaults_to_today() -> None:
-    assert PracticeSpec().as_of == dt.date.today()
+    assert PracticeSpec().as_of == clock.today()
 
 
 def test_module_never_imports_streamlit() -> None:

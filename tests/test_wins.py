@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from pipelines import audit, wins
+from pipelines import audit, clock, wins
 from pipelines.phi_guard import PhiGuardError
 from pipelines.store import AppState
 
@@ -114,7 +114,7 @@ def test_meeting_marks_keep_the_latest_meeting_and_refuse_the_future(state):
     wins.mark_celebrated(state, win_id, date(2026, 2, 2), "sam")
     assert _board(state)["celebrated_on"].tolist() == ["2026-02-02"]
     with pytest.raises(wins.WinError, match="future"):
-        wins.mark_celebrated(state, win_id, date.today() + timedelta(days=1), "sam")
+        wins.mark_celebrated(state, win_id, clock.today() + timedelta(days=1), "sam")
 
 
 def test_imported_and_app_wins_merge_and_reactions_work_on_both(state):

@@ -18,14 +18,13 @@ a page file directly on a deep link before ``app.py`` has run.
 
 from __future__ import annotations
 
-import time
-
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import Hasher
 
 from pipelines import auth_sessions as sessions
+from pipelines import clock
 from pipelines.users import User, get_user, password_hashes, refuse_at_equal_cost
 from ui.runtime import Runtime, app_state_guard, audited, get_runtime
 
@@ -145,7 +144,7 @@ def _resume_from_cookie(rt: Runtime) -> bool:
         username, exp = str(claims["username"]), float(claims["exp_date"])
     except (jwt.PyJWTError, KeyError, TypeError, ValueError):
         return False
-    if exp <= time.time():
+    if exp <= clock.epoch():
         return False
     session_id = sessions.find_by_cookie(rt.state, username, exp)
     user = get_user(rt.state, username)

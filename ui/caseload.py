@@ -6,7 +6,7 @@ these functions only shape and show it.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -149,7 +149,7 @@ def flag_codes_by_client(flags: pd.DataFrame) -> pd.Series:
 def wins(ctx: PageContext) -> None:
     suggested = data.model(ctx.version, "suggested_wins", ctx.scope, ctx.as_of)
     since = datetime.combine(ctx.as_of - timedelta(days=6), time())
-    until = datetime.combine(max(ctx.as_of, date.today()) + timedelta(days=1), time())
+    until = datetime.combine(max(ctx.as_of, ctx.today) + timedelta(days=1), time())
     this_week = merged(ctx.version, ctx.user.username, ctx.scope, ctx.scope, since, until)
     left, right = st.columns(2)
     with left:

@@ -8,7 +8,7 @@ No identifier beyond client_id is shown.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -135,7 +135,7 @@ def flags_and_wins(ctx: PageContext, client_id: str) -> None:
     mine = flags[flags["client_id"] == client_id]
     reviews = reviews_for(get_runtime().state, [client_id])
     board = merged(ctx.version, ctx.user.username, ctx.scope, ctx.scope, datetime(1900, 1, 1),
-                   datetime.combine(max(ctx.as_of, date.today()) + timedelta(days=1), time()))
+                   datetime.combine(max(ctx.as_of, ctx.today) + timedelta(days=1), time()))
     wins = board[board["client_id"] == client_id]
     left, right = st.columns(2)
     with left:

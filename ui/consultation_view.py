@@ -8,8 +8,6 @@ granted by the item, never wider. Only the client pseudonym is shown.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
@@ -73,7 +71,8 @@ def bring_form(ctx: BoardContext) -> None:
             brought_by=ctx.user.username, question=p["question"], as_of=ctx.as_of,
             from_flag=from_flag if from_flag in open_flags else None, flags_then=open_flags,
             momentum_then=str(row["momentum"]), measure=row["primary_measure"], score_then=row["latest_score"],
-            foreign_client_ids=data.foreign_client_ids(ctx.version, ctx.scope, p["question"]), confirmed=confirmed)
+            foreign_client_ids=data.foreign_client_ids(ctx.version, ctx.scope, p["question"]), confirmed=confirmed,
+            now=data.now(ctx.version))
 
     item_id = guarded("bring", payload, store)
     if item_id:
@@ -104,7 +103,7 @@ def queue_table(ctx: BoardContext, items: pd.DataFrame) -> None:
 def _item_scope(ctx: BoardContext, item: pd.Series) -> PageContext:
     """The item grants a read of its one client with its clinician's scope."""
     one = (str(item["clinician_id"]),)
-    return PageContext(ctx.user, ctx.version, one, one, ctx.as_of, ctx.staff)
+    return PageContext(ctx.user, ctx.version, one, one, ctx.as_of, ctx.staff, ctx.today)
 
 
 def item_detail(ctx: BoardContext, item: pd.Series, large: bool = False) -> None:
@@ -153,7 +152,7 @@ def record_form(ctx: BoardContext, item: pd.Series, key: str) -> None:
                                     "recorded_by": "Recorded by"})
     with st.form(f"{key}_record_{item['item_id']}", clear_on_submit=False):
         st.markdown("**Record the group's ideas and the agreed next step**")
-        meeting = st.date_input("Meeting date", value=date.today(), max_value=date.today(), format="YYYY-MM-DD")
+        meeting = st.date_input("Meeting date", value=ctx.today, max_value=ctx.today, format="YYYY-MM-DD")
         ideas = st.text_area("Ideas from the group", max_chars=consultations.MAX_TEXT)
         next_step = st.text_area("Agreed next step", max_chars=consultations.MAX_TEXT)
         submitted = st.form_submit_button("Save", type="primary", icon=":material/save:")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from pipelines import phi_guard, queries
+from pipelines import clock, demo, phi_guard, queries
 from pipelines.models import Scope
 from pipelines.store import StoreError
 from pipelines.users import User
@@ -72,10 +72,28 @@ def staff(version: str, scope: tuple[str, ...]) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=16)
+def data_day(version: str) -> date | None:
+    """The day the published data is fixed at (the demo practice's last day), or None for real data."""
+    if not version:
+        return None
+    return demo.data_day(get_runtime().reader)
+
+
+def today(version: str) -> date:
+    """The practice's today for this data: the demo's own day on demo data (it never ages), else the clock's."""
+    return clock.today(data_day(version))
+
+
+def now(version: str) -> datetime:
+    """The practice's now for this data (a win posted on the demo lands in the demo's week)."""
+    return clock.now(data_day(version))
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=16)
 def default_as_of(version: str) -> date:
     if not version:
-        return date.today()
-    return queries.default_as_of(get_runtime().reader.cursor()) or date.today()
+        return clock.today()
+    return queries.default_as_of(get_runtime().reader.cursor()) or today(version)
 
 
 @st.cache_data(ttl=600, show_spinner="Computing the caseload…", max_entries=512)

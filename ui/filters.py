@@ -32,6 +32,7 @@ class PageContext:
     full_scope: tuple[str, ...]  # the user's whole scope
     as_of: date
     staff: pd.DataFrame  # the staff in the user's scope (names for labels)
+    today: date  # the practice's today (ui.data.today): the demo's own day on demo data
 
     @cached_property
     def _names(self) -> dict[str, str]:
@@ -76,10 +77,11 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
         chosen = picked or pool["clinician_id"].tolist()
         scope = tuple(sorted(set(chosen) & set(full_scope)))  # filters only ever narrow the scope
     with cols[-1]:
-        as_of = st.date_input("As of", value=default_as_of, max_value=max(default_as_of, date.today()),
+        today = data.today(version)
+        as_of = st.date_input("As of", value=default_as_of, max_value=max(default_as_of, today),
                               key=f"{key}_as_of", format="YYYY-MM-DD")
     audit_view(user, page, scope=list(scope), as_of=as_of.isoformat())
-    return PageContext(user, version, scope, full_scope, as_of, staff)
+    return PageContext(user, version, scope, full_scope, as_of, staff, today)
 
 
 def audit_view(user: User, page: str, action: str = "view", **detail) -> None:

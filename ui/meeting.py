@@ -44,12 +44,12 @@ def full_screen_toggle() -> bool:
 
 
 def meeting_filter(ctx: BoardContext) -> tuple[BoardFilter, date, bool, bool]:
-    end = max(ctx.as_of, date.today())
+    end = max(ctx.as_of, ctx.today)
     cols = st.columns([2, 1, 1, 1])
     picked = cols[0].date_input("Wins posted between", value=(end - timedelta(days=6), end), format="YYYY-MM-DD",
                                 key="meeting_range")
     start, stop = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (end - timedelta(days=6), end)
-    meeting_date = cols[1].date_input("Meeting date", value=date.today(), max_value=date.today(), format="YYYY-MM-DD",
+    meeting_date = cols[1].date_input("Meeting date", value=ctx.today, max_value=ctx.today, format="YYYY-MM-DD",
                                       key="meeting_date")
     shuffle = cols[2].toggle("Shuffle", key="meeting_shuffle")
     fresh = cols[3].toggle("Only not yet celebrated", key="meeting_fresh")

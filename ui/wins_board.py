@@ -36,6 +36,7 @@ class BoardContext:
     scope: tuple[str, ...]  # the user's own scope (client pseudonyms, suggested wins)
     as_of: date  # the data's date: "this week" ends here (or today, if later)
     staff: pd.DataFrame  # names of the audience
+    today: date  # the practice's today (ui.data.today): the demo's own day on demo data
 
     @cached_property
     def _names(self) -> dict[str, str]:
@@ -59,7 +60,8 @@ def board_context(user: User, page: str) -> BoardContext | None:
                     "A practice manager can link it with `python -m pipelines users add … --clinician-id`.")
         return None
     scope = data.user_scope(version, user.role, user.clinician_id)
-    ctx = BoardContext(user, version, audience, scope, data.default_as_of(version), data.staff(version, audience))
+    ctx = BoardContext(user, version, audience, scope, data.default_as_of(version), data.staff(version, audience),
+                       data.today(version))
     audit_view(user, page, audience=list(audience))
     return ctx
 
@@ -80,7 +82,7 @@ def _week_start(ctx: BoardContext) -> date:
 def filters(ctx: BoardContext, key: str) -> BoardFilter:
     cols = st.columns([2, 1, 2])
     period = cols[0].segmented_control("Period", PERIODS, default=PERIODS[0], key=f"{key}_period") or PERIODS[0]
-    end = max(ctx.as_of, date.today())
+    end = max(ctx.as_of, ctx.today)
     if period == "This week":
         start = _week_start(ctx)
     elif period == "4 weeks":
@@ -130,7 +132,8 @@ def _store(ctx: BoardContext, own: list[str]):
     def store(payload: dict, confirmed: list[str]) -> str:
         foreign = data.foreign_client_ids(ctx.version, ctx.scope, payload["text"])
         return wins.post(get_runtime().state, username=ctx.user.username, clinician_id=ctx.user.clinician_id,
-                         own_clients=own, foreign_client_ids=foreign, confirmed=confirmed, **payload)
+                         own_clients=own, foreign_client_ids=foreign, confirmed=confirmed,
+                         now=data.now(ctx.version), **payload)
     return store
 
 
