@@ -18,6 +18,8 @@ a page file directly on a deep link before ``app.py`` has run.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -31,6 +33,7 @@ from ui.runtime import Runtime, app_state_guard, audited, get_runtime
 SESSION_KEY = "momentum_user"
 SESSION_ID_KEY = "momentum_session_id"
 COOKIE_PENDING_KEY = "momentum_cookie_pending"
+COOKIE_SET_KEY = "momentum_cookie_set"  # the cookie component's key: True once the browser holds it
 FLASH_KEY = "momentum_sign_in_notice"
 COOKIE_NAME = "momentum_auth"
 FAILED_MESSAGE = "Username or password is incorrect."
@@ -69,7 +72,7 @@ def current_user() -> User | None:
 
 def _end_local(reason: str | None = None) -> None:
     """Forget the signed-in user in this browser tab (the screen clears on the next run)."""
-    for key in (SESSION_KEY, SESSION_ID_KEY, COOKIE_PENDING_KEY, *_STAUTH_KEYS):
+    for key in (SESSION_KEY, SESSION_ID_KEY, COOKIE_PENDING_KEY, COOKIE_SET_KEY, *_STAUTH_KEYS):
         st.session_state.pop(key, None)
     if reason in ENDED_MESSAGES:
         st.session_state[FLASH_KEY] = ENDED_MESSAGES[reason]
@@ -119,19 +122,34 @@ def idle_check_interval_s() -> float:
 
 
 def issue_cookie_once(rt: Runtime) -> None:
-    """On the first run after sign-in: set the sign-in cookie and tie it to the session.
+    """After sign-in: set the sign-in cookie, tie it to the session, and keep asking the
+    browser on every run until it confirms it holds the cookie.
 
-    The cookie lets a page reload find the live session again; it never
-    grants access on its own.
+    The cookie lets a page reload find the live session again; it never grants access on
+    its own. The browser sets it from a component frame, which may load after the next
+    rerun has begun (a busy server, another component reporting back first); a cookie
+    asked for in one run only was then never set. So the token is made once, at the first
+    run after sign-in, and the same request is rendered on every run until the component
+    reports back that the cookie is set.
     """
-    if not st.session_state.pop(COOKIE_PENDING_KEY, False):
+    pending = st.session_state.get(COOKIE_PENDING_KEY)
+    if not pending:
         return
     user = current_user()
-    authenticator = _authenticator(rt, user)
-    st.session_state["username"] = user.username
-    authenticator.cookie_controller.set_cookie()
-    exp = authenticator.cookie_controller.cookie_model.exp_date
-    sessions.attach_cookie(rt.state, st.session_state[SESSION_ID_KEY], exp)
+    if user is None:
+        st.session_state.pop(COOKIE_PENDING_KEY, None)
+        return
+    if st.session_state.get(COOKIE_SET_KEY) is True:  # the browser has confirmed it
+        st.session_state.pop(COOKIE_PENDING_KEY, None)
+        return
+    if not isinstance(pending, dict):  # the first run after sign-in
+        exp = clock.epoch() + sessions.absolute_timeout_s()
+        token = jwt.encode({"username": user.username, "exp_date": exp}, rt.cookie_key, algorithm="HS256")
+        sessions.attach_cookie(rt.state, st.session_state[SESSION_ID_KEY], exp)
+        pending = st.session_state[COOKIE_PENDING_KEY] = {"token": token, "exp": exp}
+    manager = _authenticator(rt, user).cookie_controller.cookie_model.cookie_manager
+    manager.set(COOKIE_NAME, pending["token"], key=COOKIE_SET_KEY,
+                expires_at=datetime.fromtimestamp(pending["exp"]))  # the token's own expiry, not a clock read
 
 
 def _resume_from_cookie(rt: Runtime) -> bool:
