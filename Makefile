@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
+# test processes (pytest-xdist); the browser tests stay together on one of them (xdist_group)
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint imports unit bench campaign sample screenshots lock clean
 
@@ -27,7 +29,7 @@ imports: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 
 unit: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## Every benchmark at 10k, 100k and 1M sessions, and the scale curve (not part of `make test`).
 bench: $(STAMP)
@@ -39,7 +41,8 @@ campaign: $(STAMP)
 	MOMENTUM_FUZZ_VARIANTS=300 MOMENTUM_INGEST_KILLS=60 MOMENTUM_APP_KILLS=100 MOMENTUM_SCOPE_PRACTICES=1000 \
 		$(PY) -m pytest -s -p no:cacheprovider tests/test_ingest_fuzz.py tests/test_crash_safety.py \
 		tests/test_faults.py tests/test_backup.py tests/test_scope_property.py tests/test_xss.py
-	$(PY) -m pytest -s -p no:cacheprovider tests/test_browser.py -k "replayed or disabled or absolute or lockout or idle"
+	MOMENTUM_COOKIE_REPLAYS=20 $(PY) -m pytest -s -p no:cacheprovider tests/test_browser.py \
+		-k "replayed or disabled or absolute or lockout or idle"
 	$(PY) -m tests.campaign.auth_timing --tries 40
 	$(PY) -m tests.campaign.load --sessions 5 10 15 25 --duration-s 60
 

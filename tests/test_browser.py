@@ -24,7 +24,8 @@ from pipelines.demo import ensure_demo_database
 from pipelines.settings import paths
 from tests.conftest import REPO
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# one test process runs them all (make test's pytest-xdist): they share a Chromium and a server
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(os.environ.get("MOMENTUM_SCREENSHOTS") or REPO / "test-artifacts")
@@ -94,17 +95,37 @@ def _stop(proc) -> None:
 
 
 @pytest.fixture
-def server(demo_template, tmp_path):
+def fresh_server(demo_template, tmp_path):
+    """A server of its own, for a test that needs a first request or changes what others rely on."""
     proc, url, _paths = _start(demo_template, tmp_path)
     yield url
     _stop(proc)
 
 
 @pytest.fixture
-def server_db(demo_template, tmp_path):
+def fresh_server_db(demo_template, tmp_path):
     proc, url, db = _start(demo_template, tmp_path)
     yield url, db
     _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def shared_server_db(demo_template, tmp_path_factory):
+    """One server for the tests that sign in, read and write only what no other test here reads
+    (each its own table or its own user): started once, warm after the first test."""
+    proc, url, db = _start(demo_template, tmp_path_factory.mktemp("shared"))
+    yield url, db
+    _stop(proc)
+
+
+@pytest.fixture
+def server(shared_server_db):
+    return shared_server_db[0]
+
+
+@pytest.fixture
+def server_db(shared_server_db):
+    return shared_server_db
 
 
 @pytest.fixture
@@ -126,43 +147,113 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+# -- waiting on the app, not on the clock ---------------------------------------
+# Streamlit marks its root with the script's state (data-test-script-state) and every
+# element left from the previous run with data-stale="true" until the new run replaces
+# it. "Settled" is: the script is not running, no stale element is left, every chart has
+# drawn its SVG and every table its canvas (those in view: the grid draws only
+# what can be seen, not inside a closed expander) - and that has held for QUIET_MS since the
+# wait began, so a rerun that is about to start (a cookie reported back, a click on its
+# way to the server) is not mistaken for the end of one.
+
+QUIET_MS = 400
+SETTLED_JS = """([quiet, start]) => {
+  const inView = e => { const r = e.getBoundingClientRect();
+    return e.checkVisibility({visibilityProperty: true}) && r.height > 0 && r.top < innerHeight && r.bottom > 0; };
+  const busy = document.querySelector("[data-testid='stApp']:not([data-test-script-state='notRunning'])")
+    || document.querySelector("[data-testid='stElementContainer'][data-stale='true']")
+    || document.querySelector("[data-testid='stSkeleton']")
+    || [...document.querySelectorAll("[data-testid='stPlotlyChart']")].some(e => inView(e) && !e.querySelector('.main-svg'))
+    || [...document.querySelectorAll("[data-testid='stDataFrame']")].some(e => inView(e) && !e.querySelector('canvas'));
+  const now = performance.now();
+  if (window.__momentumQuietSince === undefined || window.__momentumWaitStart !== start) {
+    window.__momentumWaitStart = start; window.__momentumQuietSince = now;
+  }
+  if (busy) { window.__momentumQuietSince = now; return false; }
+  return now - window.__momentumQuietSince >= quiet;
+}"""
+
+
+BUSY_JS = """() => ({
+  script: document.querySelector("[data-testid='stApp']")?.getAttribute('data-test-script-state'),
+  stale: document.querySelectorAll("[data-testid='stElementContainer'][data-stale='true']").length,
+  skeletons: document.querySelectorAll("[data-testid='stSkeleton']").length,
+  charts_not_drawn: [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
+    .filter(e => !e.querySelector('.main-svg')).map(e => Math.round(e.getBoundingClientRect().top)),
+  tables_not_drawn: [...document.querySelectorAll("[data-testid='stDataFrame']")]
+    .filter(e => !e.querySelector('canvas')).map(e => Math.round(e.getBoundingClientRect().top)),
+  viewport: innerHeight})"""
+
+
+def _settled(page, timeout: float = 60000) -> None:
+    """Wait until the app has finished its run and drawn what it sent (see above)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(SETTLED_JS, arg=[QUIET_MS, time.monotonic()], timeout=timeout, polling=100)
+    except PlaywrightTimeout:
+        _shot(page, "not_settled")
+        pytest.fail(f"{page.url} did not settle in {timeout / 1000:.0f} s: {page.evaluate(BUSY_JS)} "
+                    f"(screenshot: not_settled.png)")
+
+
+def _fresh(page):
+    """Elements of the current run only: during a rerun the previous run's stay on the page, stale."""
+    return page.locator("[data-testid='stElementContainer']:not([data-stale='true'])")
+
+
+def _heading(page, name: str):
+    return _fresh(page).get_by_role("heading", name=name, exact=True)
+
+
+def _settle(page, text: str) -> None:
+    """The page shows ``text`` and has finished drawing."""
+    _fresh(page).get_by_text(text).first.wait_for(timeout=60000)
+    _settled(page)
+
+
 def _sign_in(page, username: str, password: str = "momentum-demo") -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
 
 
-def _signed_in_page(chromium, server: str, username: str, settle: bool = True):
+def _signed_in_page(chromium, server: str, username: str, settle: bool = True, password: str = "momentum-demo"):
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.goto(server)
     page.get_by_label("Username").wait_for(timeout=60000)
-    _sign_in(page, username)
-    page.get_by_role("heading", name="Caseload momentum").wait_for(timeout=60000)
+    _sign_in(page, username, password)
+    _heading(page, "Caseload momentum").wait_for(timeout=60000)
     if settle:
-        _cookie_settled(context, page)
+        _cookie_settled(page)
     return context, page
 
 
-def _cookie_settled(context, page) -> None:
-    """Wait until the sign-in cookie is set. The cookie component reports back once
-    and reruns the page it was on; a navigation clicked before that can be undone."""
-    for _ in range(120):
-        if any(c["name"] == "momentum_auth" for c in context.cookies()):
-            break
-        page.wait_for_timeout(250)
-    page.wait_for_timeout(1500)
+def _cookie_settled(page) -> None:
+    """Wait until the sign-in cookie is set and the rerun it causes has finished. The cookie
+    component reports back once and reruns the page it was on; a navigation clicked before
+    that can be undone."""
+    page.wait_for_function("() => document.cookie.includes('momentum_auth=')", timeout=60000)
+    _settled(page)
 
 
-def _settle(page, text: str) -> None:
-    page.get_by_text(text).first.wait_for(timeout=60000)
-    page.wait_for_timeout(2500)  # charts draw after the data arrives
+def _add_user(db, username: str, role: str, clinician_of: str) -> str:
+    """A user of its own for a test that changes an account (locks it, disables it), linked to the
+    same clinician as the demo account ``clinician_of``; returns the password."""
+    from pipelines.store import AppState
+    from pipelines.users import add_user, get_user
+
+    state = AppState(db.app_db)
+    password = f"{username}-long-test-password"
+    add_user(state, username, username.title(), role, password, get_user(state, clinician_of).clinician_id)
+    return password
 
 
-def test_deep_link_first_request_after_start_shows_no_data(server, chromium):
+def test_deep_link_first_request_after_start_shows_no_data(fresh_server, chromium):
     page = chromium.new_page()
-    page.goto(f"{server}/flags")  # the very first request to this server
-    page.wait_for_timeout(5000)  # let every script run that would run
+    page.goto(f"{fresh_server}/flags")  # the very first request to this server
+    _settled(page)  # every script that would run has run (the page's own, stopped by its guard)
     _shot(page, "deep_link_first_request")
     body = page.inner_text("body")
     assert "Stalled-progress flags" not in body and "Reason and evidence" not in body
@@ -176,18 +267,19 @@ def test_supervisor_pages_reload_sign_out_back_and_replayed_cookie(server, chrom
     page = context.new_page()
     page.goto(server)
     page.get_by_label("Username").wait_for(timeout=60000)
+    _settled(page)
     _shot(page, "sign_in")
     _sign_in(page, "supervisor")
-    page.get_by_role("heading", name="Caseload momentum").wait_for(timeout=60000)
+    _heading(page, "Caseload momentum").wait_for(timeout=60000)
+    _cookie_settled(page)
     _settle(page, "Momentum by clinician")
-    page.get_by_text("Suggested wins").first.wait_for(timeout=60000)
-    page.locator("[data-testid='stDataFrame'] canvas").first.wait_for(timeout=60000)
-    page.wait_for_timeout(5000)  # the tables draw on a canvas after their data arrives
+    _fresh(page).get_by_text("Suggested wins").first.wait_for(timeout=60000)
+    _settled(page)
     _shot(page, "caseload")
     body = page.inner_text("body")
     assert "Demo data" in body and "Active clients" in body
     # selecting a row of the client table opens that client's view
-    table = page.locator("[data-testid='stDataFrame']").first
+    table = _fresh(page).locator("[data-testid='stDataFrame']").first
     box = table.bounding_box()
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box, below the header
     _settle(page, "Outcome trajectories")
@@ -199,19 +291,21 @@ def test_supervisor_pages_reload_sign_out_back_and_replayed_cookie(server, chrom
                                 ("Data status", "Data status", "data_status")]:
         page.get_by_role("link", name=link).click()
         _settle(page, heading)
-        page.wait_for_timeout(2500)  # tables draw on a canvas after their data
         _shot(page, name)
     # a reload is a new Streamlit session: the cookie finds the live server-side session
     page.reload()
-    page.get_by_role("heading", name="Data status").wait_for(timeout=60000)
+    _heading(page, "Data status").wait_for(timeout=60000)
     cookies = context.cookies()
     assert any(c["name"] == "momentum_auth" for c in cookies)
+    _settled(page)
     page.get_by_role("link", name="Caseload momentum").click()
-    page.get_by_role("heading", name="Caseload momentum").wait_for(timeout=60000)
+    _heading(page, "Caseload momentum").wait_for(timeout=60000)
+    _settled(page)
     page.get_by_role("button", name="Sign out").click()
     page.get_by_label("Username").wait_for(timeout=60000)
     page.go_back()
-    page.wait_for_timeout(4000)
+    page.get_by_label("Username").wait_for(timeout=60000)
+    _settled(page)
     _shot(page, "after_sign_out_back")
     body = page.inner_text("body")
     assert "Active clients" not in body and "Load history" not in body and "C0" not in body
@@ -221,7 +315,7 @@ def test_supervisor_pages_reload_sign_out_back_and_replayed_cookie(server, chrom
     stolen = thief.new_page()
     stolen.goto(server)
     stolen.get_by_label("Username").wait_for(timeout=60000)
-    stolen.wait_for_timeout(2000)
+    _settled(stolen)
     assert "Active clients" not in stolen.inner_text("body")
     thief.close()
     context.close()
@@ -229,22 +323,30 @@ def test_supervisor_pages_reload_sign_out_back_and_replayed_cookie(server, chrom
 
 def test_wrong_password_then_lockout_after_five_failures(server_db, chromium):
     server, db = server_db
+    password = _add_user(db, "lockout", "clinician", "clinician")  # its own account: the lock lasts 15 min
     page = chromium.new_page()
     page.goto(server)
     page.get_by_label("Username").wait_for(timeout=60000)
+
+    def failures() -> int:
+        return _app_rows(db, "SELECT count(*) FROM login_failures WHERE username = 'lockout'")[0][0]
+
     for attempt in range(5):
-        _sign_in(page, "clinician", f"wrong-password-{attempt}")
+        _sign_in(page, "lockout", f"wrong-password-{attempt}")
         page.get_by_text("Username or password is incorrect.").wait_for(timeout=30000)
         # the message stays up from the attempt before: wait until the server has counted this one
-        for _ in range(120):
-            if _app_rows(db, "SELECT count(*) FROM login_failures")[0][0] == attempt + 1:
-                break
-            page.wait_for_timeout(250)
-        assert _app_rows(db, "SELECT count(*) FROM login_failures")[0][0] == attempt + 1
-        page.wait_for_timeout(500)
+        deadline = time.monotonic() + 30
+        while failures() < attempt + 1 and time.monotonic() < deadline:
+            page.wait_for_timeout(100)  # polling the app state, which the page cannot show
+        assert failures() == attempt + 1
+        _settled(page)
     _shot(page, "wrong_password")
-    _sign_in(page, "clinician")  # the right password, but the account is locked now
-    page.wait_for_timeout(3000)
+    _sign_in(page, "lockout", password)  # the right password, but the account is locked now
+    deadline = time.monotonic() + 30
+    while _app_rows(db, "SELECT count(*) FROM audit_log WHERE actor = 'lockout' AND action = 'login_failed' "
+                        "AND detail LIKE '%locked%'")[0][0] == 0 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # the server has answered this attempt once it is audited
+    _settled(page)
     _shot(page, "locked")
     body = page.inner_text("body")
     assert "Username or password is incorrect." in body and "Active clients" not in body
@@ -256,7 +358,7 @@ def test_idle_logoff_clears_the_screen(short_idle_server, chromium):
     context, page = _signed_in_page(chromium, short_idle_server, "clinician", settle=False)
     page.get_by_text("Active clients").first.wait_for(timeout=30000)
     page.get_by_text("without activity").wait_for(timeout=30000)  # idle 10 s; checked every second
-    page.wait_for_timeout(1000)
+    _settled(page)
     _shot(page, "idle_logoff")
     body = page.inner_text("body")
     assert "Active clients" not in body and "C0" not in body
@@ -271,12 +373,25 @@ def short_absolute_server(demo_template, tmp_path):
     _stop(proc)
 
 
+@pytest.fixture
+def disable_check_server(demo_template, tmp_path):
+    """Idle timeout 60 s, so the timer that also ends a disabled user's session runs every 6 s
+    (with the default 15 minutes it runs every 30 s: test_the_timer_that_ends_a_disabled_session...)."""
+    proc, url, db = _start(demo_template, tmp_path, MOMENTUM_IDLE_TIMEOUT_S="60")
+    yield url, db
+    _stop(proc)
+
+
 def _shows_data(page) -> bool:
     body = page.inner_text("body")
     return "Active clients" in body or page.get_by_role("button", name="Sign out").count() > 0
 
 
-def test_a_cookie_replayed_after_sign_out_is_refused_twenty_times_of_twenty(server, chromium):
+# 3 replays in `make test`; `make campaign` replays 20 (MOMENTUM_COOKIE_REPLAYS)
+REPLAYS = int(os.environ.get("MOMENTUM_COOKIE_REPLAYS", "3"))
+
+
+def test_a_cookie_replayed_after_sign_out_is_refused_every_time(server, chromium):
     context, page = _signed_in_page(chromium, server, "clinician")
     cookies = [c for c in context.cookies() if c["name"] == "momentum_auth"]
     assert cookies
@@ -284,51 +399,67 @@ def test_a_cookie_replayed_after_sign_out_is_refused_twenty_times_of_twenty(serv
     page.get_by_label("Username").wait_for(timeout=60000)
     context.close()
     accepted = 0
-    for _ in range(20):
+    for _ in range(REPLAYS):
         thief = chromium.new_context()
         thief.add_cookies(cookies)
         stolen = thief.new_page()
         stolen.goto(server)
         stolen.get_by_label("Username").wait_for(timeout=60000)
-        stolen.wait_for_timeout(1000)
+        _settled(stolen)  # a cookie that still worked would have resumed the session by now
         accepted += _shows_data(stolen)
         thief.close()
-    print(f"\nreplayed cookie accepted {accepted} of 20 times")
+    print(f"\nreplayed cookie accepted {accepted} of {REPLAYS} times")
     assert accepted == 0
 
 
-def test_a_disabled_users_open_session_ends_within_sixty_seconds(server_db, chromium):
+def test_the_timer_that_ends_a_disabled_session_runs_at_least_every_30_s_by_default(monkeypatch):
+    from ui.auth import idle_check_interval_s
+
+    monkeypatch.delenv("MOMENTUM_IDLE_TIMEOUT_S", raising=False)
+    assert idle_check_interval_s() <= 30  # so a disabled user's open session ends within 60 s by default
+
+
+def test_a_disabled_users_open_session_ends_within_sixty_seconds(disable_check_server, chromium):
     from pipelines.store import AppState
     from pipelines.users import set_active
 
-    server, db = server_db
+    server, db = disable_check_server
     context, page = _signed_in_page(chromium, server, "supervisor")
     assert _shows_data(page)
     t0 = time.monotonic()
     set_active(AppState(db.app_db), "supervisor", False)  # as `python -m pipelines users disable` does
     page.get_by_label("Username").wait_for(timeout=70000)  # no user action: the idle timer's check
     seconds = time.monotonic() - t0
-    page.wait_for_timeout(500)
+    _settled(page)
     print(f"\ndisabled user's open session ended after {seconds:.1f} s (goal <= 60 s)")
     assert seconds <= 60 and not _shows_data(page)
     assert "C0" not in page.inner_text("body")
+    # ended because the account was disabled, not because it sat idle for 60 s
+    assert seconds < 60
+    assert {r[0] for r in _app_rows(db, "SELECT end_reason FROM auth_sessions WHERE username = 'supervisor'")} == {
+        "disabled"}
     context.close()
 
 
 def test_the_absolute_timeout_ends_a_busy_session(short_absolute_server, chromium):
     context, page = _signed_in_page(chromium, short_absolute_server, "clinician", settle=False)
     t0 = time.monotonic()
-    links = ["Homework", "Caseload momentum", "Stalled-progress flags"]
+    pages = [("Homework", "Homework"), ("Caseload momentum", "Caseload momentum"),
+             ("Stalled-progress flags", "Stalled-progress flags")]
     ended = None
-    for i in range(40):  # keep clicking: activity must not extend an absolute timeout
+    for i in range(40):  # keep moving between pages: activity must not extend an absolute timeout
         if page.get_by_label("Username").count():
             ended = time.monotonic() - t0
             break
-        link = page.get_by_role("link", name=links[i % len(links)])
+        link_name, heading = pages[i % len(pages)]
+        link = page.get_by_role("link", name=link_name)
         if link.count():
             link.first.click()
-        page.wait_for_timeout(2000)
-    print(f"\nsession with an absolute limit of 20 s, clicked every 2 s, ended after {ended:.1f} s" if ended else "\nthe session did not end")
+            # the page it opened, or the sign-in form once the session has ended
+            _heading(page, heading).or_(page.get_by_label("Username")).first.wait_for(timeout=30000)
+        page.wait_for_timeout(1000)  # a user's pace between clicks, not a wait for the app
+    print(f"\nsession with an absolute limit of 20 s, clicked every second or so, ended after {ended:.1f} s"
+          if ended else "\nthe session did not end")
     assert ended is not None and 15 <= ended <= 50
     assert "C0" not in page.inner_text("body")
     context.close()
@@ -355,13 +486,13 @@ def test_flag_review_round_trip(server_db, chromium):
     context.close()
 
 
-def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(server_db, chromium, tmp_path):
+def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(fresh_server_db, chromium, tmp_path):
     import duckdb
 
     from pipelines.store import AppState, DataStore
     from pipelines.users import add_user
 
-    server, db = server_db
+    server, db = fresh_server_db  # its own server: loading a non-sample file ends demo mode for everyone
     # a real manager: loading a non-sample file ends demo mode, and demo accounts with it
     add_user(AppState(db.app_db), "office", "Office Manager", "manager", "a-long-office-password")
     snapshot = DataStore(db).current_snapshot()
@@ -383,16 +514,15 @@ def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(server_db
     page.goto(server)
     page.get_by_label("Username").wait_for(timeout=60000)
     _sign_in(page, "office", "a-long-office-password")
-    page.get_by_role("heading", name="Caseload momentum").wait_for(timeout=60000)
-    _cookie_settled(context, page)
+    _heading(page, "Caseload momentum").wait_for(timeout=60000)
+    _cookie_settled(page)
     page.get_by_role("link", name="Data status").click()
     page.get_by_text("Load exports").wait_for(timeout=60000)
     page.locator("input[type='file']").set_input_files(str(dirty))
     page.get_by_text("appointments.csv").first.wait_for(timeout=30000)
     page.get_by_role("button", name="Load", exact=True).click()
     page.get_by_text("Some rows or files were rejected").wait_for(timeout=120000)
-    page.get_by_text("Rejected rows").first.wait_for(timeout=60000)
-    page.wait_for_timeout(3000)
+    _settle(page, "Rejected rows")
     _shot(page, "data_upload_rejects")
     con = duckdb.connect(str(DataStore(db).current_snapshot()), read_only=True)
     try:
@@ -434,14 +564,15 @@ def test_posting_a_win_the_phi_guard_xss_and_a_celebrate_reaction(server_db, chr
             _shot(page, "wins_phi_guard")
             assert page.get_by_role("button", name="Post with confirmation").is_disabled()
             page.get_by_role("button", name="Edit instead").click()
-            page.wait_for_timeout(1500)
+            page.get_by_role("button", name="Post with confirmation").wait_for(state="detached", timeout=30000)
+            _settled(page)
     assert _app_rows(db, "SELECT text FROM app_wins") == []
     # a plain win posts; so does markup, which shows as literal text
     plain = "A client walked to the session on their own today."
     _post_win(page, plain)
     page.locator("[data-testid='stText']", has_text=plain).first.wait_for(timeout=30000)
     page.get_by_text("Posted to the board.").wait_for(timeout=30000)
-    page.wait_for_timeout(1000)
+    _settled(page)
     xss = "<img src=x onerror=alert(1)>"
     _post_win(page, xss)
     page.locator("[data-testid='stText']", has_text=xss).first.wait_for(timeout=30000)  # shown as written
@@ -452,10 +583,11 @@ def test_posting_a_win_the_phi_guard_xss_and_a_celebrate_reaction(server_db, chr
     page.get_by_role("button", name="Celebrate").first.click()
     page.get_by_role("button", name="Celebrate · 1").first.wait_for(timeout=30000)
     assert _app_rows(db, "SELECT username FROM win_reactions") == [("clinician",)]
-    page.wait_for_timeout(2000)
+    _settled(page)
     _shot(page, "wins_board")
     page.get_by_role("button", name="Celebrate · 1").first.click()
-    page.wait_for_timeout(2500)
+    page.get_by_role("button", name="Celebrate · 1").wait_for(state="detached", timeout=30000)
+    _settled(page)
     assert _app_rows(db, "SELECT username FROM win_reactions") == []
     assert alerts == []
     context.close()
@@ -485,7 +617,8 @@ def test_meeting_mode_navigation_full_screen_and_mark_celebrated(server_db, chro
     assert card.inner_text() == first
     # full screen hides the sidebar; the card stays in large type
     page.get_by_text("Full screen").click()
-    page.wait_for_timeout(2000)
+    page.locator("section[data-testid='stSidebar']").wait_for(state="hidden", timeout=30000)
+    _settled(page)
     assert not page.locator("section[data-testid='stSidebar']").is_visible()
     size = page.get_by_test_id("meeting-win-text").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert size >= 32, size
@@ -523,6 +656,6 @@ def test_bringing_a_flagged_client_to_consultation_and_recording_the_next_step(s
     page.get_by_role("link", name="Peer consultation").click()
     page.get_by_text("The team's queue").wait_for(timeout=60000)
     page.get_by_text("Not resumed yet").or_(page.get_by_text("Momentum resumed")).first.wait_for(timeout=30000)
-    page.wait_for_timeout(3000)
+    _settled(page)
     _shot(page, "consultation")
     context.close()

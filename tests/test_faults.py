@@ -31,7 +31,7 @@ from tests.test_crash_safety import fingerprint
 
 pytestmark = pytest.mark.slow
 
-APP_KILLS = int(os.environ.get("MOMENTUM_APP_KILLS", "30"))
+APP_KILLS = int(os.environ.get("MOMENTUM_APP_KILLS", "10"))
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 

@@ -91,7 +91,7 @@ def test_models_exist_for_every_query(model):
     assert models.compose(model)
 
 
-PRACTICES = int(os.environ.get("MOMENTUM_SCOPE_PRACTICES", "30"))  # the campaign runs 1000
+PRACTICES = int(os.environ.get("MOMENTUM_SCOPE_PRACTICES", "10"))  # `make campaign` runs 1000
 
 
 @settings(max_examples=PRACTICES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
