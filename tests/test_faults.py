@@ -78,7 +78,13 @@ def test_sigkill_during_app_state_writes_loses_no_acknowledged_write(tmp_path):
         procs = [subprocess.Popen([sys.executable, "-m", "tests.fuzz.app_writer", str(app_db), str(acks),
                                    str(run * 2 + k)], env=ENV, cwd=REPO, stderr=subprocess.PIPE)
                  for k in range(2)]
-        time.sleep(rng.uniform(0.8, 2.5))
+        # the kill moment counts from the first acknowledged write of this run, not from the start of
+        # the processes: on a busy machine the interpreter alone can take longer than the old window
+        before, deadline = len(_acks(acks)), time.monotonic() + 120
+        while len(_acks(acks)) <= before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(_acks(acks)) > before, "the writers acknowledged nothing in 120 s"
+        time.sleep(rng.uniform(0.1, 1.8))
         for proc in procs:
             time.sleep(rng.uniform(0, 0.2))
             proc.send_signal(signal.SIGKILL)
