@@ -132,6 +132,8 @@ def test_the_manager_sees_the_team_pulse_with_its_marker_and_fewer_than_five(dem
     assert october.loc["South", "status"] == "shown" and october.loc["South", "respondents"] >= 5
     assert october.loc["Whole practice", "status"].startswith("withheld")
     assert (table["respondents"].dropna() >= 5).all()
+    summary = _texts(at)
+    assert "Latest closed period, Oct 2026" in summary and "**East**: fewer than 5 responses" in summary
     marks = [w.value for w in at.warning if "rose two periods running" in w.value]
     assert len(marks) == 1 and marks[0].startswith("**North**") and "not a diagnosis" in marks[0]
     reads = [e for e in audit.recent(AppState(demo_db.app_db), 200) if e["action"] == "pulse_aggregates_read"]

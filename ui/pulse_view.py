@@ -197,6 +197,10 @@ def history(ctx: PulseContext) -> None:
                              "work": st.column_config.NumberColumn("Work-related", format="%.0f"),
                              "work_band": "band", "client_band": "band",
                              "client": st.column_config.NumberColumn("Client-related", format="%.0f")})
+            last = mine.iloc[-1]
+            st.markdown(f"Latest, {last['period_title']}: work-related **{last['work']:.0f}**, "
+                        f"client-related **{last['client']:.0f}** · "
+                        f"{len(mine)} {'period' if len(mine) == 1 else 'periods'} answered")
             st.caption(f"Scores 0-100; {CBI.high_at:g} or more is the usual 'high' line ({CBI.bands_source}). "
                        "Your own trend matters more than any one number.")
     with right:
@@ -277,6 +281,11 @@ def team_pulse(ctx: PageContext) -> None:
         st.warning(f"**{plain_md(team)}**: the share reporting high burnout rose two periods running ("
                    + " → ".join(f"{s:.0%}" for s in shares) + "). A signal to check in with the team, "
                    "not a diagnosis of anyone.", icon=":material/trending_up:")
+    latest = frame[frame["period"] == frame["period"].max()]
+    lines = [f"- **{plain_md(r.group)}**: " + (
+        f"{int(r.respondents)} responses, {r.high_share:.0%} at 50 or more" if r.shown else plain_md(r.note))
+        for r in latest.itertuples(index=False)]
+    st.markdown(f"Latest closed period, {latest['period_title'].iloc[0]}:\n" + "\n".join(lines))
     shown = frame[frame["shown"]]
     if not shown.empty:
         st.plotly_chart(pulse_high_share(shown), config={"displayModeBar": False}, key="pulse_team_chart")
