@@ -6,6 +6,7 @@ from ui.auth import require_user
 from ui.caseload import client_table, flags_with_reviews, frames, kpi_tiles, momentum_mix, wins
 from ui.filters import page_context
 from ui.layout import demo_banner, empty_state
+from ui.pulse_view import reminder
 
 user = require_user()
 
@@ -13,6 +14,7 @@ demo_banner()
 st.header("Caseload momentum")
 ctx = page_context(user, "caseload", key="caseload")
 if ctx is not None:
+    reminder(user, ctx.version)
     f = frames(ctx)
     if f["client_momentum"].empty:
         empty_state(f"No active clients in this selection as of {ctx.as_of:%Y-%m-%d}.")

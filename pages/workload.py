@@ -1,10 +1,12 @@
-"""Workload and burnout signals: each clinician's weekly metrics as 12-week trends, and the signals that fired."""
+"""Workload and burnout signals: the signals that fired, the team wellbeing pulse (aggregates only), and each
+clinician's weekly metrics as 12-week trends."""
 
 import streamlit as st
 
 from ui.auth import require_user
 from ui.filters import page_context
 from ui.layout import demo_banner
+from ui.pulse_view import team_pulse
 from ui.workload_view import HEURISTIC_NOTE, signals, trends
 
 user = require_user()
@@ -16,5 +18,6 @@ ctx = page_context(user, "workload", key="workload")
 if ctx is not None:
     st.subheader("Signals")
     signals(ctx)
+    team_pulse(ctx)
     st.subheader("Weekly metrics, last 12 weeks")
     trends(ctx)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from pipelines import audit
+from pipelines import audit, pulse, sample_pulse
 from pipelines.ingest import ingest
 from pipelines.settings import SAMPLE_DATA_DIR, Paths
 from pipelines.sql_files import sql
@@ -93,7 +93,8 @@ def ensure_demo_database(
             f"{f.path}: {f.status}" for f in result.files if f.status not in ("loaded", "duplicate")))
     state = AppState(paths.app_db)
     existing = {u.username for u in list_users(state)}
-    for username, (name, clinician_id) in pick_accounts(store).items():
+    accounts = pick_accounts(store)
+    for username, (name, clinician_id) in accounts.items():
         if username in existing:
             continue
         try:
@@ -101,4 +102,24 @@ def ensure_demo_database(
         except UserError:
             continue
         audit.record(state, "system:demo", "user_added", username=username, role=username, demo=True)
+    seed_pulse(store, state, accounts)
     return True
+
+
+def seed_pulse(store: DataStore, state: AppState, accounts: dict[str, tuple[str, str | None]]) -> int:
+    """The sample practice's wellbeing pulse (pipelines/sample_pulse.py) into app state, once: team sums
+    for everyone who answered, and sealed own copies for the demo clinician and supervisor, whose keys
+    come from the demo password as they would at sign-in."""
+    if pulse.has_pulse_data(state):
+        return 0
+    reader = SnapshotReader(store)
+    try:
+        staff = [(r[0], r[1], r[2], bool(r[3])) for r in reader.cursor().execute(sql("sample_staff")).fetchall()]
+    finally:
+        reader.close()
+    owners = {cid: pulse.derive_key(username, DEMO_PASSWORD) for username, (_name, cid) in accounts.items()
+              if username in ("clinician", "supervisor") and cid}
+    answers = sample_pulse.generate(staff, SAMPLE_AS_OF, always=owners)
+    n = pulse.seed(state, ((owners.get(a.clinician_id), a.period, a.team, a.answers) for a in answers))
+    audit.record(state, "system:demo", "pulse_seeded", answers=n)
+    return n

@@ -60,6 +60,12 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "pin tests. Empty: the wall clock's date, except on the demo practice, which stays on its last day. "
         "Audit entries and sign-in sessions always use the real time.",
     ),
+    "MOMENTUM_PULSE_MONTHS": (
+        "1",
+        "Months in one wellbeing-pulse period: 1 (monthly, the default), 2, 3 (quarterly), 4, 6 or 12. Periods "
+        "follow the calendar from January; each clinician answers at most once a period, and team aggregates "
+        "are shown only once a period has closed.",
+    ),
     "MOMENTUM_LOCK_WAIT_S": (
         "30",
         "Seconds an ingest waits for another ingest to finish before giving up.",

@@ -24,7 +24,7 @@ from pipelines.store import AppState, StoreError, redacted
 from pipelines.users import add_user, list_users
 from tests.conftest import BASE, REPO, run_cli
 
-APP_STATE_FILES = {"audit_log", "users", "auth_sessions", "flag_reviews", "wins_app", "consultations"}
+APP_STATE_FILES = {"audit_log", "users", "auth_sessions", "flag_reviews", "wins_app", "consultations", "pulse"}
 # how a PostgreSQL write transaction starts; SQLite's twin is BEGIN IMMEDIATE in pipelines/store.py
 PG_ONLY = {"app_state_session"}
 

@@ -659,3 +659,54 @@ def test_bringing_a_flagged_client_to_consultation_and_recording_the_next_step(s
     _settled(page)
     _shot(page, "consultation")
     context.close()
+
+
+@pytest.fixture
+def december_server(demo_template, tmp_path):
+    """A server whose today is 3 December 2026: November's pulse has closed."""
+    proc, url, db = _start(demo_template, tmp_path, MOMENTUM_TODAY="2026-12-03")
+    yield url, db
+    _stop(proc)
+
+
+def test_filling_the_pulse_the_owners_history_and_the_five_rule_a_manager_sees(december_server, chromium):
+    from pipelines import pulse
+    from pipelines.store import AppState
+    from schemas.wellbeing import CBI
+
+    server, db = december_server
+    calm = {i.id: ("Seldom" if i.options == "frequency" else "To a low degree") for i in CBI.items}
+    # November, now closed: North 5 answers, East 4, South 6
+    pulse.seed(AppState(db.app_db), [(None, "2026-11", team, calm) for team, n in
+                                     (("North", 5), ("East", 4), ("South", 6)) for _ in range(n)])
+    context, page = _signed_in_page(chromium, server, "clinician")
+    page.get_by_text("Your wellbeing pulse for Dec 2026 is open").wait_for(timeout=60000)
+    page.get_by_role("link", name="Take the pulse").click()
+    page.get_by_text("6 periods answered").wait_for(timeout=60000)
+    for scale in CBI.scales:
+        for n, item in enumerate(scale.items, start=1):
+            answer = "Sometimes" if item.options == "frequency" else "Somewhat"
+            group = page.get_by_role("radiogroup", name=f"{n}. {item.text}")
+            group.get_by_text(answer, exact=True).click()
+    page.get_by_role("button", name="Submit my pulse").click()
+    page.get_by_text("Your pulse for Dec 2026 is in").wait_for(timeout=60000)
+    page.get_by_text("7 periods answered").wait_for(timeout=60000)
+    assert "Latest, Dec 2026: work-related 50" in page.inner_text("body")
+    page.get_by_text("Anything you did for yourself lately?").wait_for(timeout=30000)
+    _shot(page, "pulse")
+    assert _app_rows(db, "SELECT count(*) FROM pulse_owner_copies WHERE period = '2026-12'") == [(1,)]
+    context.close()
+    # the manager: the team pulse with the 5 rule, and no way to the clinician's own page
+    context, page = _signed_in_page(chromium, server, "manager")
+    page.get_by_role("link", name="Workload").click()
+    page.get_by_text("Latest closed period, Nov 2026").wait_for(timeout=60000)
+    body = page.inner_text("body")
+    assert "North: 5 responses" in body and "East: fewer than 5 responses" in body
+    assert "Whole practice: withheld" in body  # the practice minus North and South would be East's 4
+    assert "Wellbeing pulse" not in page.locator("[data-testid='stSidebarNav']").inner_text()
+    _shot(page, "workload_team_pulse")
+    page.goto(f"{server}/pulse")  # a typed link: a new session, resumed from the cookie
+    _settled(page)  # every script that would run has run
+    body = page.inner_text("body")
+    assert "Your pulse over time" not in body and "periods answered" not in body and "Submit my pulse" not in body
+    context.close()

@@ -26,7 +26,7 @@ import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import Hasher
 
 from pipelines import auth_sessions as sessions
-from pipelines import clock
+from pipelines import clock, pulse
 from pipelines.users import User, get_user, password_hashes, refuse_at_equal_cost
 from ui.runtime import Runtime, app_state_guard, audited, get_runtime
 
@@ -35,6 +35,10 @@ SESSION_ID_KEY = "momentum_session_id"
 COOKIE_PENDING_KEY = "momentum_cookie_pending"
 COOKIE_SET_KEY = "momentum_cookie_set"  # the cookie component's key: True once the browser holds it
 FLASH_KEY = "momentum_sign_in_notice"
+# the wellbeing pulse's owner key (pipelines/pulse.py): derived from the password at sign-in, held only in
+# this server-side session, gone at sign-out or a page reload (the pulse page then asks for the password)
+PULSE_KEY = "momentum_pulse_key"
+PULSE_ROLES = ("clinician", "supervisor")
 COOKIE_NAME = "momentum_auth"
 FAILED_MESSAGE = "Username or password is incorrect."
 ENDED_MESSAGES = {
@@ -72,7 +76,7 @@ def current_user() -> User | None:
 
 def _end_local(reason: str | None = None) -> None:
     """Forget the signed-in user in this browser tab (the screen clears on the next run)."""
-    for key in (SESSION_KEY, SESSION_ID_KEY, COOKIE_PENDING_KEY, COOKIE_SET_KEY, *_STAUTH_KEYS):
+    for key in (SESSION_KEY, SESSION_ID_KEY, COOKIE_PENDING_KEY, COOKIE_SET_KEY, PULSE_KEY, *_STAUTH_KEYS):
         st.session_state.pop(key, None)
     if reason in ENDED_MESSAGES:
         st.session_state[FLASH_KEY] = ENDED_MESSAGES[reason]
@@ -210,6 +214,8 @@ def _attempt(rt: Runtime, name: str, password: str) -> None:
         st.session_state[SESSION_ID_KEY] = sessions.start(rt.state, candidate.username, None,
                                                           role=candidate.role)  # audited with it
         st.session_state[COOKIE_PENDING_KEY] = True
+        if candidate.role in PULSE_ROLES:
+            st.session_state[PULSE_KEY] = pulse.derive_key(candidate.username, password)
         st.rerun()
     if candidate is None:
         audited(name or "?", "login_failed", reason="unknown user")
@@ -242,6 +248,26 @@ def _not_signed_in() -> None:
     """Stop the page: no data, only a pointer to the sign-in (static text)."""
     st.markdown("You are not signed in. [Go to the sign-in page](/)")
     st.stop()
+
+
+def pulse_key() -> pulse.OwnerKey | None:
+    """The signed-in person's pulse key, if this session holds it."""
+    key = st.session_state.get(PULSE_KEY)
+    return key if isinstance(key, pulse.OwnerKey) else None
+
+
+def unlock_pulse(user: User, password: str) -> bool:
+    """After a page reload: the password again, checked like a sign-in (lockout included), gives the key back."""
+    rt = get_runtime()
+    if sessions.locked_until(rt.state, user.username) is not None or not password:
+        refuse_at_equal_cost(password)
+        return False
+    if not Hasher.check_pw(password, password_hashes(rt.state)[user.username]):
+        sessions.record_failure(rt.state, user.username)
+        audited(user.username, "login_failed", reason="wrong password (pulse unlock)")
+        return False
+    st.session_state[PULSE_KEY] = pulse.derive_key(user.username, password)
+    return True
 
 
 def sign_out() -> None:

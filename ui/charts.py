@@ -222,3 +222,34 @@ def weekly_metric(load: pd.DataFrame, metric: str, label: str, threshold: float 
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"title": _safe(label)},
                       legend={"orientation": "h", "y": -0.2})
     return fig
+
+
+PULSE_COLOURS = {"work": "#7570b3", "client": "#d95f02"}
+
+
+def pulse_scores(history: pd.DataFrame, labels: dict[str, str], high_at: float) -> go.Figure:
+    """One person's own burnout scale scores (0-100), period by period, with the 'high' line."""
+    fig = go.Figure()
+    for scale, label in labels.items():
+        fig.add_trace(go.Scatter(x=history["period_start"], y=history[scale], mode="lines+markers", name=label,
+                                 line={"color": PULSE_COLOURS.get(scale, "#555555")},
+                                 hovertemplate=f"{_safe(label)}: %{{y:.0f}}<extra></extra>"))
+    fig.add_hline(y=high_at, line_dash="dot", line_color="#999999",
+                  annotation_text=f"{high_at:g}: the usual 'high' line", annotation_position="top left")
+    fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 20, "b": 10}, yaxis={"range": [0, 100],
+                      "title": "score (0-100)"}, xaxis={"title": None, "tickformat": "%b %Y"},
+                      legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def pulse_high_share(aggregates: pd.DataFrame) -> go.Figure:
+    """Per team (and the practice): the share at 50 or more, over the closed periods where it is shown."""
+    fig = go.Figure()
+    for group, part in aggregates.groupby("group", sort=True):
+        fig.add_trace(go.Scatter(x=part["period_title"], y=part["high_share"], mode="lines+markers",
+                                 name=_safe(group), connectgaps=False,
+                                 hovertemplate=f"{_safe(group)}: %{{y:.0%}}<extra></extra>"))
+    fig.update_layout(height=280, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      yaxis={"range": [0, 1], "tickformat": ".0%", "title": "share at 50 or more"},
+                      xaxis={"title": None, "type": "category"}, legend={"orientation": "h", "y": -0.25})
+    return fig

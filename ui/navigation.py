@@ -18,6 +18,8 @@ def pages_for(user: User) -> list:
         st.Page("pages/workload.py", title="Workload", icon=":material/monitor_heart:"),
         st.Page("pages/data_status.py", title="Data status", icon=":material/database:"),
     ]
+    if user.role in ("clinician", "supervisor"):  # supervisors are clinicians too; the pulse is their own
+        pages.insert(6, st.Page("pages/pulse.py", title="Wellbeing pulse", icon=":material/favorite:"))
     if user.role in ("supervisor", "manager"):  # design §6: supervisors run meeting mode
         pages.append(st.Page("pages/meeting.py", title="Meeting mode", icon=":material/co_present:"))
     if user.role == "manager":

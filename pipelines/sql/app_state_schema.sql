@@ -140,3 +140,31 @@ CREATE TRIGGER IF NOT EXISTS consultation_notes_no_update BEFORE UPDATE ON consu
 BEGIN SELECT RAISE(ABORT, 'consultation_notes is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS consultation_notes_no_delete BEFORE DELETE ON consultation_notes
 BEGIN SELECT RAISE(ABORT, 'consultation_notes is append-only'); END;
+
+-- The wellbeing pulse (pipelines/pulse.py, docs/security.md "The wellbeing pulse").
+-- Two stores, neither of which names a person:
+-- * each person's own copy of their answers, sealed (AES-GCM) with a key derived
+--   from their password at sign-in; the row is found by a keyed pseudonym of that
+--   key, so without the person's session nobody can tell whose row it is or read it.
+--   A skipped period is a sealed row too, padded to the same length as an answer.
+-- * running sums per period and team, with no names and no times; pages show them
+--   only for closed periods and only when at least 5 answered.
+-- WITHOUT ROWID: rows are kept in key order, not in the order they were written.
+CREATE TABLE IF NOT EXISTS pulse_owner_copies (
+    owner_ref TEXT NOT NULL,          -- HMAC of the owner's derived key: a pseudonym nobody else can compute
+    period    TEXT NOT NULL,          -- YYYY-MM: the first month of the period
+    sealed    TEXT NOT NULL,          -- base64(nonce + AES-GCM ciphertext) of the padded answers or a skip
+    PRIMARY KEY (owner_ref, period)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS pulse_team_sums (
+    period      TEXT NOT NULL,        -- YYYY-MM: the first month of the period
+    team        TEXT NOT NULL,        -- the respondent's team when they answered ('' for none)
+    respondents INTEGER NOT NULL,
+    work_sum    REAL NOT NULL,        -- sum of work-related burnout scores
+    client_sum  REAL NOT NULL,        -- sum of client-related burnout scores
+    work_high   INTEGER NOT NULL,     -- how many scored 50 or more on the work-related scale
+    client_high INTEGER NOT NULL,     -- ... on the client-related scale
+    any_high    INTEGER NOT NULL,     -- ... on either scale
+    PRIMARY KEY (period, team)
+) WITHOUT ROWID;

@@ -165,3 +165,23 @@ CREATE OR REPLACE TRIGGER consultation_notes_no_delete BEFORE DELETE ON consulta
 FOR EACH ROW EXECUTE FUNCTION momentum_refuse_change('consultation_notes is append-only');
 CREATE OR REPLACE TRIGGER consultation_notes_no_truncate BEFORE TRUNCATE ON consultation_notes
 FOR EACH STATEMENT EXECUTE FUNCTION momentum_refuse_change('consultation_notes is append-only');
+
+-- The wellbeing pulse: the twin of ../app_state_schema.sql (see pipelines/pulse.py).
+CREATE TABLE IF NOT EXISTS pulse_owner_copies (
+    owner_ref TEXT NOT NULL,          -- HMAC of the owner's derived key: a pseudonym nobody else can compute
+    period    TEXT NOT NULL,          -- YYYY-MM: the first month of the period
+    sealed    TEXT NOT NULL,          -- base64(nonce + AES-GCM ciphertext) of the padded answers or a skip
+    PRIMARY KEY (owner_ref, period)
+);
+
+CREATE TABLE IF NOT EXISTS pulse_team_sums (
+    period      TEXT NOT NULL,
+    team        TEXT NOT NULL,        -- the respondent's team when they answered ('' for none)
+    respondents INTEGER NOT NULL,
+    work_sum    DOUBLE PRECISION NOT NULL,
+    client_sum  DOUBLE PRECISION NOT NULL,
+    work_high   INTEGER NOT NULL,
+    client_high INTEGER NOT NULL,
+    any_high    INTEGER NOT NULL,
+    PRIMARY KEY (period, team)
+);
