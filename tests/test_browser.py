@@ -604,17 +604,23 @@ def test_meeting_mode_navigation_full_screen_and_mark_celebrated(server_db, chro
     position.wait_for(timeout=30000)
     total = int(position.inner_text().split()[-1])
     assert total >= 3
-    first = card.inner_text()
+
+    def at(n: int) -> str:
+        """Wait until the whole page shows win n (the counter and the card are drawn one after the other)."""
+        panel.get_by_text(f"{n} of {total}", exact=True).wait_for(timeout=30000)
+        _settled(page)
+        assert f"{n} / {total}" in page.get_by_test_id("meeting-card").inner_text()
+        return card.inner_text()
+
+    first = at(1)
     panel.get_by_role("button", name="Next").click()
-    panel.get_by_text(f"2 of {total}", exact=True).wait_for(timeout=30000)
+    at(2)
     panel.get_by_role("button", name="Previous").click()
-    panel.get_by_text(f"1 of {total}", exact=True).wait_for(timeout=30000)
-    assert card.inner_text() == first
+    assert at(1) == first
     panel.get_by_role("button", name="Previous").click()  # wraps round to the last win
-    panel.get_by_text(f"{total} of {total}", exact=True).wait_for(timeout=30000)
+    at(total)
     panel.get_by_role("button", name="Next").click()
-    panel.get_by_text(f"1 of {total}", exact=True).wait_for(timeout=30000)
-    assert card.inner_text() == first
+    assert at(1) == first
     # full screen hides the sidebar; the card stays in large type
     page.get_by_text("Full screen").click()
     page.locator("section[data-testid='stSidebar']").wait_for(state="hidden", timeout=30000)
