@@ -60,6 +60,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "pin tests. Empty: the wall clock's date, except on the demo practice, which stays on its last day. "
         "Audit entries and sign-in sessions always use the real time.",
     ),
+    "MOMENTUM_COOKIE_SECURE": (
+        "auto",
+        "The sign-in cookie's Secure flag (sent over HTTPS only): auto, on or off. auto sets it when the "
+        "page is served over HTTPS, seen from the page's URL or the reverse proxy's X-Forwarded-Proto header.",
+    ),
     "MOMENTUM_LOCK_WAIT_S": (
         "30",
         "Seconds an ingest waits for another ingest to finish before giving up.",

@@ -18,19 +18,31 @@ a page file directly on a deep link before ``app.py`` has run.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import jwt
 import streamlit as st
+import streamlit.components.v1 as components
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import Hasher
 
 from pipelines import auth_sessions as sessions
 from pipelines import clock
-from pipelines.users import User, get_user, password_hashes, refuse_at_equal_cost
+from pipelines.settings import setting
+from pipelines.users import (
+    MAX_PASSWORD_BYTES,
+    User,
+    get_user,
+    password_hashes,
+    refuse_at_equal_cost,
+    too_long,
+)
 from ui.runtime import Runtime, app_state_guard, audited, get_runtime
 
 SESSION_KEY = "momentum_user"
 SESSION_ID_KEY = "momentum_session_id"
 COOKIE_PENDING_KEY = "momentum_cookie_pending"
+CLEAR_COOKIE_KEY = "momentum_clear_cookie"
 FLASH_KEY = "momentum_sign_in_notice"
 COOKIE_NAME = "momentum_auth"
 FAILED_MESSAGE = "Username or password is incorrect."
@@ -129,9 +141,36 @@ def issue_cookie_once(rt: Runtime) -> None:
     user = current_user()
     authenticator = _authenticator(rt, user)
     st.session_state["username"] = user.username
-    authenticator.cookie_controller.set_cookie()
-    exp = authenticator.cookie_controller.cookie_model.exp_date
-    sessions.attach_cookie(rt.state, st.session_state[SESSION_ID_KEY], exp)
+    # streamlit-authenticator's set_cookie, with the Secure flag this deployment asks for
+    model = authenticator.cookie_controller.cookie_model
+    model.exp_date = model._set_exp_date()
+    model.cookie_manager.set(model.cookie_name, model._token_encode(),
+                             expires_at=datetime.fromtimestamp(model.exp_date), secure=cookie_secure(),
+                             same_site="strict")
+    sessions.attach_cookie(rt.state, st.session_state[SESSION_ID_KEY], model.exp_date)
+
+
+def secure_cookie_wanted(choice: str, url: str | None, headers) -> bool:
+    """MOMENTUM_COOKIE_SECURE: on, off, or auto - on when the page is served over HTTPS, seen from
+    its URL or the reverse proxy's X-Forwarded-Proto header."""
+    choice = choice.strip().lower()
+    if choice in ("on", "off"):
+        return choice == "on"
+    if choice != "auto":
+        raise ValueError(f"MOMENTUM_COOKIE_SECURE={choice!r}: use auto, on or off")
+    forwarded = str((headers or {}).get("X-Forwarded-Proto", "") or "").split(",")[0].strip().lower()
+    return forwarded == "https" or str(url or "").lower().startswith("https://")
+
+
+def cookie_secure() -> bool:
+    return secure_cookie_wanted(setting("MOMENTUM_COOKIE_SECURE"), st.context.url, st.context.headers)
+
+
+def _clear_cookie_in_browser() -> None:
+    """Expire the sign-in cookie in this browser, for every tab (no report back, so no rerun)."""
+    expire = f"{COOKIE_NAME}=; Max-Age=0; Path=/; SameSite=Strict" + ("; Secure" if cookie_secure() else "")
+    components.html(f"<script>document.cookie = {expire!r}; try {{ window.parent.document.cookie = {expire!r}; }} "
+                    "catch (e) {}</script>", height=0)
 
 
 def _resume_from_cookie(rt: Runtime) -> bool:
@@ -163,6 +202,8 @@ def sign_in_form() -> None:
     # rerun that could cut a sign-in short (the cookie is set after sign-in)
     st.title("Momentum")
     st.caption("Caseload momentum, homework, stalled-progress flags and the peer-wins board.")
+    if st.session_state.pop(CLEAR_COOKIE_KEY, False):
+        _clear_cookie_in_browser()
     notice = st.session_state.pop(FLASH_KEY, None)
     if notice:
         st.info(notice, icon=":material/logout:")
@@ -182,7 +223,7 @@ def _attempt(rt: Runtime, name: str, password: str) -> None:
     candidate = get_user(rt.state, name) if name else None
     locked = sessions.locked_until(rt.state, name) if name else None
     ok = False
-    if candidate is not None and _allowed(rt, candidate) and locked is None and password:
+    if candidate is not None and _allowed(rt, candidate) and locked is None and password and not too_long(password):
         # streamlit-authenticator's bcrypt check against the stored hash
         ok = bool(Hasher.check_pw(password, password_hashes(rt.state)[candidate.username]))
     else:
@@ -199,6 +240,11 @@ def _attempt(rt: Runtime, name: str, password: str) -> None:
         audited(name, "login_failed", reason="locked")
     elif not _allowed(rt, candidate):
         audited(name, "login_failed", reason="inactive or demo account")
+    elif too_long(password):  # bcrypt reads at most 72 bytes: refused like a wrong password
+        sessions.record_failure(rt.state, name)
+        audited(name, "login_failed", reason=f"password longer than {MAX_PASSWORD_BYTES} bytes")
+        if sessions.locked_until(rt.state, name) is not None:
+            audited(name, "lockout", minutes=sessions.LOCKOUT_S // 60)
     else:
         sessions.record_failure(rt.state, name)
         audited(name, "login_failed", reason="wrong password")
@@ -227,12 +273,20 @@ def _not_signed_in() -> None:
 
 
 def sign_out() -> None:
-    """End the server-side session first: the cookie left behind finds nothing."""
+    """End, on the server, this session and every session of the user that a sign-in cookie could
+    find (another tab of this browser may have set the cookie the browser holds now); then clear
+    the cookie in the browser and this tab."""
     rt = get_runtime()
     user = current_user()
     session_id = st.session_state.get(SESSION_ID_KEY)
-    if session_id:
+    ended = 0
+    if session_id and user is not None:
+        ended = sessions.sign_out(rt.state, session_id, user.username)
+    elif session_id:
         sessions.end(rt.state, session_id, "logout")
     if user is not None:
-        audited(user.username, "logout")
+        from ui.exports import forget_user
+
+        audited(user.username, "logout", sessions_ended=ended, exports_deleted=forget_user(user.username))
     _end_local()
+    st.session_state[CLEAR_COOKIE_KEY] = True
