@@ -22,13 +22,19 @@ def setup(tmp_path):
     state = AppState(tmp_path / "a.app.sqlite")
     add_user(state, "sam", "Sam", "supervisor", "a-long-password", clinician_id="T2")
     storage = MemoryMediaFileStorage("/media")
+    exports._files.clear()  # the registry is per process
+    exports._pending.clear()
     assert exports.install(state, storage)
     return state, storage, sessions.start(state, "sam", None)
 
 
 def _store(storage, data: bytes, name: str) -> str:
-    """What Streamlit does with a deferred download's bytes after the callable returns them."""
-    return storage.load_and_get_id(data, "text/csv", MediaFileKind.DOWNLOADABLE, name)
+    """What Streamlit does with a deferred download's bytes after the callable returns them: store them and
+    build the URL (which reads the file once); the browser then asks the route for "<id>.csv"."""
+    file_id = storage.load_and_get_id(data, "text/csv", MediaFileKind.DOWNLOADABLE, name)
+    url = storage.get_url(file_id)
+    assert url.startswith("/media/") and url.endswith(".csv")
+    return url.removeprefix("/media/")
 
 
 def _actions(state) -> list[str]:
@@ -40,10 +46,22 @@ def test_an_export_is_served_once_to_its_live_session_and_audited(setup):
     data = exports.maker(state, "sam", sid, lambda: "a,b\r\n", "agenda.csv", {"what": "supervision_agenda"})()
     assert data == b"a,b\r\n" and _actions(state)[0] == "export"
     file_id = _store(storage, data, "agenda.csv")
-    assert storage.get_file(file_id).content == data
-    assert _actions(state)[0] == "export_fetched"
-    with pytest.raises(MediaFileStorageError):  # a second fetch of the same URL: gone
+    for _ in range(exports.FETCHES_ALLOWED):  # Streamlit's frontend fetches twice: a check, the download
+        assert storage.get_file(file_id).content == data
+    assert _actions(state)[:2] == ["export_fetched", "export_fetched"]
+    with pytest.raises(MediaFileStorageError):  # one more fetch of the same URL: gone
         storage.get_file(file_id)
+
+
+def test_an_export_not_fetched_in_time_expires(setup, monkeypatch):
+    state, storage, sid = setup
+    data = exports.maker(state, "sam", sid, lambda: "late\r\n", "agenda.csv", {"what": "supervision_agenda"})()
+    file_id = _store(storage, data, "agenda.csv")
+    later = exports.clock.epoch() + exports.FETCH_WINDOW_S + 1
+    monkeypatch.setattr(exports.clock, "epoch", lambda: later)
+    with pytest.raises(MediaFileStorageError):
+        storage.get_file(file_id)
+    assert _actions(state)[0] == "export_refused"
 
 
 def test_an_export_url_fetched_after_the_session_ended_gets_nothing_and_is_audited(setup):

@@ -14,11 +14,13 @@ fetch is not audited. So Momentum:
   is written then.
 - **serves it once, to a live session.** Momentum wraps the media storage's
   ``load_and_get_id`` and ``get_file`` (one process, installed at start): a file
-  an export made is tied to its sign-in session; the first fetch of its URL is
-  served only while that session is live, audited (``export_fetched``), and the
-  file is deleted as it is served. A later fetch, or one after sign-out or a
-  timeout, gets 404 and a fetch refused for an ended session is audited
-  (``export_refused``). A downloadable file no export made is never served.
+  an export made is tied to its sign-in session and served only while that
+  session is live, each fetch audited (``export_fetched``), at most
+  ``FETCHES_ALLOWED`` times within ``FETCH_WINDOW_S`` of being made - Streamlit's
+  frontend fetches a download twice, a check and the download itself - and is
+  then deleted. A later fetch, or one after sign-out or a timeout, gets 404; a
+  fetch refused for an ended session is audited (``export_refused``). A
+  downloadable file no export made is never served.
 - **forgets them at sign-out**: every export file of the user still unfetched is
   deleted from the storage.
 
@@ -30,6 +32,7 @@ and its methods); ``tests/test_exports.py`` and the browser test
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,12 +45,13 @@ from pipelines import auth_sessions as sessions
 from pipelines.store import AppState
 
 
-@dataclass(frozen=True)
+@dataclass
 class Owner:
     username: str
     auth_session: str
     detail: dict[str, Any] = field(default_factory=dict)
     made_at: float = 0.0
+    fetches: int = 0
 
 
 _lock = threading.Lock()
@@ -55,6 +59,8 @@ _pending: dict[tuple[str, str], Owner] = {}  # (SHA-256 of the bytes, file name)
 _files: dict[str, Owner] = {}  # media file id -> owner, until fetched or forgotten
 _installed: set[int] = set()
 PENDING_TTL_S = 60.0
+FETCHES_ALLOWED = 2  # Streamlit's frontend: a check fetch, then the download
+FETCH_WINDOW_S = 30.0
 
 
 class ExportRefused(RuntimeError):
@@ -84,7 +90,8 @@ def install(state: AppState, storage: Any | None = None) -> bool:
         if id(storage) in _installed:
             return True
         _installed.add(id(storage))
-    load_and_get_id, get_file = storage.load_and_get_id, storage.get_file
+    load_and_get_id, get_file, get_url = storage.load_and_get_id, storage.get_file, storage.get_url
+    building_url = threading.local()  # get_url reads the file to name its URL: not a fetch
 
     def tied_load_and_get_id(path_or_data, mimetype, kind, filename=None):
         file_id = load_and_get_id(path_or_data, mimetype, kind, filename)
@@ -92,20 +99,44 @@ def install(state: AppState, storage: Any | None = None) -> bool:
             with _lock:
                 owner = _pending.pop((_digest(bytes(path_or_data)), filename or ""), None)
                 if owner is not None:
+                    owner.made_at = clock.epoch()
                     _files[file_id] = owner
         return file_id
 
-    def served_once(file_id):
-        media = get_file(file_id)  # raises MediaFileStorageError (404) when there is none
-        if media.kind != MediaFileKind.DOWNLOADABLE:
+    def url_of(file_id):
+        building_url.on = True
+        try:
+            return get_url(file_id)
+        finally:
+            building_url.on = False
+
+    def served_once(requested):
+        media = get_file(requested)  # raises MediaFileStorageError (404) when there is none
+        if media.kind != MediaFileKind.DOWNLOADABLE or getattr(building_url, "on", False):
             return media
+        file_id = os.path.splitext(requested)[0]  # the route asks for "<id>.csv"
+        now = clock.epoch()
         with _lock:
-            owner = _files.pop(file_id, None)
-        storage.delete_file(file_id)  # one fetch per export
+            for stale in [fid for fid, o in _files.items() if now - o.made_at > FETCH_WINDOW_S and fid != file_id]:
+                del _files[stale]
+                storage.delete_file(stale)
+            owner = _files.get(file_id)
+            if owner is not None:
+                owner.fetches += 1
+                if owner.fetches >= FETCHES_ALLOWED or now - owner.made_at > FETCH_WINDOW_S:
+                    del _files[file_id]
+            if owner is None or file_id not in _files:
+                storage.delete_file(file_id)
         if owner is None:
             raise MediaFileStorageError("not an export of a signed-in session")
+        if now - owner.made_at > FETCH_WINDOW_S:
+            audit.record(state, owner.username, "export_refused", reason="expired", **owner.detail)
+            raise MediaFileStorageError("this export has expired")
         check = sessions.check(state, owner.auth_session)
         if not check.valid:
+            with _lock:
+                _files.pop(file_id, None)
+            storage.delete_file(file_id)
             audit.record(state, owner.username, "export_refused", reason=f"session {check.reason}", **owner.detail)
             raise MediaFileStorageError("the session that made this export has ended")
         audit.record(state, owner.username, "export_fetched", **owner.detail)
@@ -113,6 +144,7 @@ def install(state: AppState, storage: Any | None = None) -> bool:
 
     storage.load_and_get_id = tied_load_and_get_id
     storage.get_file = served_once
+    storage.get_url = url_of
     return True
 
 
