@@ -12,7 +12,7 @@ fetch is not audited. So Momentum:
   session when the button is pressed. It checks the tab's server-side sign-in
   session first and makes nothing for an ended one; the ``export`` audit entry
   is written then.
-- **serves it once, to a live session.** Momentum wraps the media storage's
+- **serves it briefly, to a live session.** Momentum wraps the media storage's
   ``load_and_get_id`` and ``get_file`` (one process, installed at start): a file
   an export made is tied to its sign-in session and served only while that
   session is live, each fetch audited (``export_fetched``), at most
