@@ -93,6 +93,18 @@ def end(state: AppState, session_id: str, reason: str, now: float | None = None)
         con.execute(_q(con, "end"), (clock.epoch() if now is None else now, reason, session_id))
 
 
+def sign_out(state: AppState, session_id: str, username: str, now: float | None = None) -> int:
+    """End this session and every live session of ``username`` that a sign-in cookie could find.
+
+    A browser has one cookie jar for all its tabs, holding the cookie of whichever tab signed in
+    last; the server cannot tell which of the user's cookie-bearing sessions it is. So sign-out
+    ends them all: the user's other browsers are signed out too (their next click shows the
+    sign-in form). Returns how many sessions ended."""
+    with state.transaction() as con:
+        return con.execute(_q(con, "end_reachable_by_cookie"),
+                           (clock.epoch() if now is None else now, "logout", username, session_id)).rowcount
+
+
 def end_all_for_user(state: AppState, username: str, reason: str) -> int:
     with state.transaction() as con:
         return con.execute(_q(con, "end_for_user"), (clock.epoch(), reason, username)).rowcount

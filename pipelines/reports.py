@@ -3,7 +3,9 @@
 The command line runs with a manager's scope (every clinician). Columns come
 in the contract's order; more may follow. Booleans print as true/false and
 missing values as empty cells. CSV text cells that a spreadsheet would treat
-as a formula (= + - @, tab, CR) are prefixed with an apostrophe.
+as a formula (= + - @, tab, CR) are prefixed with an apostrophe, also after any
+list separator a spreadsheet may split on (, ; tab |). ``--format table`` shows
+control characters (terminal escape codes) as visible escapes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -38,6 +41,11 @@ REPORT_COLUMNS: dict[str, list[str]] = {
 }
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet splits a line at its list separator - `,`, or `;` in German, French and other locales,
+# tab or `|` from an import dialog - and honours quotes only at a field's start, so a cell like
+# `x;=1+1;y` becomes three cells, the middle one a formula. Every place where a cell could start
+# (after any separator, spaces and an opening quote) gets the apostrophe too.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"""([;,\t|][ "]*)(?=[=+\-@\t\r])""")
 
 
 def _workload(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date) -> pd.DataFrame:
@@ -97,8 +105,11 @@ def _text(value: Any) -> str:
 
 
 def neutralise(text: str) -> str:
-    """Stop a spreadsheet from running text as a formula."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """Stop a spreadsheet from running text as a formula, whichever list separator it splits on:
+    an apostrophe before a formula character at the start (after spaces or a quote) and after
+    any `,` `;` tab or `|` (OWASP, "CSV Injection")."""
+    text = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", text)
+    return "'" + text if text.lstrip(' "').startswith(FORMULA_PREFIXES) else text
 
 
 def to_csv(frame: pd.DataFrame) -> str:
@@ -119,8 +130,17 @@ def to_json(frame: pd.DataFrame) -> str:
     return json.dumps({"columns": list(frame.columns), "rows": rows}, indent=1, default=str, ensure_ascii=False)
 
 
+# C0 and C1 control characters and DEL: in a terminal they move the cursor, recolour, retitle or
+# clear the screen (ANSI escape codes). ``--format table`` shows them as escapes instead.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text)
+
+
 def to_table(frame: pd.DataFrame, max_width: int = 60) -> str:
-    cells = [[_text(v)[:max_width] for v in row] for row in frame.itertuples(index=False)]
+    cells = [[_visible(_text(v))[:max_width] for v in row] for row in frame.itertuples(index=False)]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(frame.columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(frame.columns, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))

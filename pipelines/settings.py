@@ -66,6 +66,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "follow the calendar from January; each clinician answers at most once a period, and team aggregates "
         "are shown only once a period has closed.",
     ),
+    "MOMENTUM_COOKIE_SECURE": (
+        "auto",
+        "The sign-in cookie's Secure flag (sent over HTTPS only): auto, on or off. auto sets it when the "
+        "page is served over HTTPS, seen from the page's URL or the reverse proxy's X-Forwarded-Proto header.",
+    ),
     "MOMENTUM_LOCK_WAIT_S": (
         "30",
         "Seconds an ingest waits for another ingest to finish before giving up.",

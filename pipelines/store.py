@@ -332,6 +332,16 @@ _PG_SCHEMA_APPLIED: set[str] = set()
 _PG_SCHEMA_LOCK = threading.Lock()
 
 
+def _create_private(path: Path) -> None:
+    """Create the app-state file with mode 0600 (password hashes, sessions, the audit log) if it is
+    not there yet. SQLite gives its -wal and -shm files the database file's mode."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return
+    os.chmod(path, 0o600)  # whatever the umask
+
+
 class AppState(_NamedQueries):
     """App state: users, the audit log, and what the app writes.
 
@@ -378,6 +388,7 @@ class AppState(_NamedQueries):
         if self.path is None:
             return PgConnection(self._pg_open(autocommit=True), self.where)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(self.path)
         try:
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None, factory=SqliteConnection)
             con.execute("PRAGMA journal_mode=WAL")

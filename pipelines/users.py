@@ -18,6 +18,7 @@ from pipelines.store import AppState
 
 ROLES = ("clinician", "supervisor", "manager")
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_BYTES = 72  # bcrypt reads at most 72 bytes of a password (bcrypt 5 refuses more)
 DEMO_PASSWORD = "momentum-demo"
 
 
@@ -73,9 +74,21 @@ def check_password_rules(password: str) -> None:
     """At least 12 characters and not a common or trivially guessable password (NIST SP 800-63B)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+    if too_long(password):
+        raise UserError(f"passwords can be at most {MAX_PASSWORD_BYTES} bytes (bcrypt's limit; "
+                        f"{len(password.encode('utf-8'))} given): choose a shorter passphrase")
     reason = _common_reason(password)
     if reason:
         raise UserError(f"choose another password: {reason}")
+
+
+def too_long(password: str) -> bool:
+    return len(password.encode("utf-8")) > MAX_PASSWORD_BYTES
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are not case-sensitive: stored, and looked up, in lower case."""
+    return username.strip().lower()
 
 
 def hash_password(password: str) -> str:
@@ -91,6 +104,7 @@ def add_user(
     clinician_id: str | None = None,
     is_demo: bool = False,
 ) -> User:
+    username = normalise_username(username)
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
     if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
@@ -110,6 +124,7 @@ def add_user(
 
 
 def set_active(state: AppState, username: str, active: bool) -> None:
+    username = normalise_username(username)
     with state.transaction() as con:
         cur = con.execute(con.q("users", "set_active"), (int(active), _now(), username))
         if cur.rowcount == 0:
@@ -120,6 +135,7 @@ def set_active(state: AppState, username: str, active: bool) -> None:
 
 
 def reset_password(state: AppState, username: str, password: str) -> None:
+    username = normalise_username(username)
     check_password_rules(password)
     with state.transaction() as con:
         cur = con.execute(con.q("users", "set_password"), (hash_password(password), _now(), username))
@@ -145,13 +161,14 @@ def password_hashes(state: AppState) -> dict[str, str]:
 
 
 def get_user(state: AppState, username: str) -> User | None:
+    username = normalise_username(username)
     return next((u for u in list_users(state) if u.username == username), None)
 
 
 def check_password(state: AppState, username: str, password: str) -> bool:
     hashes = password_hashes(state)
-    stored = hashes.get(username)
-    if stored is None:
+    stored = hashes.get(normalise_username(username))
+    if stored is None or too_long(password):
         refuse_at_equal_cost(password)
         return False
     return bcrypt.checkpw(password.encode("utf-8"), stored.encode("ascii"))
@@ -160,7 +177,7 @@ def check_password(state: AppState, username: str, password: str) -> bool:
 def refuse_at_equal_cost(password: str) -> None:
     """Spend one bcrypt check on a refused sign-in (unknown, locked or disabled
     account), so the time taken does not tell it from a wrong password."""
-    bcrypt.checkpw(password.encode("utf-8"), _dummy_hash())
+    bcrypt.checkpw(password.encode("utf-8")[:MAX_PASSWORD_BYTES], _dummy_hash())
 
 
 @cache

@@ -298,6 +298,16 @@ class ValidationCompiler:
                     f"{r} || ' is {words} ' || {self.p.add(_fmt_num(col.max_value))} || ' for {col.name}'",
                 )
             )
+        if col.pattern is not None:
+            words = self.p.add(" is not an identifier: use letters, digits, '.', '-' and '_' only, "
+                               "starting with a letter or a digit")
+            out.append(
+                self._problem(
+                    col.name,
+                    f"{t} IS NOT NULL AND NOT regexp_full_match({t}, {self.p.add(col.pattern)})",
+                    f"'{col.name} ''' || left({t}, 60) || '''' || {words}",
+                )
+            )
         if col.max_length is not None:
             out.append(
                 self._problem(

@@ -26,6 +26,7 @@ class ColumnSpec:
     max_inclusive: bool = True
     max_length: int | None = None
     min_length: int | None = None
+    pattern: str | None = None  # a regular expression the whole value must match (identifier columns)
     references: tuple[str, str] | None = None  # (table, column)
     default: Any = None
 
@@ -67,6 +68,8 @@ def _column_spec(name: str, col: Any) -> ColumnSpec:
             kw["max_value"] = stats["max_value"]
         elif check.name == "less_than":
             kw["max_value"], kw["max_inclusive"] = stats["max_value"], False
+        elif check.name == "str_matches":  # pandera anchors at the start; the model ends it with \Z
+            kw["pattern"] = str(stats["pattern"]).removesuffix(r"\Z")
         elif check.name == "str_length":
             kw["min_length"] = stats.get("min_value")
             kw["max_length"] = stats.get("max_value")

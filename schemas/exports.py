@@ -71,6 +71,19 @@ def _text(**kw: Any) -> Any:
     return pa.Field(metadata=_meta("text", refs, default), **kw)
 
 
+# Identifier columns (client_id, clinician_id, supervisor_id, session_id, goal_id, assignment_id,
+# win_id, posted_by): letters, digits, '.', '-' and '_', starting with a letter or a digit, at most
+# ID_MAX_LENGTH characters (docs/data-contract.md). Ids are shown, linked, audited and put in file
+# names: this keeps markup, spaces, control characters and formula starts out of them.
+ID_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]*"
+ID_MAX_LENGTH = 64
+
+
+def _id(**kw: Any) -> Any:
+    """An identifier column (see ID_PATTERN)."""
+    return _text(str_length={"min_value": 1, "max_value": ID_MAX_LENGTH}, str_matches=ID_PATTERN + r"\Z", **kw)
+
+
 def _typed(kind: str, **kw: Any) -> Any:
     default = kw.pop("default", None)
     return pa.Field(metadata=_meta(kind, None, default), **kw)
@@ -90,10 +103,10 @@ class _Export(pa.DataFrameModel):
 
 
 class Clinicians(_Export):
-    clinician_id: Series[str] = _text()
+    clinician_id: Series[str] = _id()
     name: Series[str] = _text(str_length={"min_value": 1, "max_value": 200})
     role: Series[str] = _text(isin=CLINICIAN_ROLES)
-    supervisor_id: Series[str] = _text(nullable=True, references="clinicians.clinician_id")
+    supervisor_id: Series[str] = _id(nullable=True, references="clinicians.clinician_id")
     team: Series[str] = _text(nullable=True, str_length={"max_value": 100})
     fte: Series[float] = _typed("number", nullable=True, gt=0, le=1.5, default=1.0)
     caseload_target: Series[pd.Int64Dtype] = _typed("integer", nullable=True, ge=0)
@@ -104,8 +117,8 @@ class Clinicians(_Export):
 
 
 class Clients(_Export):
-    client_id: Series[str] = _text(str_length={"min_value": 1, "max_value": 64})
-    clinician_id: Series[str] = _text(references="clinicians.clinician_id")
+    client_id: Series[str] = _id()
+    clinician_id: Series[str] = _id(references="clinicians.clinician_id")
     intake_date: Series[pd.Timestamp] = _typed("date")
     discharge_date: Series[pd.Timestamp] = _typed("date", nullable=True)
     status: Series[str] = _text(nullable=True, isin=CLIENT_STATUSES, default="active")
@@ -126,9 +139,9 @@ class Clients(_Export):
 
 
 class Sessions(_Export):
-    session_id: Series[str] = _text()
-    client_id: Series[str] = _text(references="clients.client_id")
-    clinician_id: Series[str] = _text(references="clinicians.clinician_id")
+    session_id: Series[str] = _id()
+    client_id: Series[str] = _id(references="clients.client_id")
+    clinician_id: Series[str] = _id(references="clinicians.clinician_id")
     start: Series[pd.Timestamp] = _typed("datetime")
     duration_min: Series[pd.Int64Dtype] = _typed("integer", ge=1, le=480)
     status: Series[str] = _text(isin=SESSION_STATUSES)
@@ -146,8 +159,8 @@ class Sessions(_Export):
 
 
 class Goals(_Export):
-    goal_id: Series[str] = _text()
-    client_id: Series[str] = _text(references="clients.client_id")
+    goal_id: Series[str] = _id()
+    client_id: Series[str] = _id(references="clients.client_id")
     created_at: Series[pd.Timestamp] = _typed("date")
     description: Series[str] = _text(str_length={"min_value": 1, "max_value": 200})
     value: Series[str] = _text(nullable=True, str_length={"max_value": 50})
@@ -158,13 +171,13 @@ class Goals(_Export):
 
 
 class Measures(_Export):
-    client_id: Series[str] = _text(references="clients.client_id")
+    client_id: Series[str] = _id(references="clients.client_id")
     measure: Series[str] = _text(isin=sorted(INSTRUMENTS))
     administered_at: Series[pd.Timestamp] = _typed("date_or_datetime")
     score: Series[float] = _typed("number")
     risk_item: Series[pd.Int64Dtype] = _typed("integer", nullable=True, ge=0, le=3)
-    goal_id: Series[str] = _text(nullable=True, references="goals.goal_id")
-    session_id: Series[str] = _text(nullable=True, references="sessions.session_id")
+    goal_id: Series[str] = _id(nullable=True, references="goals.goal_id")
+    session_id: Series[str] = _id(nullable=True, references="sessions.session_id")
 
     class Config(_Export.Config):
         unique = ["client_id", "measure", "administered_at", "goal_id"]
@@ -190,9 +203,9 @@ class Measures(_Export):
 
 
 class Homework(_Export):
-    assignment_id: Series[str] = _text()
-    client_id: Series[str] = _text(references="clients.client_id")
-    clinician_id: Series[str] = _text(references="clinicians.clinician_id")
+    assignment_id: Series[str] = _id()
+    client_id: Series[str] = _id(references="clients.client_id")
+    clinician_id: Series[str] = _id(references="clinicians.clinician_id")
     assigned_at: Series[pd.Timestamp] = _typed("date")
     due_at: Series[pd.Timestamp] = _typed("date", nullable=True)
     category: Series[str] = _text(isin=HOMEWORK_CATEGORIES)
@@ -205,12 +218,12 @@ class Homework(_Export):
 
 
 class Wins(_Export):
-    win_id: Series[str] = _text()
-    posted_by: Series[str] = _text(references="clinicians.clinician_id")
+    win_id: Series[str] = _id()
+    posted_by: Series[str] = _id(references="clinicians.clinician_id")
     posted_at: Series[pd.Timestamp] = _typed("datetime")
     category: Series[str] = _text(isin=WIN_CATEGORIES)
     text: Series[str] = _text(str_length={"min_value": 1, "max_value": 500})
-    client_id: Series[str] = _text(nullable=True, references="clients.client_id")
+    client_id: Series[str] = _id(nullable=True, references="clients.client_id")
 
     class Config(_Export.Config):
         unique = ["win_id"]

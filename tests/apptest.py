@@ -47,3 +47,11 @@ def post_win(at: AppTest, text: str) -> AppTest:
     button(at, "Post win").click().run()
     assert not at.exception, at.exception
     return at
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown that went through ui.plain_text.plain_md: escapes and the
+    invisible word joiners that keep autolinks plain removed."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import duckdb
@@ -21,6 +22,7 @@ from tests.apptest import app_rows as _app_rows
 from tests.apptest import button as _button
 from tests.apptest import open_page as _open
 from tests.apptest import post_win as _post
+from tests.apptest import shown as _shown
 from tests.apptest import sign_in as _sign_in
 from tests.conftest import BASE, REPO
 
@@ -332,7 +334,7 @@ def test_wins_board_shows_the_team_and_posts_through_the_guard(demo_db):
     at = _open(_sign_in("clinician"), "pages/wins.py")
     assert len(at.text) > 0  # the sample practice's wins of this week
     _post(at, "Reach me on jo@example.org")
-    assert any("an email address" in e.value and "jo@example.org" in e.value for e in at.error)
+    assert any("an email address" in _shown(e.value) and "jo@example.org" in _shown(e.value) for e in at.error)
     _post(at, "Her birthday is 3rd March 1990")
     assert any("a full date" in w.value for w in at.warning)
     assert _app_rows(demo_db, "SELECT text FROM app_wins") == []
@@ -492,7 +494,7 @@ def test_a_bad_read_memory_setting_is_one_clear_message(demo_db, monkeypatch):
     monkeypatch.setenv("MOMENTUM_READ_MEMORY", "lots")
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == [
+    assert [_shown(e.value) for e in at.error] == [
         "Momentum cannot open its data: MOMENTUM_READ_MEMORY='lots' is not a memory size; "
         "use a number and a unit, e.g. 1GB or 700MB"
     ]
@@ -511,3 +513,66 @@ def test_a_damaged_snapshot_is_named_not_shown_as_empty(demo_db):
     assert not at.exception, at.exception
     assert any("cannot open the published data" in e.value for e in at.error), [e.value for e in at.error]
     assert len(at.dataframe) == 0
+
+
+def test_two_clinicians_with_the_same_name_are_told_apart():
+    """Charts label by name: two "Sam Lee"s once crashed the caseload page (found by tests/test_xss.py)."""
+    import pandas as pd
+
+    from ui.filters import staff_names
+
+    staff = pd.DataFrame({"clinician_id": ["T1", "T2", "T3"], "name": ["Sam Lee", "Sam Lee", "Ash Fir"]})
+    assert staff_names(staff) == {"T1": "Sam Lee (T1)", "T2": "Sam Lee (T2)", "T3": "Ash Fir"}
+
+
+@pytest.mark.parametrize("tampered", ["²", "١٢", "7x", "-1"])
+def test_a_non_ascii_or_malformed_item_link_is_refused_clearly_and_audited(demo_db, tampered):
+    """`?item=²` passes str.isdigit() but not int(): it once showed the generic error box, unaudited."""
+    at = _sign_in("clinician")
+    at.query_params["item"] = tampered
+    _open(at, "pages/consultation.py")
+    assert "not one your team can see" in " ".join(w.value for w in at.warning)
+    assert not at.exception and not at.get("error")
+    refused = [e for e in audit.recent(AppState(demo_db.app_db), 50) if e["action"] == "consultation_refused"]
+    assert refused and json.loads(refused[0]["detail"])["item"] == tampered
+
+
+def test_a_password_over_72_bytes_gets_the_same_message_and_is_audited(demo_db):
+    """bcrypt reads at most 72 bytes: a longer password once crashed the sign-in with no audit entry."""
+    at = _app()
+    at.text_input[0].input("clinician")
+    at.text_input[1].input("é" * 40)  # 80 bytes in UTF-8
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["Username or password is incorrect."]
+    failed = [e for e in audit.recent(AppState(demo_db.app_db), 5) if e["action"] == "login_failed"]
+    assert failed and "longer than 72 bytes" in json.loads(failed[0]["detail"])["reason"]
+
+
+def test_usernames_are_not_case_sensitive(demo_db):
+    """A user created with capitals once could never sign in (the form lower-cases what is typed)."""
+    state = AppState(demo_db.app_db)
+    user = add_user(state, "Casey.Fir", "Casey Fir", "manager", "a-long-office-password")
+    assert user.username == "casey.fir" and get_user(state, "casey.fir") is not None
+    for typed in ("Casey.Fir", "CASEY.FIR", "casey.fir"):
+        at = _app()
+        at.text_input[0].input(typed)
+        at.text_input[1].input("a-long-office-password")
+        at.button[0].click().run()
+        assert not at.exception and not at.error, typed
+        assert any(b.label == "Sign out" for b in at.button), typed
+
+
+def test_sign_out_in_one_tab_ends_the_other_tab_of_the_same_browser(demo_db):
+    """Both tabs' sessions are reachable by the browser's one cookie: sign-out ends both, and the
+    cookie is cleared in the browser (the sign-in page then carries the cookie-clearing snippet)."""
+    tab_a = _sign_in("clinician")
+    tab_b = _sign_in("clinician")
+    tab_a.sidebar.button[0].click().run()
+    assert "momentum_user" not in tab_a.session_state
+    tab_b.run()
+    assert "momentum_user" not in tab_b.session_state
+    assert "Caseload momentum" not in [h.value for h in tab_b.header]
+    # the sign-in page's next run expires the cookie in the browser (the browser test sees it go)
+    assert tab_a.session_state["momentum_clear_cookie"] is True or any(
+        "momentum_auth=" in str(getattr(el.proto, "srcdoc", "")) for el in tab_a.get("iframe"))

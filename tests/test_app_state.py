@@ -155,3 +155,40 @@ def test_users_cli(tmp_path):
     assert missing.returncode == 1 and "no user 'nobody'" in missing.stderr
     actions = [e["action"] for e in audit.recent(AppState(tmp_path / "m.app.sqlite"))]
     assert actions[:2] == ["user_disabled", "user_added"]
+
+
+def test_passwords_over_72_bytes_are_refused_with_a_clear_error(tmp_path):
+    state = AppState(tmp_path / "a.app.sqlite")
+    with pytest.raises(UserError, match="at most 72 bytes"):
+        add_user(state, "dan", "Dan", "manager", "a long passphrase " * 5)  # 90 bytes
+    allowed = "sea otters drift in kelp beds near the harbour at low tide, très calmes"
+    assert len(allowed.encode("utf-8")) == 72
+    add_user(state, "dan", "Dan", "manager", allowed)
+    with pytest.raises(UserError, match="at most 72 bytes"):
+        reset_password(state, "dan", "ü" * 37)
+    assert check_password(state, "dan", allowed) and not check_password(state, "dan", allowed + "x")
+    cli = run_cli("users", "add", "eve", "--name", "Eve", "--role", "manager", "--password-stdin",
+                  "--db", str(tmp_path / "m.duckdb"), stdin="a long passphrase " * 5 + "\n")
+    assert cli.returncode == 1 and "at most 72 bytes" in cli.stderr and "Traceback" not in cli.stderr
+
+
+def test_usernames_are_stored_in_lower_case(tmp_path):
+    state = AppState(tmp_path / "a.app.sqlite")
+    add_user(state, "Dan.Smith", "Dan", "manager", "a sufficiently long one")
+    assert [u.username for u in list_users(state)] == ["dan.smith"]
+    with pytest.raises(UserError, match="already exists"):
+        add_user(state, "DAN.SMITH", "Dan", "manager", "a sufficiently long one")
+    set_active(state, "Dan.Smith", False)
+    assert not list_users(state)[0].active
+
+
+def test_the_app_state_file_and_its_journal_are_created_0600(tmp_path):
+    """It holds password hashes, sessions and the audit log: readable by the service account only."""
+    path = tmp_path / "fresh" / "momentum.app.sqlite"
+    state = AppState(path)
+    with state.transaction() as con:
+        con.execute("SELECT 1")
+        files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+        assert {p.name for p in files} >= {path.name, path.name + "-wal", path.name + "-shm"}
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in files}
+    assert set(modes.values()) == {0o600}, {k: oct(v) for k, v in modes.items()}

@@ -89,3 +89,43 @@ def test_a_successful_sign_in_clears_earlier_failures(state):
     sessions.start(state, "sam", None, now=T0 + 10)
     sessions.record_failure(state, "sam", now=T0 + 11)
     assert sessions.locked_until(state, "sam", now=T0 + 12) is None
+
+
+def test_sign_out_ends_every_session_a_cookie_of_the_user_could_find(state):
+    """Two tabs of one browser signed in twice share one cookie jar: the cookie holds whichever sign-in
+    came last. Signing out in either tab must leave no session that cookie could find."""
+    add_user(state, "kim", "Kim", "supervisor", "another-long-password", clinician_id="T003")
+    tab_a = sessions.start(state, "sam", None, now=T0)
+    sessions.attach_cookie(state, tab_a, T0 + 1000)
+    tab_b = sessions.start(state, "sam", None, now=T0 + 5)
+    sessions.attach_cookie(state, tab_b, T0 + 1005)  # the browser's cookie is now tab B's
+    other = sessions.start(state, "kim", None, now=T0)
+    sessions.attach_cookie(state, other, T0 + 1000)
+    ended = sessions.sign_out(state, tab_a, "sam", now=T0 + 10)
+    assert ended == 2
+    assert sessions.find_by_cookie(state, "sam", T0 + 1005) is None  # tab B's cookie finds nothing
+    assert sessions.find_by_cookie(state, "sam", T0 + 1000) is None
+    assert not sessions.check(state, tab_b, now=T0 + 11).valid
+    assert sessions.check(state, other, now=T0 + 11).valid  # someone else's session is untouched
+
+
+@pytest.mark.parametrize(("choice", "url", "headers", "secure"), [
+    ("auto", "http://127.0.0.1:8501/", {}, False),
+    ("auto", "https://momentum.example.org/", {}, True),
+    ("auto", "http://127.0.0.1:8501/", {"X-Forwarded-Proto": "https"}, True),
+    ("auto", "http://127.0.0.1:8501/", {"X-Forwarded-Proto": "https, http"}, True),
+    ("auto", "http://127.0.0.1:8501/", {"X-Forwarded-Proto": "http"}, False),
+    ("on", "http://127.0.0.1:8501/", {}, True),
+    ("OFF", "https://momentum.example.org/", {"X-Forwarded-Proto": "https"}, False),
+])
+def test_the_cookie_is_secure_when_served_over_https_or_by_setting(choice, url, headers, secure):
+    from ui.auth import secure_cookie_wanted
+
+    assert secure_cookie_wanted(choice, url, headers) is secure
+
+
+def test_a_mistyped_cookie_setting_is_a_clear_error():
+    from ui.auth import secure_cookie_wanted
+
+    with pytest.raises(ValueError, match="use auto, on or off"):
+        secure_cookie_wanted("yes", None, {})

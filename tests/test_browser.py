@@ -667,6 +667,125 @@ def test_bringing_a_flagged_client_to_consultation_and_recording_the_next_step(s
     context.close()
 
 
+def _momentum_cookies(context) -> list[dict]:
+    return [c for c in context.cookies() if c["name"] == "momentum_auth"]
+
+
+def test_two_tab_sign_out_leaves_no_tab_signed_in(server, chromium):
+    """Sign in twice in two tabs of one browser, sign out in the first: a new tab shows the sign-in form.
+
+    The second sign-in overwrote the browser's one cookie; sign-out in the first tab once ended only
+    the first tab's session, and the cookie left behind found the second one."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    first, second = context.new_page(), context.new_page()
+    for page in (first, second):
+        page.goto(server)
+        page.get_by_label("Username").wait_for(timeout=60000)
+    values: list[str] = []
+    for page in (first, second):
+        page.bring_to_front()  # the tab a person is using: its cookie component is not throttled
+        _sign_in(page, "clinician")
+        page.get_by_role("heading", name="Caseload momentum").first.wait_for(timeout=60000)
+        # wait until this tab's own cookie is in the jar (the second replaces the first's)
+        for _ in range(480):
+            now = [c["value"] for c in _momentum_cookies(context)]
+            if now and now[0] not in values:
+                values.append(now[0])
+                break
+            page.wait_for_timeout(250)
+    assert len(values) == 2
+    cookie_before = _momentum_cookies(context)
+    first.bring_to_front()
+    first.get_by_role("button", name="Sign out").click()
+    first.get_by_label("Username").wait_for(timeout=60000)
+    # the cookie is expired in the browser
+    for _ in range(120):
+        if not _momentum_cookies(context):
+            break
+        first.wait_for_timeout(250)
+    assert _momentum_cookies(context) == []
+    fresh = context.new_page()
+    fresh.goto(server)
+    fresh.get_by_label("Username").wait_for(timeout=60000)
+    expect_signed_out = fresh.get_by_role("button", name="Sign out")
+    assert expect_signed_out.count() == 0 and "Active clients" not in fresh.inner_text("body")
+    # the second tab's session ended too: its next action - or its idle check, whichever comes
+    # first - shows the sign-in form
+    from playwright.sync_api import Error as PlaywrightError
+
+    second.bring_to_front()
+    link = second.get_by_role("link", name="Homework")
+    if link.count():
+        try:
+            link.click(timeout=5000)
+        except PlaywrightError:
+            pass  # the idle check redrew the tab first
+    second.get_by_label("Username").or_(second.get_by_text("You are not signed in")).first.wait_for(timeout=60000)
+    # and the cookie saved before sign-out finds nothing in a fresh browser
+    thief = chromium.new_context()
+    thief.add_cookies(cookie_before)
+    stolen = thief.new_page()
+    stolen.goto(server)
+    stolen.get_by_label("Username").wait_for(timeout=60000)
+    assert stolen.get_by_role("button", name="Sign out").count() == 0
+    thief.close()
+    context.close()
+
+
+def _fetch_status(url: str) -> int:
+    """A plain HTTP GET with no cookie and no session, as anyone holding the URL could send."""
+    import urllib.error
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            resp.read()
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_an_export_url_fetched_without_a_session_gets_nothing(server_db, chromium):
+    """The agenda download's /media/<id> URL was once served to anyone, unaudited, long after sign-out."""
+    server, db = server_db
+    context, page = _signed_in_page(chromium, server, "supervisor")
+    page.get_by_role("link", name="Stalled-progress flags").click()
+    button = page.get_by_role("button", name="Download agenda (CSV)")
+    button.wait_for(timeout=60000)
+    with page.expect_download(timeout=60000) as info:
+        button.click()
+    download = info.value
+    assert download.path().read_bytes().startswith(b"section,")  # the browser got the file
+    url = download.url
+    assert "/media/" in url
+    assert _fetch_status(url) == 404  # served to the browser that made it (a check and the download), then gone
+    with page.expect_download(timeout=60000) as again:  # the button makes a fresh one on each click
+        button.click()
+    second = again.value.url
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Username").wait_for(timeout=60000)
+    context.close()
+    assert _fetch_status(second) == 404  # fetched by the browser already, and the session has ended
+    actions = [r[0] for r in _app_rows(db, "SELECT action FROM audit_log ORDER BY seq")]
+    assert actions.count("export") == 2 and actions.count("export_fetched") >= 2
+
+
+def test_an_unfetched_export_is_gone_after_sign_out(server_db, chromium):
+    """An export made but not yet fetched (its URL copied, say) is deleted at sign-out."""
+    server, db = server_db
+    context, page = _signed_in_page(chromium, server, "supervisor")
+    page.route("**/media/**", lambda route: route.abort())  # the browser never fetches the file
+    page.get_by_role("link", name="Stalled-progress flags").click()
+    button = page.get_by_role("button", name="Download agenda (CSV)")
+    button.wait_for(timeout=60000)
+    with page.expect_request("**/media/**", timeout=60000) as request:  # the click makes the file
+        button.click()
+    url = request.value.url
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Username").wait_for(timeout=60000)
+    context.close()
+    assert _fetch_status(url) == 404
+
+
 @pytest.fixture
 def december_server(demo_template, tmp_path):
     """A server whose today is 3 December 2026: November's pulse has closed."""

@@ -75,4 +75,42 @@ def test_every_pattern_has_an_action_and_an_explanation():
     assert {p.action for p in PATTERNS} == {"block", "confirm"}
     assert all(p.explanation for p in PATTERNS)
     assert {p.name for p in PATTERNS} == {"email", "phone", "full_date", "street_address", "ssn", "client_id",
-                                          "name_pair"}
+                                          "name_pair", "record_number"}
+
+
+# The outside probe's shapes that posted with no prompt (issue 21); the guard reads NFKC-normalised text
+@pytest.mark.parametrize(
+    ("text", "pattern", "fragment"),
+    [
+        ("Met Sean McDonald at the clinic", "name_pair", "McDonald"),
+        ("Pat O'Brien came back", "name_pair", "O'Brien"),
+        ("a call with Mrs O'Brien", "name_pair", "O'Brien"),
+        ("O'Brien finally came back", "name_pair", "O'Brien"),
+        ("José García joined the group", "name_pair", "José García"),
+        ("Zoë Ångström said thanks", "name_pair", "Zoë Ångström"),
+        ("born 04-03-1985", "full_date", "04-03-1985"),
+        ("born 1985/03/04", "full_date", "1985/03/04"),
+        ("born 1985.03.04", "full_date", "1985.03.04"),
+        ("record 1234567 updated", "record_number", "1234567"),
+        ("MRN 12345678 updated", "record_number", "12345678"),
+        ("call 07700\u2011900\u2011123 please", "phone", "07700-900-123"),
+        ("call 555\u2013123\u20134567", "phone", "555-123-4567"),
+        ("call 07700\u00a0900\u00a0123", "phone", "07700 900 123"),
+        ("call ０７７００ ９００１２３", "phone", "07700 900123"),
+        ("write to jo.smith＠example.org", "email", "jo.smith@example.org"),
+        ("write to jo.smith@example\u200b.org", "email", "jo.smith@example.org"),
+        ("SSN 123\u201145\u20116789", "ssn", "123-45-6789"),
+    ],
+)
+def test_shapes_the_probe_found_are_caught_after_normalising(text, pattern, fragment):
+    found = check(text)
+    assert any(f.pattern == pattern and fragment in f.match for f in found), found
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["We ran 12 sessions and 1500 minutes", "PHQ-9 went from 18 to 9 in 2025", "Room 101 was booked",
+     "Our team of 25 walked 2,000,000 steps", "call me at ext. 123456"],
+)
+def test_short_and_separated_numbers_are_not_record_numbers(text):
+    assert "record_number" not in {f.pattern for f in check(text)}

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import pandas as pd
 import pytest
 
 from pipelines.ingest import ingest
@@ -118,3 +119,46 @@ def test_the_rejected_rows_export_neutralises_formulas(db, tmp_path):
     cells = [c for row in csv.reader(io.StringIO(to_csv(rejected))) for c in row]
     assert any(c.startswith("'@SUM") or c.startswith("'=HYPERLINK") for c in cells), cells
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+SEPARATORS = [",", ";", "\t", "|"]  # list separators a spreadsheet may be set to use (locale, import dialog)
+HOSTILE_CELLS = ["x;=1+1;y", "a,=1+1", "a\t=1+1", "a|=1+1", "a; =1+1", 'a;"=1+1"', "a;+1+1", "a;@SUM(1)", "a;-1+1",
+                 "x,  =cmd|' /C calc'!A0", "ok;fine", "=1;=2", " =1+1"]
+
+
+def _formula_cells(text: str) -> list[tuple[str, str]]:
+    """Cells that would start a formula when ``text`` is opened with any list separator."""
+    found = []
+    for sep in SEPARATORS:
+        for row in csv.reader(io.StringIO(text), delimiter=sep):
+            for cell in row:
+                start = cell.lstrip(' "')
+                if start[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                    try:
+                        float(start)
+                    except ValueError:
+                        found.append((repr(sep), cell))
+    return found
+
+
+@pytest.mark.parametrize("value", HOSTILE_CELLS)
+def test_no_formula_starts_after_any_separator(value):
+    """`x;=1+1;y` opened by a spreadsheet whose list separator is `;` must not become a formula cell."""
+    from pipelines.reports import to_csv
+
+    out = to_csv(pd.DataFrame({"win_id": ["W1"], "text": [value], "change": [-3.0]}))
+    assert _formula_cells(out) == []
+    # what was written is still readable as written, apart from the inserted apostrophes
+    (row,) = list(csv.DictReader(io.StringIO(out)))
+    assert row["text"].replace("'", "") == value.replace("'", "") and row["change"] == "-3"
+
+
+def test_table_format_neutralises_terminal_escape_codes():
+    """`report --format table` prints to a terminal: escape codes from a CSV value show as text, never run."""
+    import unicodedata
+
+    from pipelines.reports import to_table
+
+    out = to_table(pd.DataFrame({"win_id": ["W1"], "text": ["a\x1b[31mred\x1b]0;title\x07 \x9b2J\rover\x7f"]}))
+    assert [c for c in out if unicodedata.category(c) == "Cc" and c != "\n"] == []
+    assert "\\x1b[31mred" in out and "\\x07" in out and "\\r" in out

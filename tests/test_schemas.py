@@ -111,6 +111,24 @@ BAD = [
     ("wins", {"text": "x" * 501}, "text is 501 characters long; at most 500 are allowed"),
     ("wins", {"text": ""}, "text is required but empty"),
     ("wins", {"client_id": "C404"}, "client 'C404' is not in clients"),
+    # identifier columns: the pattern and the length limit of docs/data-contract.md
+    ("clinicians", {"clinician_id": "T 9"}, "clinician_id 'T 9' is not an identifier"),
+    ("clinicians", {"clinician_id": "T" * 300_000}, "clinician_id is 300000 characters long; at most 64"),
+    ("clinicians", {"supervisor_id": "T1:red[x]"}, "supervisor_id 'T1:red[x]' is not an identifier"),
+    ("clients", {"client_id": "[C9](https://evil.example)"}, "client_id '[C9](https://evil.example)' is not an identifier"),
+    ("clients", {"client_id": "-C9"}, "client_id '-C9' is not an identifier"),
+    ("clients", {"client_id": "C9\u200b"}, "is not an identifier"),
+    ("sessions", {"session_id": "S:9"}, "session_id 'S:9' is not an identifier"),
+    ("sessions", {"session_id": "S" * 65}, "session_id is 65 characters long; at most 64"),
+    ("sessions", {"client_id": "C1 <b>"}, "client_id 'C1 <b>' is not an identifier"),
+    ("goals", {"goal_id": "![g](http://127.0.0.1:9/x.png)"}, "goal_id '![g](http://127.0.0.1:9/x.png)' is not an identifier"),
+    ("measures", {"session_id": "S 1"}, "session_id 'S 1' is not an identifier"),
+    ("measures", {"measure": "GOAL", "score": "5", "risk_item": "", "goal_id": "G*1*"}, "goal_id 'G*1*' is not an identifier"),
+    ("homework", {"assignment_id": "H 9"}, "assignment_id 'H 9' is not an identifier"),
+    ("homework", {"clinician_id": "T2\x1b[31m"}, "is not an identifier"),
+    ("wins", {"win_id": "W_9 **x**"}, "win_id 'W_9 **x**' is not an identifier"),
+    ("wins", {"posted_by": "T2;=1+1"}, "posted_by 'T2;=1+1' is not an identifier"),
+    ("wins", {"client_id": "www.evil.example/x"}, "client_id 'www.evil.example/x' is not an identifier"),
 ]
 
 KEY_COLUMN = {"clinicians": "clinician_id", "clients": "client_id", "sessions": "session_id", "goals": "goal_id",
@@ -152,7 +170,7 @@ def test_every_rule_has_a_passing_and_a_failing_case():
     for spec in TABLES.values():
         for col in spec.columns:
             checked = col.required or col.allowed or col.min_value is not None or col.max_value is not None \
-                or col.max_length or col.references or col.kind != "text"
+                or col.max_length or col.references or col.kind != "text" or col.pattern
             if checked:
                 assert any(t == spec.name and col.name in change for t, change, _f in BAD), (spec.name, col.name)
 
@@ -230,3 +248,32 @@ def test_pandera_and_sql_agree_on_rows_that_parse(loaded, tmp_path, table):
         idx = exc.failure_cases["index"].dropna()
         pandera_failures = {int(i) for i in idx}
     assert pandera_failures == sql_value_failures
+
+
+IDENTIFIER_COLUMNS = {("clinicians", "clinician_id"), ("clinicians", "supervisor_id"), ("clients", "client_id"),
+                      ("clients", "clinician_id"), ("sessions", "session_id"), ("sessions", "client_id"),
+                      ("sessions", "clinician_id"), ("goals", "goal_id"), ("goals", "client_id"),
+                      ("measures", "client_id"), ("measures", "goal_id"), ("measures", "session_id"),
+                      ("homework", "assignment_id"), ("homework", "client_id"), ("homework", "clinician_id"),
+                      ("wins", "win_id"), ("wins", "posted_by"), ("wins", "client_id")}
+
+
+def test_every_identifier_column_has_the_pattern_and_the_length_limit():
+    from schemas.exports import ID_MAX_LENGTH, ID_PATTERN
+
+    have = {(t, c.name) for t, spec in TABLES.items() for c in spec.columns if c.pattern == ID_PATTERN
+            and c.max_length == ID_MAX_LENGTH}
+    assert have == IDENTIFIER_COLUMNS
+
+
+def test_the_sample_practice_fits_the_identifier_pattern():
+    import re
+
+    from pipelines.settings import SAMPLE_DATA_DIR
+    from schemas.exports import ID_MAX_LENGTH, ID_PATTERN
+
+    for table, column in IDENTIFIER_COLUMNS:
+        with (SAMPLE_DATA_DIR / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+            values = {row[column] for row in csv.DictReader(fh) if row[column]}
+        bad = [v for v in values if not re.fullmatch(ID_PATTERN, v) or len(v) > ID_MAX_LENGTH]
+        assert values and not bad, (table, column, bad[:5])

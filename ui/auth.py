@@ -22,18 +22,28 @@ from datetime import datetime
 
 import jwt
 import streamlit as st
+import streamlit.components.v1 as components
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import Hasher
 
 from pipelines import auth_sessions as sessions
 from pipelines import clock, pulse
-from pipelines.users import User, get_user, password_hashes, refuse_at_equal_cost
+from pipelines.settings import setting
+from pipelines.users import (
+    MAX_PASSWORD_BYTES,
+    User,
+    get_user,
+    password_hashes,
+    refuse_at_equal_cost,
+    too_long,
+)
 from ui.runtime import Runtime, app_state_guard, audited, get_runtime
 
 SESSION_KEY = "momentum_user"
 SESSION_ID_KEY = "momentum_session_id"
 COOKIE_PENDING_KEY = "momentum_cookie_pending"
 COOKIE_SET_KEY = "momentum_cookie_set"  # the cookie component's key: True once the browser holds it
+CLEAR_COOKIE_KEY = "momentum_clear_cookie"
 FLASH_KEY = "momentum_sign_in_notice"
 # the wellbeing pulse's owner key (pipelines/pulse.py): derived from the password at sign-in, held only in
 # this server-side session, gone at sign-out or a page reload (the pulse page then asks for the password)
@@ -152,8 +162,31 @@ def issue_cookie_once(rt: Runtime) -> None:
         sessions.attach_cookie(rt.state, st.session_state[SESSION_ID_KEY], exp)
         pending = st.session_state[COOKIE_PENDING_KEY] = {"token": token, "exp": exp}
     manager = _authenticator(rt, user).cookie_controller.cookie_model.cookie_manager
-    manager.set(COOKIE_NAME, pending["token"], key=COOKIE_SET_KEY,
+    manager.set(COOKIE_NAME, pending["token"], key=COOKIE_SET_KEY, secure=cookie_secure(), same_site="strict",
                 expires_at=datetime.fromtimestamp(pending["exp"]))  # the token's own expiry, not a clock read
+
+
+def secure_cookie_wanted(choice: str, url: str | None, headers) -> bool:
+    """MOMENTUM_COOKIE_SECURE: on, off, or auto - on when the page is served over HTTPS, seen from
+    its URL or the reverse proxy's X-Forwarded-Proto header."""
+    choice = choice.strip().lower()
+    if choice in ("on", "off"):
+        return choice == "on"
+    if choice != "auto":
+        raise ValueError(f"MOMENTUM_COOKIE_SECURE={choice!r}: use auto, on or off")
+    forwarded = str((headers or {}).get("X-Forwarded-Proto", "") or "").split(",")[0].strip().lower()
+    return forwarded == "https" or str(url or "").lower().startswith("https://")
+
+
+def cookie_secure() -> bool:
+    return secure_cookie_wanted(setting("MOMENTUM_COOKIE_SECURE"), st.context.url, st.context.headers)
+
+
+def _clear_cookie_in_browser() -> None:
+    """Expire the sign-in cookie in this browser, for every tab (no report back, so no rerun)."""
+    expire = f"{COOKIE_NAME}=; Max-Age=0; Path=/; SameSite=Strict" + ("; Secure" if cookie_secure() else "")
+    components.html(f"<script>document.cookie = {expire!r}; try {{ window.parent.document.cookie = {expire!r}; }} "
+                    "catch (e) {}</script>", height=0)
 
 
 def _resume_from_cookie(rt: Runtime) -> bool:
@@ -185,6 +218,8 @@ def sign_in_form() -> None:
     # rerun that could cut a sign-in short (the cookie is set after sign-in)
     st.title("Momentum")
     st.caption("Caseload momentum, homework, stalled-progress flags and the peer-wins board.")
+    if st.session_state.pop(CLEAR_COOKIE_KEY, False):
+        _clear_cookie_in_browser()
     notice = st.session_state.pop(FLASH_KEY, None)
     if notice:
         st.info(notice, icon=":material/logout:")
@@ -204,7 +239,7 @@ def _attempt(rt: Runtime, name: str, password: str) -> None:
     candidate = get_user(rt.state, name) if name else None
     locked = sessions.locked_until(rt.state, name) if name else None
     ok = False
-    if candidate is not None and _allowed(rt, candidate) and locked is None and password:
+    if candidate is not None and _allowed(rt, candidate) and locked is None and password and not too_long(password):
         # streamlit-authenticator's bcrypt check against the stored hash
         ok = bool(Hasher.check_pw(password, password_hashes(rt.state)[candidate.username]))
     else:
@@ -223,6 +258,11 @@ def _attempt(rt: Runtime, name: str, password: str) -> None:
         audited(name, "login_failed", reason="locked")
     elif not _allowed(rt, candidate):
         audited(name, "login_failed", reason="inactive or demo account")
+    elif too_long(password):  # bcrypt reads at most 72 bytes: refused like a wrong password
+        sessions.record_failure(rt.state, name)
+        audited(name, "login_failed", reason=f"password longer than {MAX_PASSWORD_BYTES} bytes")
+        if sessions.locked_until(rt.state, name) is not None:
+            audited(name, "lockout", minutes=sessions.LOCKOUT_S // 60)
     else:
         sessions.record_failure(rt.state, name)
         audited(name, "login_failed", reason="wrong password")
@@ -259,7 +299,7 @@ def pulse_key() -> pulse.OwnerKey | None:
 def unlock_pulse(user: User, password: str) -> bool:
     """After a page reload: the password again, checked like a sign-in (lockout included), gives the key back."""
     rt = get_runtime()
-    if sessions.locked_until(rt.state, user.username) is not None or not password:
+    if sessions.locked_until(rt.state, user.username) is not None or not password or too_long(password):
         refuse_at_equal_cost(password)
         return False
     if not Hasher.check_pw(password, password_hashes(rt.state)[user.username]):
@@ -271,12 +311,20 @@ def unlock_pulse(user: User, password: str) -> bool:
 
 
 def sign_out() -> None:
-    """End the server-side session first: the cookie left behind finds nothing."""
+    """End, on the server, this session and every session of the user that a sign-in cookie could
+    find (another tab of this browser may have set the cookie the browser holds now); then clear
+    the cookie in the browser and this tab."""
     rt = get_runtime()
     user = current_user()
     session_id = st.session_state.get(SESSION_ID_KEY)
-    if session_id:
+    ended = 0
+    if session_id and user is not None:
+        ended = sessions.sign_out(rt.state, session_id, user.username)
+    elif session_id:
         sessions.end(rt.state, session_id, "logout")
     if user is not None:
-        audited(user.username, "logout")
+        from ui.exports import forget_user
+
+        audited(user.username, "logout", sessions_ended=ended, exports_deleted=forget_user(user.username))
     _end_local()
+    st.session_state[CLEAR_COOKIE_KEY] = True

@@ -44,7 +44,8 @@ SESSION_MARKERS = {
 
 
 def _safe(text: object) -> str:
-    """Plotly renders a few HTML tags in labels: escape text that came from a CSV."""
+    """Plotly renders a subset of HTML (a, b, i, br, span, sub, sup…) in labels, names, annotations,
+    customdata and hovers: escape every text that came from a CSV or a user."""
     return html.escape(str(text), quote=True)
 
 
@@ -196,7 +197,7 @@ def completion_vs_change(points: pd.DataFrame, r: float | None, published_r: flo
     fig = go.Figure(go.Scatter(
         x=points["completion_rate"], y=points["change_rc"], mode="markers",
         marker={"size": 7, "color": "#7570b3", "opacity": 0.6},
-        customdata=points[["client_id", "primary_measure"]].to_numpy(),
+        customdata=[[_safe(c), _safe(m)] for c, m in zip(points["client_id"], points["primary_measure"], strict=True)],
         hovertemplate="%{customdata[0]} (%{customdata[1]}): completion %{x:.0%}, change %{y:.2f} x RC<extra></extra>",
     ))
     fig.add_hline(y=1, line_dash="dot", line_color="#1b9e77", annotation_text="reliable improvement",
@@ -215,8 +216,9 @@ def weekly_metric(load: pd.DataFrame, metric: str, label: str, threshold: float 
     """One workload metric per clinician over the weeks (``load``: clinician, week_start, metric)."""
     fig = go.Figure()
     for clinician, part in load.groupby("clinician"):
+        # the name is data: shown through %{fullData.name}, never spliced into the template (where %{…} is read)
         fig.add_scatter(x=part["week_start"], y=part[metric], mode="lines+markers", name=_safe(clinician),
-                        hovertemplate=_safe(clinician) + " %{x|%Y-%m-%d}: %{y:.3g}<extra></extra>")
+                        hovertemplate="%{fullData.name} %{x|%Y-%m-%d}: %{y:.3g}<extra></extra>")
     if threshold is not None:
         fig.add_hline(y=threshold, line_dash="dash", line_color="#d95f02", annotation_text="signal threshold")
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"title": _safe(label)},

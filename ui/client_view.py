@@ -52,9 +52,9 @@ def header(ctx: PageContext, client_id: str) -> None:
     momentum = data.model(ctx.version, "client_momentum", ctx.scope, ctx.as_of)
     mrow = momentum[momentum["client_id"] == client_id]
     cols = st.columns(4)
-    cols[0].metric("Client", client_id, border=True)
+    cols[0].metric("Client", plain_md(client_id), border=True)
     cols[1].metric("Status", "active" if row["is_active"] else "discharged", border=True)
-    cols[2].metric("Momentum", mrow["momentum"].iloc[0] if len(mrow) else "–", border=True)
+    cols[2].metric("Momentum", plain_md(mrow["momentum"].iloc[0]) if len(mrow) else "–", border=True)
     cols[3].metric("Sessions attended", int(mrow["attended_sessions"].iloc[0]) if len(mrow) else "–", border=True)
     why = f" · {mrow['momentum_reason'].iloc[0]}" if len(mrow) else ""
     st.caption(plain_md(f"Clinician: {ctx.clinician_name(row['clinician_id'])}{why}"))

@@ -124,17 +124,17 @@ def item_detail(ctx: BoardContext, item: pd.Series, large: bool = False) -> None
     st.markdown("**Question for the group**")
     st.text(item["question"])
     cols = st.columns(4)
-    cols[0].metric("Momentum then", item["momentum_then"] or "–", border=True)
-    cols[1].metric("Momentum now", follow.momentum_now or "–", border=True)
+    cols[0].metric("Momentum then", plain_md(item["momentum_then"] or "–"), border=True)
+    cols[1].metric("Momentum now", plain_md(follow.momentum_now or "–"), border=True)
     then = f"{follow.score_then:g}" if follow.score_then is not None else "–"
     now = f"{follow.score_now:g}" if follow.score_now is not None else "–"
     cols[2].metric(f"{follow.measure or 'Score'} then → now", f"{then} → {now}", border=True,
                    help="The primary measure's latest score when brought, and now")
     cols[3].metric("Since the consultation", follow.verdict, border=True,
                    help="Change on the primary measure against its reliable-change threshold (Jacobson & Truax 1991)")
-    st.caption(f"Open flags then: {', '.join(item['flags_then']) or 'none'} · now: "
-               f"{', '.join(sorted(follow.flags_still + follow.flags_new)) or 'none'}"
-               + (f" · cleared: {', '.join(follow.flags_cleared)}" if follow.flags_cleared else ""))
+    st.caption(plain_md(f"Open flags then: {', '.join(item['flags_then']) or 'none'} · now: "
+                        f"{', '.join(sorted(follow.flags_still + follow.flags_new)) or 'none'}"
+                        + (f" · cleared: {', '.join(follow.flags_cleared)}" if follow.flags_cleared else "")))
     if isinstance(item["next_step"], str) and item["next_step"]:
         (st.success if follow.resumed else st.info)(
             ("Momentum resumed. " if follow.resumed else "Not resumed yet. ") + plain_md(follow.summary()))
@@ -165,14 +165,15 @@ def record_form(ctx: BoardContext, item: pd.Series, key: str) -> None:
             confirmed=confirmed, **p)
 
     if guarded(f"{key}_note_{item['item_id']}", payload, store):
-        _saved(f"Saved the agreed next step for client {item['client_id']}.")
+        _saved(f"Saved the agreed next step for client {plain_md(item['client_id'])}.")
 
 
 def pick_item(ctx: BoardContext, items: pd.DataFrame, key: str) -> pd.Series | None:
     labels = {int(r.item_id): f"#{r.item_id} · {r.client_id} · {r.status}" for r in items.itertuples(index=False)}
     wanted = st.query_params.get("item")
     ids = list(labels)
-    if wanted and not (wanted.isdigit() and int(wanted) in ids):  # a link to an item outside the team
+    # a link to an item outside the team, or not a number at all (`²` passes str.isdigit() but not int())
+    if wanted and not (wanted.isascii() and wanted.isdigit() and int(wanted) in ids):
         audited(ctx.user.username, "consultation_refused", item=str(wanted)[:16], via="link")
         st.warning("That consultation item is not one your team can see.", icon=":material/block:")
         wanted = None

@@ -13,6 +13,7 @@ from pipelines.store import StoreError
 from pipelines.users import User
 from ui.charts import row_counts_bar
 from ui.data_admin import rejected_download
+from ui.plain_text import plain_md
 from ui.runtime import get_runtime
 
 
@@ -43,7 +44,7 @@ def data_version() -> str:
         return _version()
     except StoreError as exc:
         if "no data has been published" not in str(exc):  # damaged, not merely empty: say so
-            st.error(f"Momentum cannot read its data: {exc}", icon=":material/error:")
+            st.error(f"Momentum cannot read its data: {plain_md(exc)}", icon=":material/error:")
         return ""
 
 

@@ -17,7 +17,9 @@ from pipelines.users import User
 from schemas.instruments import INSTRUMENTS
 from schemas.profiles import DEFAULT_PROFILE, available_profiles
 from schemas.thresholds import THRESHOLDS
-from ui.runtime import audited, get_runtime
+from ui.exports import export_button
+from ui.layout import plain_md
+from ui.runtime import get_runtime
 
 _STEP = re.compile(r"^\[(\d+)/(\d+)\]")
 MAX_UPLOAD_FILES = 20
@@ -45,35 +47,61 @@ def upload(user: User) -> None:
     _run_ingest(user, files, profile)
 
 
+MAX_NAME_BYTES = 200  # file systems allow 255 bytes per name; leave room
+
+
+def _fitting_name(name: str) -> str:
+    """The uploaded file's own name (never a path), shortened to fit a file system, keeping its suffix."""
+    base = Path(name.replace("\\", "/")).name or "upload.csv"
+    if len(base.encode("utf-8")) <= MAX_NAME_BYTES:
+        return base
+    suffix = Path(base).suffix[:16]
+    stem = base[: len(base) - len(suffix)]
+    while len((stem + "…" + suffix).encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return stem + "…" + suffix
+
+
+def save_uploads(files, folder: Path) -> list[tuple[Path, str]]:
+    """Write each uploaded file to its own numbered folder under ``folder``, so two files with the
+    same name never overwrite each other; returns (saved path, name as uploaded) per file."""
+    saved = []
+    for i, f in enumerate(files, start=1):
+        target = Path(folder) / f"{i:02d}" / _fitting_name(str(f.name))
+        target.parent.mkdir()
+        target.write_bytes(f.getvalue())
+        saved.append((target, str(f.name)))
+    return saved
+
+
 def _run_ingest(user: User, files, profile: str) -> None:
     rt = get_runtime()
     bar = st.progress(0.0, text="Starting…")
     with tempfile.TemporaryDirectory(prefix="momentum-upload-") as tmp, st.status("Loading…", expanded=True) as box:
-        saved = []
-        for f in files:
-            target = Path(tmp) / Path(f.name).name  # the file's own name only, never a path
-            target.write_bytes(f.getvalue())
-            saved.append(target)
+        uploaded = save_uploads(files, Path(tmp))
+        saved = [path for path, _name in uploaded]
+        shown = {str(path): name for path, name in uploaded}
 
         def progress(message: str) -> None:
             step = _STEP.match(message)
             if step:
                 done, total = int(step.group(1)), int(step.group(2))
                 bar.progress((done - 1) / total, text=f"File {done} of {total}")
-            box.write(message)
+            box.write(plain_md(message))
 
         try:
             result = ingest(saved, rt.paths, profile_name=profile, loaded_by=f"app:{user.username}",
                             progress=progress, refresh=True)
         except (IngestArgumentError, StoreError) as exc:
             box.update(label="Nothing was loaded", state="error")
-            st.error(str(exc))
+            st.error(plain_md(exc))
             return
         bar.progress(1.0, text="Done")
         state = "complete" if result.exit_code == 0 else "error"
         box.update(label="Loaded" if state == "complete" else "Loaded, with rejected rows or files",
                    state=state, expanded=False)
-    summary = pd.DataFrame([{**r.as_json(), "path": Path(r.path).name, "message": r.message} for r in result.files])
+    summary = pd.DataFrame([{**r.as_json(), "path": shown.get(str(r.path), Path(r.path).name), "message": r.message}
+                            for r in result.files])
     st.dataframe(summary, hide_index=True, column_config={
         "path": "File", "table": "Table", "rows_read": "Read", "rows_loaded": "Loaded",
         "rows_rejected": "Rejected", "status": "Status", "message": "Notes"})
@@ -82,16 +110,9 @@ def _run_ingest(user: User, files, profile: str) -> None:
 
 
 def rejected_download(user: User, load_id: int, file_name: str, rejected: pd.DataFrame) -> None:
-    st.download_button(
-        "Download these rejected rows (CSV)", reports.to_csv(rejected), mime="text/csv",
-        file_name=f"rejected-load-{load_id}.csv", icon=":material/download:",
-        on_click=_audit_export, args=(user, load_id, file_name),
-    )
-
-
-def _audit_export(user: User, load_id: int, file_name: str) -> None:
-    audited(user.username, "export", what="rejected_rows", load_id=load_id,
-                 file=file_name)
+    export_button(st, "Download these rejected rows (CSV)", lambda: reports.to_csv(rejected), mime="text/csv",
+                  file_name=f"rejected-load-{load_id}.csv",
+                  detail={"what": "rejected_rows", "load_id": load_id, "file": file_name}, key="rejected_csv")
 
 
 def definitions() -> None:

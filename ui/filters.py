@@ -20,8 +20,14 @@ from ui.runtime import audited
 
 
 def staff_names(staff: pd.DataFrame) -> dict[str, str]:
-    """clinician_id -> display name, built once (pages look names up for thousands of rows)."""
-    return dict(zip(staff["clinician_id"], staff["name"].astype(str), strict=True))
+    """clinician_id -> display name, built once (pages look names up for thousands of rows).
+
+    Two clinicians with the same name are told apart by their clinician_id ("Sam Lee (T014)"):
+    charts group and label by name, and one label must not stand for two people."""
+    names = staff["name"].astype(str)
+    shared = names.duplicated(keep=False).to_numpy()
+    labels = [f"{n} ({c})" if dup else n for n, c, dup in zip(names, staff["clinician_id"], shared, strict=True)]
+    return dict(zip(staff["clinician_id"], labels, strict=True))
 
 
 @dataclass(frozen=True)

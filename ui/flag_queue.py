@@ -11,9 +11,10 @@ from pipelines import agenda
 from pipelines.flag_reviews import ReviewError, record
 from ui import data
 from ui.caseload import SEVERITY_ORDER, flags_with_reviews
+from ui.exports import export_button
 from ui.filters import PageContext
 from ui.layout import plain_md
-from ui.runtime import audited, get_runtime
+from ui.runtime import get_runtime
 from ui.wins_board import merged
 
 REVIEWER_ROLES = ("clinician", "supervisor")
@@ -97,9 +98,9 @@ def review_form(ctx: PageContext, flags: pd.DataFrame) -> None:
                    score_at_review=float(latest.iloc[0]) if len(latest) and pd.notna(latest.iloc[0]) else None,
                    today=ctx.as_of)
         except ReviewError as exc:
-            st.error(str(exc))
+            st.error(plain_md(exc))
             return
-        st.session_state[SAVED_KEY] = f"Saved: {action} {row['flag']} for {row['client_id']}."
+        st.session_state[SAVED_KEY] = f"Saved: {action} {plain_md(row['flag'])} for {plain_md(row['client_id'])}."
         st.rerun()
 
 
@@ -129,16 +130,13 @@ def supervision_agenda(ctx: PageContext) -> None:
     name = ctx.clinician_name(who)
     stem = f"supervision-agenda-{who}-{ctx.as_of:%Y-%m-%d}"
     left, right = st.columns(2)
-    left.download_button("Download agenda (CSV)", agenda.as_csv(items), file_name=f"{stem}.csv", mime="text/csv",
-                         on_click=_audit_export, args=(ctx, who, "csv"), icon=":material/download:")
-    right.download_button("Printable agenda (HTML)", agenda.as_html(items, name, ctx.as_of, ctx.user.display_name),
-                          file_name=f"{stem}.html", mime="text/html", on_click=_audit_export,
-                          args=(ctx, who, "html"), icon=":material/print:")
+    detail = {"what": "supervision_agenda", "clinician_id": who, "as_of": ctx.as_of.isoformat()}
+    export_button(left, "Download agenda (CSV)", lambda: agenda.as_csv(items), file_name=f"{stem}.csv",
+                  mime="text/csv", detail={**detail, "format": "csv"}, key="agenda_csv")
+    export_button(right, "Printable agenda (HTML)",
+                  lambda: agenda.as_html(items, name, ctx.as_of, ctx.user.display_name), file_name=f"{stem}.html",
+                  mime="text/html", detail={**detail, "format": "html"}, key="agenda_html", icon=":material/print:")
     st.dataframe(items, hide_index=True, column_config={
         "section": "Section", "client_id": "Client", "item": "Item",
         "detail": st.column_config.TextColumn("Detail", width="large"), "since": "Date"})
 
-
-def _audit_export(ctx: PageContext, clinician_id: str, fmt: str) -> None:
-    audited(ctx.user.username, "export", what="supervision_agenda",
-                 clinician_id=clinician_id, format=fmt, as_of=ctx.as_of.isoformat())

@@ -8,7 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from pipelines.users import User
+from ui.plain_text import plain_md
 from ui.runtime import get_runtime
+
+__all__ = ["demo_banner", "empty_state", "plain_md", "section", "sidebar_user"]
 
 
 def demo_banner() -> None:
@@ -38,11 +41,3 @@ def section(title: str, frame: pd.DataFrame, empty_text: str, show: Callable[[pd
         st.caption(empty_text)
     else:
         show(frame)
-
-
-def plain_md(text: object) -> str:
-    """User or CSV text inside Markdown: Markdown and HTML characters escaped, so it shows as written."""
-    out = str(text)
-    for ch in "\\`*_{}[]()<>#+-!|~$":
-        out = out.replace(ch, "\\" + ch)
-    return out

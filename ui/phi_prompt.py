@@ -18,7 +18,7 @@ from pipelines.phi_guard import Finding, PhiGuardError
 from ui.layout import plain_md
 
 GUARD_NOTE = ("Shared with your team: no names, contact details, dates of birth or addresses. The guard looks for "
-              "emails, phone numbers, full dates, street addresses, SSN-like numbers, other clinicians' client_ids "
+              "emails, phone numbers, full dates, street addresses, SSN-like and record numbers, other clinicians' client_ids "
               "and capitalised name pairs; it cannot catch everything, so read before you post.")
 
 
@@ -44,7 +44,7 @@ def _attempt(key: str, payload: dict, store: Callable[[dict, list[str]], Any], c
         return None
     except ValueError as bad:  # WinError, ConsultationError: a plain reason
         st.session_state.pop(_slot(key), None)
-        st.error(str(bad), icon=":material/error:")
+        st.error(plain_md(bad), icon=":material/error:")
         return None
     st.session_state.pop(_slot(key), None)
     return result
@@ -54,7 +54,7 @@ def _confirm(key: str, store: Callable[[dict, list[str]], Any]) -> Any:
     payload, findings = st.session_state[_slot(key)]
     st.warning("**Check before posting.** This text may identify someone:\n" + _list(findings),
                icon=":material/warning:")
-    ticks = [st.checkbox(f"“{f.match}” does not identify a client or anyone else", key=f"{_slot(key)}_{i}")
+    ticks = [st.checkbox(f"“{plain_md(f.match)}” does not identify a client or anyone else", key=f"{_slot(key)}_{i}")
              for i, f in enumerate(findings)]
     left, right = st.columns(2)
     if right.button("Edit instead", key=f"{_slot(key)}_cancel"):

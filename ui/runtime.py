@@ -18,6 +18,7 @@ from pipelines.secrets_file import WeakSecretError, ensure_cookie_key
 from pipelines.settings import Paths, paths
 from pipelines.store import AppState, DataStore, SnapshotReader, StoreError
 from pipelines.users import list_users
+from ui.plain_text import plain_md
 
 
 @dataclass
@@ -39,6 +40,9 @@ def _runtime(data_db: str) -> Runtime:
     key = ensure_cookie_key(p.secrets)
     state = AppState(p.app_db)
     list_users(state)  # a damaged app-state file stops the start with a clear message
+    from ui.exports import install
+
+    install(state)  # exports: served once, to a live session, audited (ui/exports.py)
     return Runtime(paths=p, reader=SnapshotReader(DataStore(p)), state=state, cookie_key=key)
 
 
@@ -69,9 +73,9 @@ def get_runtime() -> Runtime:
     try:
         return _runtime(paths().data_db.as_posix())
     except WeakSecretError as exc:
-        st.error(f"Momentum will not start with a weak sign-in key: {exc}")
+        st.error(f"Momentum will not start with a weak sign-in key: {plain_md(exc)}")
     except (StoreError, sqlite3.DatabaseError) as exc:
-        st.error(f"Momentum cannot open its data: {exc}")
+        st.error(f"Momentum cannot open its data: {plain_md(exc)}")
     st.stop()
     raise AssertionError("unreachable")
 
@@ -104,7 +108,7 @@ def app_state_guard() -> Iterator[None]:
     try:
         yield
     except StoreError as exc:
-        st.error(f"Momentum cannot use its data right now: {exc}", icon=":material/error:")
+        st.error(f"Momentum cannot use its data right now: {plain_md(exc)}", icon=":material/error:")
         st.stop()
     except APP_STATE_ERRORS:
         _refuse_to_show()

@@ -18,10 +18,11 @@ import streamlit as st
 from pipelines import wins
 from pipelines.users import User
 from ui import data
+from ui.exports import export_button
 from ui.filters import audit_view, staff_names
 from ui.layout import empty_state, plain_md
 from ui.phi_prompt import GUARD_NOTE, guarded
-from ui.runtime import audited, get_runtime
+from ui.runtime import get_runtime
 
 POSTED_KEY = "momentum_win_posted"
 BOARD_LIMIT = 60
@@ -228,20 +229,17 @@ def board_list(ctx: BoardContext, board: pd.DataFrame) -> None:
                       help="Take your reaction back" if w.celebrated_by_me else "One per person")
 
 
-def _audit_export(user: User, fmt: str, flt: BoardFilter, n: int) -> None:
-    audited(user.username, "export", what="wins_board", format=fmt,
-                 since=flt.since.date().isoformat(), until=flt.until.date().isoformat(), rows=n)
-
-
 def exports(ctx: BoardContext, board: pd.DataFrame, flt: BoardFilter) -> None:
     title = f"Wins board, {flt.label}"
     stem = f"wins-{flt.since:%Y-%m-%d}"
     cols = st.columns(3)
-    for col, (fmt, body, mime) in zip(cols, [
-        ("md", wins.as_markdown(board, title, ctx.names()), "text/markdown"),
-        ("html", wins.as_html(board, title, ctx.names()), "text/html"),
-        ("csv", wins.as_csv(board), "text/csv"),
+    names = ctx.names()
+    for col, (fmt, make, mime) in zip(cols, [
+        ("md", lambda: wins.as_markdown(board, title, names), "text/markdown"),
+        ("html", lambda: wins.as_html(board, title, names), "text/html"),
+        ("csv", lambda: wins.as_csv(board), "text/csv"),
     ], strict=True):
-        col.download_button(f"Download ({fmt.upper()})", body, file_name=f"{stem}.{fmt}", mime=mime,
-                            on_click=_audit_export, args=(ctx.user, fmt, flt, len(board)),
-                            icon=":material/download:", key=f"wins_export_{fmt}")
+        export_button(col, f"Download ({fmt.upper()})", make, file_name=f"{stem}.{fmt}", mime=mime,
+                      detail={"what": "wins_board", "format": fmt, "since": flt.since.date().isoformat(),
+                              "until": flt.until.date().isoformat(), "rows": len(board)},
+                      key=f"wins_export_{fmt}")

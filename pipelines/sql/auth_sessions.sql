@@ -34,3 +34,8 @@ SELECT at FROM login_failures WHERE username = ? AND at > ? ORDER BY at;
 
 -- name: attach_cookie
 UPDATE auth_sessions SET cookie_exp = ? WHERE session_id = ? AND ended_at IS NULL;
+
+-- name: end_reachable_by_cookie
+-- sign-out: this session and every live session of the user a sign-in cookie could find
+UPDATE auth_sessions SET ended_at = ?, end_reason = ?
+WHERE username = ? AND ended_at IS NULL AND (session_id = ? OR cookie_exp IS NOT NULL);

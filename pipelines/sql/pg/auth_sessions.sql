@@ -34,3 +34,8 @@ SELECT at FROM login_failures WHERE username = %s AND at > %s ORDER BY at;
 
 -- name: attach_cookie
 UPDATE auth_sessions SET cookie_exp = %s WHERE session_id = %s AND ended_at IS NULL;
+
+-- name: end_reachable_by_cookie
+-- sign-out: this session and every live session of the user a sign-in cookie could find
+UPDATE auth_sessions SET ended_at = %s, end_reason = %s
+WHERE username = %s AND ended_at IS NULL AND (session_id = %s OR cookie_exp IS NOT NULL);
