@@ -22,6 +22,7 @@ import pytest
 
 from pipelines.demo import ensure_demo_database
 from pipelines.settings import paths
+from tests.apptest import app_rows as _app_rows
 from tests.conftest import REPO
 
 # one test process runs them all (make test's pytest-xdist): they share a Chromium and a server
@@ -133,13 +134,6 @@ def short_idle_server(demo_template, tmp_path):
     proc, url, _paths = _start(demo_template, tmp_path, MOMENTUM_IDLE_TIMEOUT_S="10")
     yield url
     _stop(proc)
-
-
-def _app_rows(db, sql: str) -> list[tuple]:
-    from pipelines.store import AppState
-
-    with AppState(db.app_db).reading() as con:
-        return [tuple(r) for r in con.execute(sql).fetchall()]
 
 
 def _shot(page, name: str) -> None:
