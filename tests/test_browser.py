@@ -67,11 +67,14 @@ def _start(demo_template, tmp_path, **env_extra):
     shutil.copytree(demo_template, folder)
     port = _free_port()
     env = {**os.environ, "MOMENTUM_DB": str(folder / "momentum.duckdb"), "PYTHONPATH": str(REPO), **env_extra}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
+    # the server's output goes to a file: a pipe nobody reads blocks the server once it is full
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -83,7 +86,8 @@ def _start(demo_template, tmp_path, **env_extra):
             time.sleep(0.3)
     else:
         proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+        pytest.fail("streamlit did not start: " + log.read_text(errors="replace")[-2000:])
+    proc.log = log
     return proc, url, paths(folder / "momentum.duckdb")
 
 
@@ -93,6 +97,8 @@ def _stop(proc) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+    # pytest shows this only for a failed test, beside its own output
+    print("--- the server's last output ---\n" + proc.log.read_text(errors="replace")[-3000:])
 
 
 @pytest.fixture
@@ -131,8 +137,8 @@ def server_db(shared_server_db):
 
 @pytest.fixture
 def short_idle_server(demo_template, tmp_path):
-    proc, url, _paths = _start(demo_template, tmp_path, MOMENTUM_IDLE_TIMEOUT_S="10")
-    yield url
+    proc, url, db = _start(demo_template, tmp_path, MOMENTUM_IDLE_TIMEOUT_S="10")
+    yield url, db
     _stop(proc)
 
 
@@ -349,9 +355,23 @@ def test_wrong_password_then_lockout_after_five_failures(server_db, chromium):
 
 
 def test_idle_logoff_clears_the_screen(short_idle_server, chromium):
-    context, page = _signed_in_page(chromium, short_idle_server, "clinician", settle=False)
-    page.get_by_text("Active clients").first.wait_for(timeout=30000)
-    page.get_by_text("without activity").wait_for(timeout=30000)  # idle 10 s; checked every second
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    server, db = short_idle_server
+    context, page = _signed_in_page(chromium, server, "clinician", settle=False)
+    page.get_by_text("Active clients").first.wait_for(timeout=60000)
+    try:
+        # idle 10 s after the last user action, checked every second; the sign-in's own reruns
+        # (the cookie reporting back) count as actions, and a busy machine slows all of them
+        page.get_by_text("without activity").wait_for(timeout=90000)
+    except PlaywrightTimeout:
+        _shot(page, "idle_logoff_not_shown")
+        now = time.time()
+        rows = [(user, round(now - started, 1), round(now - seen, 1), ended is not None, reason)
+                for user, started, seen, ended, reason in _app_rows(
+                    db, "SELECT username, started_at, last_seen_at, ended_at, end_reason FROM auth_sessions")]
+        pytest.fail(f"no idle sign-out after 90 s; sessions (user, s since start, s since last action, "
+                    f"ended, reason): {rows}; page: {page.evaluate(BUSY_JS)}")
     _settled(page)
     _shot(page, "idle_logoff")
     body = page.inner_text("body")
