@@ -4,9 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
-# test processes (pytest-xdist): the browser tests stay together on one of them (xdist_group), which mostly
-# waits on the browser and the server, so a third keeps both cores busy on a 2-core machine
-TEST_WORKERS ?= 3
+# test processes (pytest-xdist): the browser tests run in two of them (two xdist_groups), which mostly wait
+# on the browser and the server, so two more keep both cores busy on a 2-core machine
+TEST_WORKERS ?= 4
 
 .PHONY: run test lint imports unit bench campaign sample screenshots lock clean
 

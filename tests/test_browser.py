@@ -25,8 +25,11 @@ from pipelines.settings import paths
 from tests.apptest import app_rows as _app_rows
 from tests.conftest import REPO
 
-# one test process runs them all (make test's pytest-xdist): they share a Chromium and a server
+# make test's pytest-xdist runs them in two test processes, each with its own Chromium: the tests that
+# share one warm server in one, the tests that start a server of their own (timeouts, a first request,
+# an upload, another date) in the other, marked OWN_SERVER (its group is "browser_own_server")
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+OWN_SERVER = pytest.mark.xdist_group("own_server")
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(os.environ.get("MOMENTUM_SCREENSHOTS") or REPO / "test-artifacts")
@@ -250,6 +253,7 @@ def _add_user(db, username: str, role: str, clinician_of: str) -> str:
     return password
 
 
+@OWN_SERVER
 def test_deep_link_first_request_after_start_shows_no_data(fresh_server, chromium):
     page = chromium.new_page()
     page.goto(f"{fresh_server}/flags")  # the very first request to this server
@@ -354,6 +358,7 @@ def test_wrong_password_then_lockout_after_five_failures(server_db, chromium):
     page.close()
 
 
+@OWN_SERVER
 def test_idle_logoff_clears_the_screen(short_idle_server, chromium):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -426,6 +431,7 @@ def test_a_cookie_replayed_after_sign_out_is_refused_every_time(server, chromium
     assert accepted == 0
 
 
+@OWN_SERVER
 def test_the_timer_that_ends_a_disabled_session_runs_at_least_every_30_s_by_default(monkeypatch):
     from ui.auth import idle_check_interval_s
 
@@ -433,6 +439,7 @@ def test_the_timer_that_ends_a_disabled_session_runs_at_least_every_30_s_by_defa
     assert idle_check_interval_s() <= 30  # so a disabled user's open session ends within 60 s by default
 
 
+@OWN_SERVER
 def test_a_disabled_users_open_session_ends_within_sixty_seconds(disable_check_server, chromium):
     from pipelines.store import AppState
     from pipelines.users import set_active
@@ -455,6 +462,7 @@ def test_a_disabled_users_open_session_ends_within_sixty_seconds(disable_check_s
     context.close()
 
 
+@OWN_SERVER
 def test_the_absolute_timeout_ends_a_busy_session(short_absolute_server, chromium):
     context, page = _signed_in_page(chromium, short_absolute_server, "clinician", settle=False)
     t0 = time.monotonic()
@@ -500,6 +508,7 @@ def test_flag_review_round_trip(server_db, chromium):
     context.close()
 
 
+@OWN_SERVER
 def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(fresh_server_db, chromium, tmp_path):
     import duckdb
 
@@ -515,16 +524,19 @@ def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(fresh_ser
         (clinician,) = con.execute("SELECT clinician_id FROM clients WHERE client_id = 'C00001'").fetchall()[0]
     finally:
         con.close()
-    dirty = tmp_path / "appointments.csv"
-    dirty.write_text(
+    dirty = (
         "session_id,client_id,clinician_id,start,duration_min,status,session_type,modality,note_signed_at\n"
         f"S9000001,C00001,{clinician},2026-11-20 10:00,50,attended,individual,in_person,\n"
         f"S9000002,C00001,{clinician},2026-02-30 10:00,50,attended,individual,in_person,\n"
-        f"S9000003,C99999,{clinician},2026-11-20 11:00,50,attended,individual,in_person,\n",
-        encoding="utf-8",
-    )
+        f"S9000003,C99999,{clinician},2026-11-20 11:00,50,attended,individual,in_person,\n"
+    ).encode()
+    # a file name with Markdown in it (an image, colour, an autolink): the progress lines and the results
+    # show it as written; an image rendered from it would make the browser ask for momentum-probe.png
+    hostile = "appointments ![p](momentum-probe.png) :red[x] www.evil-example.org.csv"
+    requests: list[str] = []
     context = chromium.new_context(viewport={"width": 1400, "height": 2200})
     page = context.new_page()
+    page.on("request", lambda r: requests.append(r.url))
     page.goto(server)
     page.get_by_label("Username").wait_for(timeout=60000)
     _sign_in(page, "office", "a-long-office-password")
@@ -532,8 +544,8 @@ def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(fresh_ser
     _cookie_settled(page)
     page.get_by_role("link", name="Data status").click()
     page.get_by_text("Load exports").wait_for(timeout=60000)
-    page.locator("input[type='file']").set_input_files(str(dirty))
-    page.get_by_text("appointments.csv").first.wait_for(timeout=30000)
+    page.locator("input[type='file']").set_input_files({"name": hostile, "mimeType": "text/csv", "buffer": dirty})
+    page.get_by_text(re.compile(r"^appoint.*\.csv$")).first.wait_for(timeout=30000)  # its name, shortened
     page.get_by_role("button", name="Load", exact=True).click()
     page.get_by_text("Some rows or files were rejected").wait_for(timeout=120000)
     _settle(page, "Rejected rows")
@@ -542,7 +554,7 @@ def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(fresh_ser
     try:
         reasons = [r[0] for r in con.execute(
             "SELECT reason FROM rejected_rows r JOIN loads l USING (load_id) "
-            "WHERE l.source_file LIKE '%appointments.csv' ORDER BY row_number").fetchall()]
+            "WHERE l.source_file LIKE '%appointments%' ORDER BY row_number").fetchall()]
         loaded = con.execute("SELECT count(*) FROM sessions WHERE session_id = 'S9000001'").fetchall()[0][0]
     finally:
         con.close()
@@ -550,6 +562,13 @@ def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(fresh_ser
     assert "not a real date" in reasons[0] and "C99999" in reasons[1]
     body = page.inner_text("body")
     assert "Rejected rows" in body and "Download these rejected rows (CSV)" in body
+    page.get_by_text("Loaded, with rejected rows or files").click()  # the progress lines, kept in the box
+    page.get_by_text("reading (sessions)", exact=False).first.wait_for(timeout=30000)
+    body = page.inner_text("body").replace("\u2060", "")  # plain_md's invisible word joiners
+    assert body.count(hostile) >= 2, body  # in the progress lines and the load chooser, as written
+    assert not [u for u in requests if "momentum-probe" in u], requests
+    assert page.locator("a[href*='evil-example']").count() == 0
+    assert page.locator("img[src*='momentum-probe']").count() == 0
     context.close()
 
 
@@ -808,6 +827,7 @@ def december_server(demo_template, tmp_path):
     _stop(proc)
 
 
+@OWN_SERVER
 def test_filling_the_pulse_the_owners_history_and_the_five_rule_a_manager_sees(december_server, chromium):
     from pipelines import pulse
     from pipelines.store import AppState

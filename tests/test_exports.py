@@ -1,4 +1,4 @@
-"""Exports are made on a click for a live session, served once to that session, audited, and gone at sign-out.
+"""Exports are made on a click for a live session, served briefly (at most two fetches) to that session, audited, and gone at sign-out.
 
 Runs Momentum's wrapper (ui/exports.py) on Streamlit's own in-memory media storage,
 the object the /media/<id> route reads (the browser test fetches a real URL).
@@ -24,6 +24,7 @@ def setup(tmp_path):
     storage = MemoryMediaFileStorage("/media")
     exports._files.clear()  # the registry is per process
     exports._pending.clear()
+    exports._gone.clear()
     assert exports.install(state, storage)
     return state, storage, sessions.start(state, "sam", None)
 
@@ -41,7 +42,7 @@ def _actions(state) -> list[str]:
     return [e["action"] for e in audit.recent(state, 20)]
 
 
-def test_an_export_is_served_once_to_its_live_session_and_audited(setup):
+def test_an_export_is_served_twice_at_most_to_its_live_session_and_audited(setup):
     state, storage, sid = setup
     data = exports.maker(state, "sam", sid, lambda: "a,b\r\n", "agenda.csv", {"what": "supervision_agenda"})()
     assert data == b"a,b\r\n" and _actions(state)[0] == "export"
@@ -89,6 +90,32 @@ def test_sign_out_deletes_the_users_unfetched_exports(setup):
     assert exports.forget_user("sam", storage) == 1
     with pytest.raises(MediaFileStorageError):
         storage.get_file(file_id)
+    # the probe's case: the URL fetched after sign-out is refused and audited, under the export's owner
+    entry = audit.recent(state, 1)[0]
+    assert (entry["action"], entry["actor"]) == ("export_refused", "sam") and "signed out" in str(entry["detail"])
+
+
+def test_a_fetch_after_the_allowed_ones_is_refused_and_audited(setup):
+    state, storage, sid = setup
+    data = exports.maker(state, "sam", sid, lambda: "z\r\n", "agenda.csv", {"what": "supervision_agenda"})()
+    file_id = _store(storage, data, "agenda.csv")
+    for _ in range(exports.FETCHES_ALLOWED):
+        storage.get_file(file_id)
+    with pytest.raises(MediaFileStorageError):
+        storage.get_file(file_id)
+    entry = audit.recent(state, 1)[0]
+    assert entry["action"] == "export_refused" and "already fetched" in str(entry["detail"])
+
+
+def test_the_record_of_gone_exports_is_bounded(setup, monkeypatch):
+    monkeypatch.setattr(exports, "GONE_KEPT_MAX", 3)
+    owner = exports.Owner("sam", "s", {}, 0.0)
+    with exports._lock:
+        for i in range(5):
+            exports._went(f"f{i}", owner, "signed out", 100.0 + i)
+        assert list(exports._gone) == ["f2", "f3", "f4"]  # the oldest went first
+        exports._went("f5", owner, "signed out", 100.0 + exports.GONE_KEPT_S + 4.5)
+        assert list(exports._gone) == ["f5"]  # and none older than GONE_KEPT_S stays
 
 
 def test_a_download_no_export_made_is_never_served(setup):

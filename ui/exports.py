@@ -18,9 +18,10 @@ fetch is not audited. So Momentum:
   session is live, each fetch audited (``export_fetched``), at most
   ``FETCHES_ALLOWED`` times within ``FETCH_WINDOW_S`` of being made - Streamlit's
   frontend fetches a download twice, a check and the download itself - and is
-  then deleted. A later fetch, or one after sign-out or a timeout, gets 404; a
-  fetch refused for an ended session is audited (``export_refused``). A
-  downloadable file no export made is never served.
+  then deleted. A later fetch, or one after sign-out or a timeout, gets 404 and
+  is audited (``export_refused``, with the reason): the ids of exports that are
+  gone are kept for ``GONE_KEPT_S`` (at most ``GONE_KEPT_MAX`` of them) for that.
+  A downloadable file no export made is never served.
 - **forgets them at sign-out**: every export file of the user still unfetched is
   deleted from the storage.
 
@@ -57,14 +58,26 @@ class Owner:
 _lock = threading.Lock()
 _pending: dict[tuple[str, str], Owner] = {}  # (SHA-256 of the bytes, file name) -> owner, until stored
 _files: dict[str, Owner] = {}  # media file id -> owner, until fetched or forgotten
+_gone: dict[str, tuple[Owner, str, float]] = {}  # media file id -> (owner, why it went, when), for the audit
 _installed: set[int] = set()
 PENDING_TTL_S = 60.0
 FETCHES_ALLOWED = 2  # Streamlit's frontend: a check fetch, then the download
 FETCH_WINDOW_S = 30.0
+GONE_KEPT_S = 24 * 3600.0
+GONE_KEPT_MAX = 10_000
 
 
 class ExportRefused(RuntimeError):
     """No export for a session that has ended."""
+
+
+def _went(file_id: str, owner: Owner, why: str, now: float) -> None:
+    """Remember (under _lock) that an export is gone, so a later fetch of its URL is audited."""
+    for old in [fid for fid, (_o, _w, at) in _gone.items() if now - at > GONE_KEPT_S]:
+        del _gone[old]
+    while len(_gone) >= GONE_KEPT_MAX:
+        del _gone[next(iter(_gone))]  # the oldest (dicts keep insertion order)
+    _gone[file_id] = (owner, why, now)
 
 
 def _digest(data: bytes) -> str:
@@ -111,20 +124,27 @@ def install(state: AppState, storage: Any | None = None) -> bool:
             building_url.on = False
 
     def served_once(requested):
+        file_id = os.path.splitext(requested)[0]  # the route asks for "<id>.csv"
+        with _lock:
+            gone = _gone.get(file_id)
+        if gone is not None and not getattr(building_url, "on", False):
+            owner, why, _at = gone
+            audit.record(state, owner.username, "export_refused", reason=why, **owner.detail)
+            raise MediaFileStorageError(f"this export is gone ({why})")
         media = get_file(requested)  # raises MediaFileStorageError (404) when there is none
         if media.kind != MediaFileKind.DOWNLOADABLE or getattr(building_url, "on", False):
             return media
-        file_id = os.path.splitext(requested)[0]  # the route asks for "<id>.csv"
         now = clock.epoch()
         with _lock:
             for stale in [fid for fid, o in _files.items() if now - o.made_at > FETCH_WINDOW_S and fid != file_id]:
-                del _files[stale]
+                _went(stale, _files.pop(stale), "expired", now)
                 storage.delete_file(stale)
             owner = _files.get(file_id)
             if owner is not None:
                 owner.fetches += 1
                 if owner.fetches >= FETCHES_ALLOWED or now - owner.made_at > FETCH_WINDOW_S:
                     del _files[file_id]
+                    _went(file_id, owner, "already fetched" if owner.fetches >= FETCHES_ALLOWED else "expired", now)
             if owner is None or file_id not in _files:
                 storage.delete_file(file_id)
         if owner is None:
@@ -136,6 +156,7 @@ def install(state: AppState, storage: Any | None = None) -> bool:
         if not check.valid:
             with _lock:
                 _files.pop(file_id, None)
+                _went(file_id, owner, f"session {check.reason}", now)
             storage.delete_file(file_id)
             audit.record(state, owner.username, "export_refused", reason=f"session {check.reason}", **owner.detail)
             raise MediaFileStorageError("the session that made this export has ended")
@@ -160,10 +181,11 @@ def tie(data: bytes, file_name: str, owner: Owner) -> None:
 def forget_user(username: str, storage: Any | None = None) -> int:
     """Sign-out: delete every export of ``username`` not fetched yet. Returns how many."""
     storage = storage if storage is not None else _storage()
+    now = clock.epoch()
     with _lock:
         ids = [fid for fid, o in _files.items() if o.username == username]
         for fid in ids:
-            del _files[fid]
+            _went(fid, _files.pop(fid), "signed out", now)
         for key in [k for k, o in _pending.items() if o.username == username]:
             del _pending[key]
     if storage is not None:

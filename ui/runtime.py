@@ -42,7 +42,7 @@ def _runtime(data_db: str) -> Runtime:
     list_users(state)  # a damaged app-state file stops the start with a clear message
     from ui.exports import install
 
-    install(state)  # exports: served once, to a live session, audited (ui/exports.py)
+    install(state)  # exports: served briefly, to their live session, audited (ui/exports.py)
     return Runtime(paths=p, reader=SnapshotReader(DataStore(p)), state=state, cookie_key=key)
 
 
