@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from pipelines.demo import SAMPLE_AS_OF, ensure_demo_database
 from pipelines.settings import Paths, paths
@@ -20,6 +21,11 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
 BASE = DATA / "base"
 
+
+# No time limit per example: a timed assertion does not belong in a unit test, and a loaded machine
+# (make test's four processes on two cores) made a 200 ms default fail a correct example.
+hypothesis_settings.register_profile("momentum", deadline=None)
+hypothesis_settings.load_profile("momentum")
 
 # Every test runs on the same day, whatever the calendar says: the sample practice's last day.
 PINNED_TODAY = SAMPLE_AS_OF

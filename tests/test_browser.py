@@ -25,11 +25,12 @@ from pipelines.settings import paths
 from tests.apptest import app_rows as _app_rows
 from tests.conftest import REPO
 
-# make test's pytest-xdist runs them in two test processes, each with its own Chromium: the tests that
-# share one warm server in one, the tests that start a server of their own (timeouts, a first request,
-# an upload, another date) in the other, marked OWN_SERVER (its group is "browser_own_server")
+# make test's pytest-xdist runs them in two test processes, each with its own Chromium (and its own warm
+# shared server when one of its tests needs it): the tests marked SECOND_PROCESS (group "browser_second") -
+# those that start a server of their own (timeouts, a first request, an upload, another date) and two
+# sign-out tests - in one, the rest in the other; the two take about as long
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
-OWN_SERVER = pytest.mark.xdist_group("own_server")
+SECOND_PROCESS = pytest.mark.xdist_group("second")
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(os.environ.get("MOMENTUM_SCREENSHOTS") or REPO / "test-artifacts")
@@ -253,7 +254,7 @@ def _add_user(db, username: str, role: str, clinician_of: str) -> str:
     return password
 
 
-@OWN_SERVER
+@SECOND_PROCESS
 def test_deep_link_first_request_after_start_shows_no_data(fresh_server, chromium):
     page = chromium.new_page()
     page.goto(f"{fresh_server}/flags")  # the very first request to this server
@@ -358,7 +359,7 @@ def test_wrong_password_then_lockout_after_five_failures(server_db, chromium):
     page.close()
 
 
-@OWN_SERVER
+@SECOND_PROCESS
 def test_idle_logoff_clears_the_screen(short_idle_server, chromium):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -410,6 +411,7 @@ def _shows_data(page) -> bool:
 REPLAYS = int(os.environ.get("MOMENTUM_COOKIE_REPLAYS", "3"))
 
 
+@SECOND_PROCESS
 def test_a_cookie_replayed_after_sign_out_is_refused_every_time(server, chromium):
     context, page = _signed_in_page(chromium, server, "clinician")
     cookies = [c for c in context.cookies() if c["name"] == "momentum_auth"]
@@ -431,7 +433,7 @@ def test_a_cookie_replayed_after_sign_out_is_refused_every_time(server, chromium
     assert accepted == 0
 
 
-@OWN_SERVER
+@SECOND_PROCESS
 def test_the_timer_that_ends_a_disabled_session_runs_at_least_every_30_s_by_default(monkeypatch):
     from ui.auth import idle_check_interval_s
 
@@ -439,7 +441,7 @@ def test_the_timer_that_ends_a_disabled_session_runs_at_least_every_30_s_by_defa
     assert idle_check_interval_s() <= 30  # so a disabled user's open session ends within 60 s by default
 
 
-@OWN_SERVER
+@SECOND_PROCESS
 def test_a_disabled_users_open_session_ends_within_sixty_seconds(disable_check_server, chromium):
     from pipelines.store import AppState
     from pipelines.users import set_active
@@ -462,7 +464,7 @@ def test_a_disabled_users_open_session_ends_within_sixty_seconds(disable_check_s
     context.close()
 
 
-@OWN_SERVER
+@SECOND_PROCESS
 def test_the_absolute_timeout_ends_a_busy_session(short_absolute_server, chromium):
     context, page = _signed_in_page(chromium, short_absolute_server, "clinician", settle=False)
     t0 = time.monotonic()
@@ -508,7 +510,7 @@ def test_flag_review_round_trip(server_db, chromium):
     context.close()
 
 
-@OWN_SERVER
+@SECOND_PROCESS
 def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(fresh_server_db, chromium, tmp_path):
     import duckdb
 
@@ -704,6 +706,7 @@ def _momentum_cookies(context) -> list[dict]:
     return [c for c in context.cookies() if c["name"] == "momentum_auth"]
 
 
+@SECOND_PROCESS
 def test_two_tab_sign_out_leaves_no_tab_signed_in(server, chromium):
     """Sign in twice in two tabs of one browser, sign out in the first: a new tab shows the sign-in form.
 
@@ -827,7 +830,7 @@ def december_server(demo_template, tmp_path):
     _stop(proc)
 
 
-@OWN_SERVER
+@SECOND_PROCESS
 def test_filling_the_pulse_the_owners_history_and_the_five_rule_a_manager_sees(december_server, chromium):
     from pipelines import pulse
     from pipelines.store import AppState

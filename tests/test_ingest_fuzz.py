@@ -10,7 +10,6 @@ file. `make test` runs 84 variants; the campaign (`make campaign`) runs 300.
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 from collections import Counter
 
@@ -20,9 +19,9 @@ from pipelines.csv_files import count_records
 from pipelines.ingest import ingest
 from pipelines.settings import SAMPLE_DATA_DIR, paths
 from tests.conftest import query
-from tests.fuzz.corpus import MUTATIONS, variants
+from tests.fuzz.corpus import MUTATIONS, VARIANT_COUNT, variants
 
-N = int(os.environ.get("MOMENTUM_FUZZ_VARIANTS", "84"))
+N = VARIANT_COUNT
 VARIANTS = variants(N)
 TALLY: Counter = Counter()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -297,6 +298,10 @@ MUTATIONS = [
     m_whitespace, m_delimiter, m_line_endings, m_encoding, m_invalid_bytes, m_stray_quote, m_blank_lines,
     m_truncate, m_size,
 ]
+
+
+# how many variants a test run makes: 84 in make test, 300 in make campaign
+VARIANT_COUNT = int(os.environ.get("MOMENTUM_FUZZ_VARIANTS", "84"))
 
 
 def variants(n: int, seed: int = 20261122) -> list[Variant]:
