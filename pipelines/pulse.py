@@ -20,6 +20,11 @@ who can read it, is decided here, in the query layer, not by the pages:
 
 Nothing here takes a clinician_id with an answer, so no query can join a pulse
 answer to a named clinician's clients or outcomes.
+
+A password reset gives a person a new key, and so a new pseudonym that has not
+answered this period. So a reset closes the pulse for that person for the rest of
+the period it falls in (:func:`closed_by_reset`): otherwise they could answer the
+same period twice and be counted twice, and "5 responses" could be 4 people.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import pandas as pd
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from pipelines import audit
+from pipelines import audit, users
 from pipelines.settings import setting
 from pipelines.store import AppState
 from schemas.wellbeing import CBI
@@ -115,6 +120,7 @@ class OwnerKey:
 
     seal: bytes = b""
     ref: str = ""
+    username: str = ""  # whose key it is: for the password-reset rule only, never stored with an answer
 
     def __repr__(self) -> str:  # never print the key
         return "OwnerKey(<hidden>)"
@@ -125,7 +131,8 @@ def derive_key(username: str, password: str) -> OwnerKey:
     master = hashlib.scrypt(password.encode("utf-8"), salt=b"momentum-pulse-v1\x00" + username.encode("utf-8"),
                             n=2**14, r=8, p=1, dklen=32)
     return OwnerKey(seal=hmac.new(master, b"seal", hashlib.sha256).digest(),
-                    ref=hmac.new(master, b"owner-ref", hashlib.sha256).hexdigest())
+                    ref=hmac.new(master, b"owner-ref", hashlib.sha256).hexdigest(),
+                    username=users.normalise_username(username))
 
 
 def _seal(key: OwnerKey, period: str, payload: dict) -> str:
@@ -168,6 +175,16 @@ def _add(con, key: OwnerKey | None, period: str, team: str | None, answers: Mapp
     return scores
 
 
+CLOSED_BY_RESET = ("Your password was reset during this period, so this period's pulse is closed for you "
+                   "(an answer under the new password could count you twice).")
+
+
+def closed_by_reset(state: AppState, key: OwnerKey, today: date) -> bool:
+    """True when the owner's password was reset during today's period (see the module docstring)."""
+    period = period_of(today).label
+    return any(period_of(day).label == period for day in users.password_reset_days(state, key.username))
+
+
 def submit(state: AppState, key: OwnerKey, *, team: str | None, answers: Mapping[str, str], today: date
            ) -> dict[str, float]:
     """Store this period's answers: the owner's sealed copy and the team's sums, together or not at all.
@@ -179,6 +196,8 @@ def submit(state: AppState, key: OwnerKey, *, team: str | None, answers: Mapping
         CBI.score(answers)
     except ValueError as exc:
         raise PulseError(str(exc).capitalize() + ".") from None
+    if closed_by_reset(state, key, today):
+        raise PulseError(CLOSED_BY_RESET)
     with state.transaction() as con:
         return _add(con, key, period, team, answers)
 
@@ -186,6 +205,8 @@ def submit(state: AppState, key: OwnerKey, *, team: str | None, answers: Mapping
 def skip(state: AppState, key: OwnerKey, today: date) -> None:
     """Skip this period: a sealed row that no one but the owner can tell from an answer. No sums change."""
     period = period_of(today).label
+    if closed_by_reset(state, key, today):
+        raise PulseError(CLOSED_BY_RESET)
     with state.transaction() as con:
         if con.execute(con.q("pulse", "owner_has"), (key.ref, period)).fetchone():
             raise PulseError("You have already answered or skipped this period's pulse.")
@@ -222,13 +243,13 @@ def _owner_rows(state: AppState, key: OwnerKey) -> dict[str, dict]:
 
 
 def status(state: AppState, key: OwnerKey, today: date) -> str:
-    """This period, for its owner only: "due", "answered" or "skipped"."""
+    """This period, for its owner only: "due", "answered", "skipped", or "closed" (a password reset)."""
     period = period_of(today).label
     with state.reading() as con:
         row = con.execute(con.q("pulse", "owner_rows"), (key.ref,)).fetchall()
     mine = {r["period"]: r["sealed"] for r in row}
     if period not in mine:
-        return "due"
+        return "closed" if closed_by_reset(state, key, today) else "due"
     opened = _open(key, period, mine[period])
     return "skipped" if opened is None or opened.get("skipped") else "answered"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -141,7 +142,16 @@ def reset_password(state: AppState, username: str, password: str) -> None:
         cur = con.execute(con.q("users", "set_password"), (hash_password(password), _now(), username))
         if cur.rowcount == 0:
             raise UserError(f"no user {username!r}")
+        # a new password is a new pulse key: the pulse closes for the rest of this period (pipelines/pulse.py)
+        con.execute(con.q("users", "record_reset"), (username, clock.today().isoformat()))
     auth_sessions.end_all_for_user(state, username, "password reset")
+
+
+def password_reset_days(state: AppState, username: str) -> list[date]:
+    """The practice days on which ``username``'s password was reset, oldest first."""
+    with state.reading() as con:
+        rows = con.execute(con.q("users", "reset_days"), (normalise_username(username),)).fetchall()
+    return [date.fromisoformat(r["reset_on"]) for r in rows]
 
 
 def list_users(state: AppState) -> list[User]:

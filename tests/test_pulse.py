@@ -52,6 +52,33 @@ def test_the_owner_reads_their_answers_and_nobody_else_can(app_state):
     assert pulse.own_history(app_state, pulse.derive_key("eli", "dana's long password")).empty
 
 
+def test_a_password_reset_closes_the_period_so_no_one_is_counted_twice(app_state, monkeypatch):
+    from pipelines import users
+
+    users.add_user(app_state, "dana", "Dana", "clinician", "dana's long password", clinician_id="T9")
+    before = pulse.derive_key("dana", "dana's long password")
+    pulse.submit(app_state, before, team="North", answers=answers("high"), today=LAST_MONTH)
+    monkeypatch.setenv("MOMENTUM_TODAY", "2026-10-20")  # the reset falls in the same period (October)
+    users.reset_password(app_state, "dana", "a reset password for dana")
+    after = pulse.derive_key("dana", "a reset password for dana")
+    assert pulse.status(app_state, after, LAST_MONTH) == "closed"
+    for act in (lambda: pulse.submit(app_state, after, team="North", answers=answers("low"), today=LAST_MONTH),
+                lambda: pulse.skip(app_state, after, LAST_MONTH)):
+        with pytest.raises(pulse.PulseError, match="reset during this period"):
+            act()
+    with app_state.reading() as con:
+        sums = con.execute("SELECT respondents FROM pulse_team_sums WHERE period = '2026-10'").fetchall()
+    assert [tuple(r) for r in sums] == [(1,)]  # still one person, counted once
+    # the next period opens as usual under the new password
+    assert pulse.status(app_state, after, TODAY) == "due"
+    pulse.submit(app_state, after, team="North", answers=answers("low"), today=TODAY)
+    assert pulse.status(app_state, after, TODAY) == "answered"
+    # a reset leaves no trace in the pulse's own tables: the reset day is kept with the account
+    with app_state.reading() as con:
+        owner = json.dumps([dict(r) for r in con.execute("SELECT * FROM pulse_owner_copies").fetchall()])
+    assert "dana" not in owner
+
+
 def test_an_administrator_reading_the_tables_finds_no_name_no_time_and_no_answer(app_state):
     key = pulse.derive_key("dana", "dana's long password")
     pulse.submit(app_state, key, team="North", answers=answers("high"), today=LAST_MONTH)

@@ -75,6 +75,18 @@ def test_a_clinician_fills_the_pulse_sees_their_history_and_may_post_a_self_care
     assert not any("pulse" in action and actor == "clinician" for actor, action in actions)
 
 
+def test_after_a_password_reset_the_period_is_closed_and_no_reminder_shows(demo_db):
+    from pipelines.users import reset_password
+
+    reset_password(AppState(demo_db.app_db), "clinician", "a brand new password for the clinician")
+    at = sign_in("clinician", "a brand new password for the clinician")
+    assert "wellbeing pulse" not in _texts(at).lower()  # no reminder on the caseload page
+    at = open_page(at, "pages/pulse.py")
+    assert "password was reset during this period" in _texts(at) and "The next one opens in Dec 2026." in _texts(at)
+    assert not [r for r in at.radio if r.key and r.key.startswith("pulse_")]  # no form
+    assert app_rows(demo_db, "SELECT count(*) FROM pulse_owner_copies WHERE period = '2026-11'") == [(0,)]
+
+
 def test_the_self_care_win_goes_through_the_phi_guard(demo_db):
     at = _fill(open_page(sign_in("clinician"), "pages/pulse.py"), HIGH)
     at.text_area(key="pulse_win_text").input("Lunch with jo.smith@example.org")

@@ -122,6 +122,8 @@ def done(ctx: PulseContext, state_now: str) -> None:
     if state_now == "answered":
         st.success(f"Your pulse for {period.title} is in. The next one opens in {following.title}.",
                    icon=":material/check_circle:")
+    elif state_now == "closed":
+        st.info(f"{pulse.CLOSED_BY_RESET} The next one opens in {following.title}.", icon=":material/lock_clock:")
     else:
         st.info(f"You skipped {period.title}'s pulse. The next one opens in {following.title}.",
                 icon=":material/event_busy:")

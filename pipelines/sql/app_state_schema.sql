@@ -157,6 +157,14 @@ CREATE TABLE IF NOT EXISTS pulse_owner_copies (
     PRIMARY KEY (owner_ref, period)
 ) WITHOUT ROWID;
 
+-- The practice days on which a user's password was reset: a reset gives a new pulse key, so the
+-- pulse closes for that person for the rest of the period it falls in (pipelines/pulse.py): otherwise
+-- a person could answer the same period twice, once under each key, and be counted twice.
+CREATE TABLE IF NOT EXISTS password_resets (
+    username TEXT NOT NULL,
+    reset_on TEXT NOT NULL            -- YYYY-MM-DD, the practice's day (pipelines/clock.today)
+);
+
 CREATE TABLE IF NOT EXISTS pulse_team_sums (
     period      TEXT NOT NULL,        -- YYYY-MM: the first month of the period
     team        TEXT NOT NULL,        -- the respondent's team when they answered ('' for none)

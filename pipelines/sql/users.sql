@@ -15,6 +15,12 @@ UPDATE users SET active = ?, updated_at = ? WHERE username = ?;
 -- name: set_password
 UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?;
 
+-- name: record_reset
+INSERT INTO password_resets (username, reset_on) VALUES (?, ?);
+
+-- name: reset_days
+SELECT reset_on FROM password_resets WHERE username = ? ORDER BY reset_on;
+
 -- name: list
 SELECT username, display_name, role, clinician_id, active, is_demo FROM users ORDER BY username;
 

@@ -174,6 +174,11 @@ CREATE TABLE IF NOT EXISTS pulse_owner_copies (
     PRIMARY KEY (owner_ref, period)
 );
 
+CREATE TABLE IF NOT EXISTS password_resets (
+    username TEXT NOT NULL,
+    reset_on TEXT NOT NULL            -- YYYY-MM-DD, the practice's day (pipelines/clock.today)
+);
+
 CREATE TABLE IF NOT EXISTS pulse_team_sums (
     period      TEXT NOT NULL,
     team        TEXT NOT NULL,        -- the respondent's team when they answered ('' for none)

@@ -14,6 +14,12 @@ UPDATE users SET active = %s, updated_at = %s WHERE username = %s;
 -- name: set_password
 UPDATE users SET password_hash = %s, updated_at = %s WHERE username = %s;
 
+-- name: record_reset
+INSERT INTO password_resets (username, reset_on) VALUES (%s, %s);
+
+-- name: reset_days
+SELECT reset_on FROM password_resets WHERE username = %s ORDER BY reset_on;
+
 -- name: list
 SELECT username, display_name, role, clinician_id, active, is_demo FROM users ORDER BY username;
 
