@@ -116,6 +116,12 @@ def test_after_a_reload_the_pulse_asks_for_the_password_again(demo_db):
     at.text_input(key="pulse_unlock_password").input("not the password")
     button(at, "Open my pulse").click().run()
     assert "That password did not open your pulse." in _texts(at) and not at.radio
+    at.text_input(key="pulse_unlock_password").input("x" * 73)  # over bcrypt's 72 bytes: a failure too
+    button(at, "Open my pulse").click().run()
+    assert "That password did not open your pulse." in _texts(at) and not at.radio
+    assert app_rows(demo_db, "SELECT count(*) FROM login_failures WHERE username = 'clinician'") == [(2,)]
+    reasons = [e["detail"] for e in audit.recent(AppState(demo_db.app_db), 20) if e["action"] == "login_failed"]
+    assert any("72 bytes (pulse unlock)" in str(r) for r in reasons), reasons
     at.text_input(key="pulse_unlock_password").input("momentum-demo")
     button(at, "Open my pulse").click().run()
     assert len([r for r in at.radio if r.key.startswith("pulse_")]) == 13

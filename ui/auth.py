@@ -299,8 +299,13 @@ def pulse_key() -> pulse.OwnerKey | None:
 def unlock_pulse(user: User, password: str) -> bool:
     """After a page reload: the password again, checked like a sign-in (lockout included), gives the key back."""
     rt = get_runtime()
-    if sessions.locked_until(rt.state, user.username) is not None or not password or too_long(password):
+    if sessions.locked_until(rt.state, user.username) is not None or not password:
         refuse_at_equal_cost(password)
+        return False
+    if too_long(password):  # bcrypt reads at most 72 bytes: a failure, as at sign-in
+        refuse_at_equal_cost(password)
+        sessions.record_failure(rt.state, user.username)
+        audited(user.username, "login_failed", reason=f"password longer than {MAX_PASSWORD_BYTES} bytes (pulse unlock)")
         return False
     if not Hasher.check_pw(password, password_hashes(rt.state)[user.username]):
         sessions.record_failure(rt.state, user.username)
