@@ -53,6 +53,9 @@ SEALED_BYTES = 1024  # every sealed plaintext is padded to this length: an answe
 NO_TEAM = ""
 FEWER = f"fewer than {CBI.min_respondents} responses"
 WITHHELD = "withheld: with the teams shown it would single out fewer than {n} people"
+WITHOUT_YOU = ("withheld for you: you may be one of its respondents, and without one of them it would rest on "
+               "fewer than {n} people")
+RESPONDENT_ROLES = ("clinician", "supervisor")  # who answers the pulse
 AGGREGATE_COLUMNS = ["period", "period_title", "level", "team", "status", "respondents", "work_mean", "client_mean",
                      "high_share", "note"]
 
@@ -327,18 +330,48 @@ def _closed_sums(state: AppState, today: date) -> pd.DataFrame:
                                  "client_high", "any_high"])
 
 
+def _without_one(sums: pd.DataFrame, team: str | None) -> pd.DataFrame:
+    """The sums as a reader who may have answered sees them once they take their own answer out:
+    one respondent fewer in their team's bucket (or the no-team bucket), in every period."""
+    bucket = team or NO_TEAM
+    mine = (sums["team"] == bucket) & (sums["respondents"] > 0)
+    return sums.assign(respondents=sums["respondents"] - mine.astype(int))
+
+
+def _withheld_for_reader(aggregates: pd.DataFrame, sums: pd.DataFrame, own_team: str | None,
+                         min_n: int = CBI.min_respondents) -> pd.DataFrame:
+    """A reader who also answers knows their own answer, so they could subtract it from an aggregate
+    that holds it. Each aggregate is shown to them only if it is shown to everyone (the rules over
+    every team) AND the same rules still hold with one respondent fewer in their own team: what is
+    left once they take themselves out never rests on fewer than ``min_n`` others. Seeing a subset of
+    what everyone may see, they cannot combine their view with another's into anything smaller."""
+    alone = shown_aggregates(_without_one(sums, own_team), min_n).set_index(["period", "level", "team"])["shown"]
+    rows = []
+    for row in aggregates.to_dict("records"):
+        if row["shown"] and not bool(alone.get((row["period"], row["level"], row["team"]), False)):
+            row = _aggregate(row["period"], row["level"], row["team"], False, WITHOUT_YOU.format(n=min_n),
+                             None, None, None, None)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=aggregates.columns)
+
+
 def team_pulse(state: AppState, *, username: str, role: str, teams: Iterable[str], today: date,
-               periods: int = 6) -> pd.DataFrame:
+               own_team: str | None = None, periods: int = 6) -> pd.DataFrame:
     """The team pulse a manager or supervisor may see: the practice and ``teams`` (their scope's teams),
     for the last ``periods`` closed periods, each shown or marked "fewer than 5 responses" / withheld.
 
     The rules are applied over every team at once (what one viewer sees, another may too), then
-    narrowed to the viewer's teams. Every call is audited. Clinicians see only their own answers."""
+    narrowed to the viewer's teams. A reader who also answers the pulse (a supervisor; ``own_team``
+    is their team) sees only what would still be safe without their own answer
+    (:func:`_withheld_for_reader`). Every call is audited. Clinicians see only their own answers."""
     if role not in AGGREGATE_READERS:
         raise PermissionError("Only managers and supervisors see the team pulse; everyone sees their own answers.")
     teams = tuple(sorted({t for t in teams if t}))
     months = period_months()
-    aggregates = shown_aggregates(_closed_sums(state, today))
+    sums = _closed_sums(state, today)
+    aggregates = shown_aggregates(sums)
+    if role in RESPONDENT_ROLES and len(aggregates):
+        aggregates = _withheld_for_reader(aggregates, sums, own_team)
     keep = sorted(aggregates["period"].unique())[-periods:] if len(aggregates) else []
     aggregates = aggregates[aggregates["period"].isin(keep)
                             & ((aggregates["level"] == "practice") | aggregates["team"].isin(teams))]

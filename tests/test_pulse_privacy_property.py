@@ -125,3 +125,50 @@ def test_the_rules_alone_over_many_more_practices(team_sizes, no_team):
     if (shown["level"] == "practice").any():
         rest = total - shown.loc[shown["level"] == "team", "respondents"].sum()
         assert rest == 0 or rest >= MIN_N
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(practice, st.data())
+def test_a_reader_who_answers_cannot_subtract_themselves_into_a_group_under_five(case, data):
+    """A supervisor answers the pulse and reads their team's aggregate: knowing their own answer, what
+    they see must still rest on at least 5 others, and combine with nothing into a smaller group; and it
+    is never more than a manager sees."""
+    shape, periods = case
+    people = _people(shape)
+    reader = data.draw(st.integers(0, len(people) - 1), label="reader")
+    truth: dict[str, dict[str, set[int]]] = {}
+    rows = []
+    for period, levels in zip(PERIODS, periods, strict=False):
+        for person, (team, level) in enumerate(zip(people, levels, strict=True)):
+            if level is None:
+                continue
+            for group in ("practice", *([team] if team else [])):
+                truth.setdefault(period, {}).setdefault(group, set()).add(person)
+            rows.append((None, period, team, _answers(level)))
+    teams = sorted({t for t in people if t})
+    with tempfile.TemporaryDirectory() as folder:
+        state = AppState(Path(folder) / "app.sqlite")
+        if rows:
+            pulse.seed(state, rows)
+        everyone = pulse.team_pulse(state, username="boss", role="manager", teams=teams, today=TODAY, periods=12)
+        mine = pulse.team_pulse(state, username="sup", role="supervisor", teams=teams, today=TODAY, periods=12,
+                                own_team=people[reader] or None)
+    key = ["period", "level", "team"]
+    shown_to_all = {tuple(r) for r in everyone.loc[everyone["shown"], key].fillna("").itertuples(index=False)}
+    shown_to_me = {tuple(r) for r in mine.loc[mine["shown"], key].fillna("").itertuples(index=False)}
+    assert shown_to_me <= shown_to_all  # never more than a manager sees
+    assert mine.loc[~mine["shown"], "respondents"].isna().all()  # a withheld one carries no number
+    # what the reader learns: each shown group without themselves
+    others = {(p, "practice" if lvl == "practice" else t): truth[p]["practice" if lvl == "practice" else t] - {reader}
+              for p, lvl, t in shown_to_me}
+    for (period, group), rest in others.items():
+        assert len(rest) >= MIN_N, (period, group)
+    for (p1, g1), (p2, g2) in itertools.permutations(others, 2):
+        a, b = others[(p1, g1)], others[(p2, g2)]
+        if p1 == p2 and a <= b:
+            assert len(b - a) == 0 or len(b - a) >= MIN_N, (p1, g1, g2)
+    for period in {p for p, _ in others}:
+        if (period, "practice") in others:
+            rest = others[(period, "practice")].difference(
+                *[m for (p, g), m in others.items() if p == period and g != "practice"])
+            assert len(rest) == 0 or len(rest) >= MIN_N, period

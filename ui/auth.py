@@ -48,7 +48,7 @@ FLASH_KEY = "momentum_sign_in_notice"
 # the wellbeing pulse's owner key (pipelines/pulse.py): derived from the password at sign-in, held only in
 # this server-side session, gone at sign-out or a page reload (the pulse page then asks for the password)
 PULSE_KEY = "momentum_pulse_key"
-PULSE_ROLES = ("clinician", "supervisor")
+PULSE_ROLES = pulse.RESPONDENT_ROLES  # who answers the pulse (and has a pulse key)
 COOKIE_NAME = "momentum_auth"
 FAILED_MESSAGE = "Username or password is incorrect."
 ENDED_MESSAGES = {
