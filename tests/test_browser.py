@@ -411,11 +411,40 @@ def _shows_data(page) -> bool:
 REPLAYS = int(os.environ.get("MOMENTUM_COOKIE_REPLAYS", "3"))
 
 
+@pytest.fixture
+def secure_cookie_server(demo_template, tmp_path):
+    proc, url, _db = _start(demo_template, tmp_path, MOMENTUM_COOKIE_SECURE="on")
+    yield url
+    _stop(proc)
+
+
+@SECOND_PROCESS
+def test_the_sign_in_cookie_carries_secure_when_the_setting_asks(secure_cookie_server, chromium):
+    """MOMENTUM_COOKIE_SECURE=on (for a proxy that sends no X-Forwarded-Proto): the cookie the browser
+    holds carries Secure. Chromium accepts a Secure cookie from 127.0.0.1 over HTTP, as from HTTPS.
+    (auto behind a proxy's X-Forwarded-Proto: tests/test_auth_sessions.py; Playwright's extra headers
+    do not reach the WebSocket the app reads its headers from.)"""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(secure_cookie_server)
+    page.get_by_label("Username").wait_for(timeout=60000)
+    _sign_in(page, "clinician")
+    _heading(page, "Caseload momentum").wait_for(timeout=60000)
+    for _ in range(240):  # document.cookie cannot see the flag: ask the browser's own jar
+        if _momentum_cookies(context):
+            break
+        page.wait_for_timeout(250)
+    assert [(c["secure"], c["sameSite"]) for c in _momentum_cookies(context)] == [(True, "Strict")]
+    context.close()
+
+
 @SECOND_PROCESS
 def test_a_cookie_replayed_after_sign_out_is_refused_every_time(server, chromium):
     context, page = _signed_in_page(chromium, server, "clinician")
     cookies = [c for c in context.cookies() if c["name"] == "momentum_auth"]
     assert cookies
+    # served over plain HTTP with MOMENTUM_COOKIE_SECURE=auto: no Secure flag (the browser would not send it)
+    assert [(c["secure"], c["sameSite"]) for c in cookies] == [(False, "Strict")]
     page.get_by_role("button", name="Sign out").click()
     page.get_by_label("Username").wait_for(timeout=60000)
     context.close()
