@@ -90,13 +90,17 @@ def test_no_shown_aggregate_rests_on_fewer_than_five_people_or_differs_from_anot
         assert agg.work_mean == pytest.approx(sum(a["work"] for a in answered) / len(answered))
         assert agg.client_mean == pytest.approx(sum(a["client"] for a in answered) / len(answered))
         members[(agg.period, group)] = {a["person"] for a in answered}
-    # no two shown aggregates differ by one person (nor by 2-4): in each period, for every pair where one
-    # group holds the other, the difference is nobody or at least 5 people
+    _no_difference_under_five(members)
+
+
+def _no_difference_under_five(members: dict[tuple[str, str], set[int]]) -> None:
+    """(period, group) -> the people a shown aggregate holds. No two differ by one person (nor by 2-4): in
+    each period, for every pair where one group holds the other, the difference is nobody or at least 5
+    people; nor does any combination: the practice minus every team shown with it is nobody or 5 or more."""
     for (p1, g1), (p2, g2) in itertools.permutations(members, 2):
         a, b = members[(p1, g1)], members[(p2, g2)]
         if p1 == p2 and a <= b:
             assert len(b - a) == 0 or len(b - a) >= MIN_N, (p1, g1, g2)
-    # nor does any combination: the practice minus every team shown with it is nobody or 5 or more
     for period in {p for p, _ in members}:
         if (period, "practice") in members:
             rest = members[(period, "practice")].difference(
@@ -163,12 +167,4 @@ def test_a_reader_who_answers_cannot_subtract_themselves_into_a_group_under_five
               for p, lvl, t in shown_to_me}
     for (period, group), rest in others.items():
         assert len(rest) >= MIN_N, (period, group)
-    for (p1, g1), (p2, g2) in itertools.permutations(others, 2):
-        a, b = others[(p1, g1)], others[(p2, g2)]
-        if p1 == p2 and a <= b:
-            assert len(b - a) == 0 or len(b - a) >= MIN_N, (p1, g1, g2)
-    for period in {p for p, _ in others}:
-        if (period, "practice") in others:
-            rest = others[(period, "practice")].difference(
-                *[m for (p, g), m in others.items() if p == period and g != "practice"])
-            assert len(rest) == 0 or len(rest) >= MIN_N, period
+    _no_difference_under_five(others)
