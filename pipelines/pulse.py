@@ -183,9 +183,12 @@ CLOSED_BY_RESET = ("Your password was reset during this period, so this period's
 
 
 def closed_by_reset(state: AppState, key: OwnerKey, today: date) -> bool:
-    """True when the owner's password was reset during today's period (see the module docstring)."""
-    period = period_of(today).label
-    return any(period_of(day).label == period for day in users.password_reset_days(state, key.username))
+    """True when the owner's password was reset on or after the first day of today's period (see the
+    module docstring). "On or after", not "within": the reset's day is the calendar's (or
+    MOMENTUM_TODAY's) while the pulse's today may be the data's own day (the demo's, which does not
+    move), so a reset recorded later than the pulse's today still closes the period the person is in."""
+    start = period_of(today).start
+    return any(day >= start for day in users.password_reset_days(state, key.username))
 
 
 def submit(state: AppState, key: OwnerKey, *, team: str | None, answers: Mapping[str, str], today: date
@@ -330,22 +333,21 @@ def _closed_sums(state: AppState, today: date) -> pd.DataFrame:
                                  "client_high", "any_high"])
 
 
-def _without_one(sums: pd.DataFrame, team: str | None) -> pd.DataFrame:
-    """The sums as a reader who may have answered sees them once they take their own answer out:
-    one respondent fewer in their team's bucket (or the no-team bucket), in every period."""
-    bucket = team or NO_TEAM
-    mine = (sums["team"] == bucket) & (sums["respondents"] > 0)
-    return sums.assign(respondents=sums["respondents"] - mine.astype(int))
+def _without_one(sums: pd.DataFrame) -> pd.DataFrame:
+    """The sums as a reader who may have answered sees them once they take their own answer out. Their
+    answer counts toward the team they were on when they answered, which may not be their team now
+    (and nothing records it), so: one respondent fewer in every team's bucket and the no-team bucket."""
+    return sums.assign(respondents=(sums["respondents"] - 1).clip(lower=0))
 
 
-def _withheld_for_reader(aggregates: pd.DataFrame, sums: pd.DataFrame, own_team: str | None,
+def _withheld_for_reader(aggregates: pd.DataFrame, sums: pd.DataFrame,
                          min_n: int = CBI.min_respondents) -> pd.DataFrame:
     """A reader who also answers knows their own answer, so they could subtract it from an aggregate
     that holds it. Each aggregate is shown to them only if it is shown to everyone (the rules over
-    every team) AND the same rules still hold with one respondent fewer in their own team: what is
-    left once they take themselves out never rests on fewer than ``min_n`` others. Seeing a subset of
-    what everyone may see, they cannot combine their view with another's into anything smaller."""
-    alone = shown_aggregates(_without_one(sums, own_team), min_n).set_index(["period", "level", "team"])["shown"]
+    every team) AND the same rules still hold with one respondent fewer in every team: whichever
+    group holds their answer, what is left once they take themselves out never rests on fewer than
+    ``min_n`` others. They see a subset of what a manager sees."""
+    alone = shown_aggregates(_without_one(sums), min_n).set_index(["period", "level", "team"])["shown"]
     rows = []
     for row in aggregates.to_dict("records"):
         if row["shown"] and not bool(alone.get((row["period"], row["level"], row["team"]), False)):
@@ -356,14 +358,13 @@ def _withheld_for_reader(aggregates: pd.DataFrame, sums: pd.DataFrame, own_team:
 
 
 def team_pulse(state: AppState, *, username: str, role: str, teams: Iterable[str], today: date,
-               own_team: str | None = None, periods: int = 6) -> pd.DataFrame:
+               periods: int = 6) -> pd.DataFrame:
     """The team pulse a manager or supervisor may see: the practice and ``teams`` (their scope's teams),
     for the last ``periods`` closed periods, each shown or marked "fewer than 5 responses" / withheld.
 
     The rules are applied over every team at once (what one viewer sees, another may too), then
-    narrowed to the viewer's teams. A reader who also answers the pulse (a supervisor; ``own_team``
-    is their team) sees only what would still be safe without their own answer
-    (:func:`_withheld_for_reader`). Every call is audited. Clinicians see only their own answers."""
+    narrowed to the viewer's teams. A reader who also answers the pulse (a supervisor) sees only what
+    would still be safe without their own answer (:func:`_withheld_for_reader`). Every call is audited. Clinicians see only their own answers."""
     if role not in AGGREGATE_READERS:
         raise PermissionError("Only managers and supervisors see the team pulse; everyone sees their own answers.")
     teams = tuple(sorted({t for t in teams if t}))
@@ -371,7 +372,7 @@ def team_pulse(state: AppState, *, username: str, role: str, teams: Iterable[str
     sums = _closed_sums(state, today)
     aggregates = shown_aggregates(sums)
     if role in RESPONDENT_ROLES and len(aggregates):
-        aggregates = _withheld_for_reader(aggregates, sums, own_team)
+        aggregates = _withheld_for_reader(aggregates, sums)
     keep = sorted(aggregates["period"].unique())[-periods:] if len(aggregates) else []
     aggregates = aggregates[aggregates["period"].isin(keep)
                             & ((aggregates["level"] == "practice") | aggregates["team"].isin(teams))]

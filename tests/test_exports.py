@@ -107,6 +107,18 @@ def test_a_fetch_after_the_allowed_ones_is_refused_and_audited(setup):
     assert entry["action"] == "export_refused" and "already fetched" in str(entry["detail"])
 
 
+def test_the_same_export_made_again_is_served_again(setup):
+    """A second click on the same download makes the same bytes, which Streamlit stores under the same id:
+    the new export is served, not refused as the first one already fetched."""
+    state, storage, sid = setup
+    make = exports.maker(state, "sam", sid, lambda: "same\r\n", "agenda.csv", {"what": "supervision_agenda"})
+    for _ in range(2):
+        file_id = _store(storage, make(), "agenda.csv")
+        for _ in range(exports.FETCHES_ALLOWED):
+            assert storage.get_file(file_id).content == b"same\r\n"
+    assert "export_refused" not in _actions(state)
+
+
 def test_the_record_of_gone_exports_is_bounded(setup, monkeypatch):
     monkeypatch.setattr(exports, "GONE_KEPT_MAX", 3)
     owner = exports.Owner("sam", "s", {}, 0.0)

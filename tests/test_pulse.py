@@ -80,21 +80,23 @@ def test_a_password_reset_closes_the_period_so_no_one_is_counted_twice(app_state
     assert "dana" not in owner
 
 
-@pytest.mark.parametrize(("north", "shown_to_north_supervisor"), [(5, False), (6, True)])
-def test_a_supervisor_who_answers_sees_their_team_only_with_five_others(app_state, north,
-                                                                       shown_to_north_supervisor):
+@pytest.mark.parametrize(("north", "south", "shown_to_supervisor"), [(5, 5, False), (6, 6, True)])
+def test_a_supervisor_who_answers_sees_a_team_only_with_five_others(app_state, north, south,
+                                                                  shown_to_supervisor):
     _fill(app_state, "North", north)
-    _fill(app_state, "South", 5)
+    _fill(app_state, "South", south)
     args = {"teams": ["North", "South"], "today": TODAY}
     manager = pulse.team_pulse(app_state, username="boss", role="manager", **args)
-    supervisor = pulse.team_pulse(app_state, username="sup", role="supervisor", own_team="North", **args)
-    assert _team(manager, "North")["shown"]  # 5 or more answered: everyone else may see it
-    north_for_sup = _team(supervisor, "North")
-    assert bool(north_for_sup["shown"]) is shown_to_north_supervisor
-    if not shown_to_north_supervisor:  # 5 minus the reader's own answer would be 4 people
-        assert north_for_sup["status"].startswith("withheld for you") and pd.isna(north_for_sup["respondents"])
-        assert not _practice(supervisor)["shown"]  # the practice minus South would be North again
-    assert _team(supervisor, "South")["shown"]  # a team without the reader: as everyone sees it
+    supervisor = pulse.team_pulse(app_state, username="sup", role="supervisor", **args)
+    assert _team(manager, "North")["shown"] and _team(manager, "South")["shown"] and _practice(manager)["shown"]
+    for row in (_team(supervisor, "North"), _team(supervisor, "South")):
+        assert bool(row["shown"]) is shown_to_supervisor
+        if not shown_to_supervisor:  # 5 minus the reader's own answer would be 4 people
+            assert row["status"].startswith("withheld for you") and pd.isna(row["respondents"])
+        else:
+            assert row["respondents"] == 6  # the true count: only the decision allows for the reader
+    # the practice: 9 or 11 others besides the reader, and no shown team to subtract it from that leaves fewer
+    assert _practice(supervisor)["shown"] and _practice(supervisor)["respondents"] == north + south
 
 
 def test_an_administrator_reading_the_tables_finds_no_name_no_time_and_no_answer(app_state):

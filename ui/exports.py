@@ -114,6 +114,7 @@ def install(state: AppState, storage: Any | None = None) -> bool:
                 if owner is not None:
                     owner.made_at = clock.epoch()
                     _files[file_id] = owner
+                    _gone.pop(file_id, None)  # the same bytes made again (a second click): a new export
         return file_id
 
     def url_of(file_id):
@@ -123,16 +124,26 @@ def install(state: AppState, storage: Any | None = None) -> bool:
         finally:
             building_url.on = False
 
-    def served_once(requested):
-        file_id = os.path.splitext(requested)[0]  # the route asks for "<id>.csv"
+    def refuse_if_gone(file_id: str) -> None:
+        """A fetch of an export that is gone: refused (404) and audited under its owner, with the reason."""
         with _lock:
-            gone = _gone.get(file_id)
-        if gone is not None and not getattr(building_url, "on", False):
+            gone = None if file_id in _files else _gone.get(file_id)
+        if gone is not None:
             owner, why, _at = gone
             audit.record(state, owner.username, "export_refused", reason=why, **owner.detail)
             raise MediaFileStorageError(f"this export is gone ({why})")
-        media = get_file(requested)  # raises MediaFileStorageError (404) when there is none
-        if media.kind != MediaFileKind.DOWNLOADABLE or getattr(building_url, "on", False):
+
+    def served_once(requested):
+        if getattr(building_url, "on", False):
+            return get_file(requested)
+        file_id = os.path.splitext(requested)[0]  # the route asks for "<id>.csv"
+        refuse_if_gone(file_id)
+        try:
+            media = get_file(requested)  # raises MediaFileStorageError (404) when there is none
+        except MediaFileStorageError:
+            refuse_if_gone(file_id)  # deleted since the look above (a sign-out): still audited
+            raise
+        if media.kind != MediaFileKind.DOWNLOADABLE:
             return media
         now = clock.epoch()
         with _lock:
@@ -148,6 +159,7 @@ def install(state: AppState, storage: Any | None = None) -> bool:
             if owner is None or file_id not in _files:
                 storage.delete_file(file_id)
         if owner is None:
+            refuse_if_gone(file_id)
             raise MediaFileStorageError("not an export of a signed-in session")
         if now - owner.made_at > FETCH_WINDOW_S:
             audit.record(state, owner.username, "export_refused", reason="expired", **owner.detail)

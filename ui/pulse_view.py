@@ -260,9 +260,8 @@ def _team_frame(ctx: PageContext) -> pd.DataFrame:
     marker = (ctx.user.username, teams, pulse.period_of(ctx.today).label)
     held = st.session_state.get(AGGREGATES)
     if not held or held[0] != marker:
-        own = ctx.staff.loc[ctx.staff["clinician_id"] == ctx.user.clinician_id, "team"].dropna()
         frame = pulse.team_pulse(get_runtime().state, username=ctx.user.username, role=ctx.user.role,
-                                 teams=teams, today=ctx.today, own_team=own.iloc[0] if len(own) else None)
+                                 teams=teams, today=ctx.today)
         st.session_state[AGGREGATES] = (marker, frame)
         held = st.session_state[AGGREGATES]
     return held[1]
