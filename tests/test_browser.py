@@ -495,6 +495,8 @@ def test_a_disabled_users_open_session_ends_within_sixty_seconds(disable_check_s
 
 @SECOND_PROCESS
 def test_the_absolute_timeout_ends_a_busy_session(short_absolute_server, chromium):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context, page = _signed_in_page(chromium, short_absolute_server, "clinician", settle=False)
     t0 = time.monotonic()
     pages = [("Homework", "Homework"), ("Caseload momentum", "Caseload momentum"),
@@ -508,8 +510,13 @@ def test_the_absolute_timeout_ends_a_busy_session(short_absolute_server, chromiu
         link = page.get_by_role("link", name=link_name)
         if link.count():
             link.first.click()
-            # the page it opened, or the sign-in form once the session has ended
-            _heading(page, heading).or_(page.get_by_label("Username")).first.wait_for(timeout=30000)
+            # the page it opened, or the sign-in form once the session has ended; a click can be undone by a
+            # rerun already on its way (the sign-in cookie reporting back), so a page that does not come is
+            # clicked again on the next round rather than failing the test (CI's loaded run waited 30 s once)
+            try:
+                _heading(page, heading).or_(page.get_by_label("Username")).first.wait_for(timeout=10000)
+            except PlaywrightTimeout:
+                pass
         page.wait_for_timeout(1000)  # a user's pace between clicks, not a wait for the app
     print(f"\nsession with an absolute limit of 20 s, clicked every second or so, ended after {ended:.1f} s"
           if ended else "\nthe session did not end")
