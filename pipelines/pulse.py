@@ -22,9 +22,9 @@ Nothing here takes a clinician_id with an answer, so no query can join a pulse
 answer to a named clinician's clients or outcomes.
 
 A password reset gives a person a new key, and so a new pseudonym that has not
-answered this period. So a reset closes the pulse for that person for the rest of
-the period it falls in (:func:`closed_by_reset`): otherwise they could answer the
-same period twice and be counted twice, and "5 responses" could be 4 people.
+answered this period. So a reset closes the pulse for that person for the period
+they are in when it happens (:func:`closed_by_reset`): otherwise they could answer
+the same period twice and be counted twice, and "5 responses" could be 4 people.
 """
 
 from __future__ import annotations
@@ -364,7 +364,8 @@ def team_pulse(state: AppState, *, username: str, role: str, teams: Iterable[str
 
     The rules are applied over every team at once (what one viewer sees, another may too), then
     narrowed to the viewer's teams. A reader who also answers the pulse (a supervisor) sees only what
-    would still be safe without their own answer (:func:`_withheld_for_reader`). Every call is audited. Clinicians see only their own answers."""
+    would still be safe without their own answer (:func:`_withheld_for_reader`). Every call is audited.
+    Clinicians see only their own answers."""
     if role not in AGGREGATE_READERS:
         raise PermissionError("Only managers and supervisors see the team pulse; everyone sees their own answers.")
     teams = tuple(sorted({t for t in teams if t}))

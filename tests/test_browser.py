@@ -152,7 +152,7 @@ def _shot(page, name: str) -> None:
 
 
 # -- waiting on the app, not on the clock ---------------------------------------
-# Streamlit marks its root with the script's state (data-test-script-state) and every
+# Streamlit marks its root with the script's state (data-test-script-state; no root yet: still loading) and every
 # element left from the previous run with data-stale="true" until the new run replaces
 # it. "Settled" is: the script is not running, no stale element is left, every chart has
 # drawn its SVG and every table its canvas (those in view: the grid draws only
@@ -164,7 +164,8 @@ QUIET_MS = 400
 SETTLED_JS = """([quiet, start]) => {
   const inView = e => { const r = e.getBoundingClientRect();
     return e.checkVisibility({visibilityProperty: true}) && r.height > 0 && r.top < innerHeight && r.bottom > 0; };
-  const busy = document.querySelector("[data-testid='stApp']:not([data-test-script-state='notRunning'])")
+  const busy = !document.querySelector("[data-testid='stApp']")  // not drawn yet (a page loading)
+    || document.querySelector("[data-testid='stApp']:not([data-test-script-state='notRunning'])")
     || document.querySelector("[data-testid='stElementContainer'][data-stale='true']")
     || document.querySelector("[data-testid='stSkeleton']")
     || [...document.querySelectorAll("[data-testid='stPlotlyChart']")].some(e => inView(e) && !e.querySelector('.main-svg'))
@@ -378,6 +379,7 @@ def test_idle_logoff_clears_the_screen(short_idle_server, chromium):
                     db, "SELECT username, started_at, last_seen_at, ended_at, end_reason FROM auth_sessions")]
         pytest.fail(f"no idle sign-out after 90 s; sessions (user, s since start, s since last action, "
                     f"ended, reason): {rows}; page: {page.evaluate(BUSY_JS)}")
+    page.get_by_label("Username").wait_for(timeout=60000)  # the sign-in form, drawn with the message
     _settled(page)
     _shot(page, "idle_logoff")
     body = page.inner_text("body")

@@ -304,15 +304,15 @@ def unlock_pulse(user: User, password: str) -> bool:
         return False
     if too_long(password):  # bcrypt reads at most 72 bytes: a failure, as at sign-in
         refuse_at_equal_cost(password)
-        sessions.record_failure(rt.state, user.username)
-        audited(user.username, "login_failed", reason=f"password longer than {MAX_PASSWORD_BYTES} bytes (pulse unlock)")
-        return False
-    if not Hasher.check_pw(password, password_hashes(rt.state)[user.username]):
-        sessions.record_failure(rt.state, user.username)
-        audited(user.username, "login_failed", reason="wrong password (pulse unlock)")
-        return False
-    st.session_state[PULSE_KEY] = pulse.derive_key(user.username, password)
-    return True
+        reason = f"password longer than {MAX_PASSWORD_BYTES} bytes"
+    elif Hasher.check_pw(password, password_hashes(rt.state)[user.username]):
+        st.session_state[PULSE_KEY] = pulse.derive_key(user.username, password)
+        return True
+    else:
+        reason = "wrong password"
+    sessions.record_failure(rt.state, user.username)
+    audited(user.username, "login_failed", reason=f"{reason} (pulse unlock)")
+    return False
 
 
 def sign_out() -> None:

@@ -59,7 +59,7 @@ _lock = threading.Lock()
 _pending: dict[tuple[str, str], Owner] = {}  # (SHA-256 of the bytes, file name) -> owner, until stored
 _files: dict[str, Owner] = {}  # media file id -> owner, until fetched or forgotten
 _gone: dict[str, tuple[Owner, str, float]] = {}  # media file id -> (owner, why it went, when), for the audit
-_installed: set[int] = set()
+WRAPPED = "_momentum_exports_wrapped"  # set on a storage once wrapped (an id() of a storage can be reused)
 PENDING_TTL_S = 60.0
 FETCHES_ALLOWED = 2  # Streamlit's frontend: a check fetch, then the download
 FETCH_WINDOW_S = 30.0
@@ -72,12 +72,12 @@ class ExportRefused(RuntimeError):
 
 
 def _went(file_id: str, owner: Owner, why: str, now: float) -> None:
-    """Remember (under _lock) that an export is gone, so a later fetch of its URL is audited."""
-    for old in [fid for fid, (_o, _w, at) in _gone.items() if now - at > GONE_KEPT_S]:
-        del _gone[old]
-    while len(_gone) >= GONE_KEPT_MAX:
-        del _gone[next(iter(_gone))]  # the oldest (dicts keep insertion order)
+    """Remember (under _lock) that an export is gone, so a later fetch of its URL is audited. Entries
+    stay in the order they went (dicts keep insertion order), so the oldest are dropped from the front."""
+    _gone.pop(file_id, None)
     _gone[file_id] = (owner, why, now)
+    while len(_gone) > GONE_KEPT_MAX or now - next(iter(_gone.values()))[2] > GONE_KEPT_S:
+        del _gone[next(iter(_gone))]
 
 
 def _digest(data: bytes) -> str:
@@ -100,9 +100,9 @@ def install(state: AppState, storage: Any | None = None) -> bool:
     if storage is None or not hasattr(storage, "get_file") or not hasattr(storage, "load_and_get_id"):
         return False
     with _lock:
-        if id(storage) in _installed:
+        if getattr(storage, WRAPPED, False):
             return True
-        _installed.add(id(storage))
+        setattr(storage, WRAPPED, True)
     load_and_get_id, get_file, get_url = storage.load_and_get_id, storage.get_file, storage.get_url
     building_url = threading.local()  # get_url reads the file to name its URL: not a fetch
 
@@ -124,14 +124,16 @@ def install(state: AppState, storage: Any | None = None) -> bool:
         finally:
             building_url.on = False
 
+    def refuse(owner: Owner, why: str) -> None:
+        """A fetch refused (404), audited under the export's owner with the reason."""
+        audit.record(state, owner.username, "export_refused", reason=why, **owner.detail)
+        raise MediaFileStorageError(f"this export is not served ({why})")
+
     def refuse_if_gone(file_id: str) -> None:
-        """A fetch of an export that is gone: refused (404) and audited under its owner, with the reason."""
         with _lock:
             gone = None if file_id in _files else _gone.get(file_id)
         if gone is not None:
-            owner, why, _at = gone
-            audit.record(state, owner.username, "export_refused", reason=why, **owner.detail)
-            raise MediaFileStorageError(f"this export is gone ({why})")
+            refuse(gone[0], gone[1])
 
     def served_once(requested):
         if getattr(building_url, "on", False):
@@ -162,16 +164,14 @@ def install(state: AppState, storage: Any | None = None) -> bool:
             refuse_if_gone(file_id)
             raise MediaFileStorageError("not an export of a signed-in session")
         if now - owner.made_at > FETCH_WINDOW_S:
-            audit.record(state, owner.username, "export_refused", reason="expired", **owner.detail)
-            raise MediaFileStorageError("this export has expired")
+            refuse(owner, "expired")
         check = sessions.check(state, owner.auth_session)
         if not check.valid:
             with _lock:
                 _files.pop(file_id, None)
                 _went(file_id, owner, f"session {check.reason}", now)
             storage.delete_file(file_id)
-            audit.record(state, owner.username, "export_refused", reason=f"session {check.reason}", **owner.detail)
-            raise MediaFileStorageError("the session that made this export has ended")
+            refuse(owner, f"session {check.reason}")
         audit.record(state, owner.username, "export_fetched", **owner.detail)
         return media
 
