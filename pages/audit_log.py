@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-from ui.audit_view import chain_status, recent_entries, user_list
 from ui.auth import require_user
-from ui.filters import audit_view
+from ui.filters import record_view
 from ui.layout import demo_banner
+from ui.views.audit_log import chain_status, recent_entries, user_list
 
 user = require_user(roles=("manager",))
 
 demo_banner()
 st.header("Audit log")
-audit_view(user, "audit_log")
+record_view(user, "audit_log")
 chain_status()
 recent_entries()
 user_list()

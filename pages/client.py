@@ -3,16 +3,10 @@
 import streamlit as st
 
 from ui.auth import require_user
-from ui.client_view import (
-    flags_and_wins,
-    goals_and_homework,
-    header,
-    pick_client,
-    timeline,
-    trajectories,
-)
 from ui.filters import page_context
 from ui.layout import demo_banner
+from ui.trajectory import trajectories
+from ui.views.client import flags_and_wins, goals_and_homework, header, pick_client, timeline
 
 user = require_user()
 

@@ -3,17 +3,10 @@
 import streamlit as st
 
 from ui.auth import require_user
-from ui.consultation_view import (
-    bring_form,
-    item_detail,
-    pick_item,
-    queue,
-    queue_table,
-    record_form,
-    saved_notice,
-)
+from ui.consultation_queue import item_detail, queue, record_form, saved_notice
 from ui.layout import demo_banner
-from ui.wins_board import board_context
+from ui.team import board_context
+from ui.views.consultation import bring_form, pick_item, queue_table
 
 user = require_user()
 

@@ -3,13 +3,12 @@
 import streamlit as st
 
 from ui.auth import require_user
-from ui.data import ledger_view, row_counts_view
-from ui.data_admin import definitions, upload
-from ui.filters import audit_view
+from ui.filters import record_view
 from ui.layout import demo_banner
+from ui.views.data_status import definitions, ledger_view, row_counts_view, upload
 
 user = require_user()
-audit_view(user, "data_status", scope="all" if user.role == "manager" else "row counts")
+record_view(user, "data_status", scope="all" if user.role == "manager" else "row counts")
 
 demo_banner()
 st.header("Data status")

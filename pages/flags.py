@@ -4,8 +4,8 @@ import streamlit as st
 
 from ui.auth import require_user
 from ui.filters import page_context
-from ui.flag_queue import queue, queue_table, review_form, supervision_agenda
 from ui.layout import demo_banner
+from ui.views.flags import queue, queue_table, review_form, supervision_agenda
 
 user = require_user()
 

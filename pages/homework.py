@@ -4,8 +4,8 @@ import streamlit as st
 
 from ui.auth import require_user
 from ui.filters import page_context
-from ui.homework_view import against_outcome, by_category_and_clinician, dropping, over_time
 from ui.layout import demo_banner
+from ui.views.homework import against_outcome, by_category_and_clinician, dropping, over_time
 
 user = require_user()
 

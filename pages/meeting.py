@@ -3,9 +3,9 @@
 import streamlit as st
 
 from ui.auth import require_user
-from ui.consultation_view import saved_notice
-from ui.meeting import consultation_meeting, full_screen_toggle, wins_meeting
-from ui.wins_board import board_context
+from ui.consultation_queue import saved_notice
+from ui.team import board_context
+from ui.views.meeting import consultation_meeting, full_screen_toggle, wins_meeting
 
 user = require_user(roles=("supervisor", "manager"))  # design §6: supervisors run meeting mode
 

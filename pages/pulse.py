@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.auth import PULSE_ROLES, require_user
 from ui.layout import demo_banner
-from ui.pulse_view import owner_page, pulse_context
+from ui.views.pulse import owner_page, pulse_context
 
 user = require_user(roles=PULSE_ROLES)
 

@@ -4,15 +4,8 @@ import streamlit as st
 
 from ui.auth import require_user
 from ui.layout import demo_banner
-from ui.wins_board import (
-    board_context,
-    board_frame,
-    board_list,
-    exports,
-    filters,
-    post_form,
-    suggested,
-)
+from ui.team import board_context, board_frame
+from ui.views.wins import board_list, exports, filters, post_form, suggested
 
 user = require_user()
 

@@ -6,8 +6,8 @@ import streamlit as st
 from ui.auth import require_user
 from ui.filters import page_context
 from ui.layout import demo_banner
-from ui.pulse_view import team_pulse
-from ui.workload_view import HEURISTIC_NOTE, signals, trends
+from ui.pulse_widgets import team_pulse
+from ui.views.workload import HEURISTIC_NOTE, signals, trends
 
 user = require_user()
 

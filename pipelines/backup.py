@@ -40,11 +40,13 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import audit, clock
-from pipelines.csv_files import sha256_of
+from pipelines import clock
+from pipelines.appstate import audit
+from pipelines.appstate.db import AppState
+from pipelines.ingest.csv_files import sha256_of
 from pipelines.settings import Paths
 from pipelines.sql_files import sql
-from pipelines.store import AppState, DataStore
+from pipelines.store import DataStore
 
 MANIFEST = "manifest.json"
 DATA_FILE = "data.duckdb"

@@ -144,8 +144,8 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from pipelines import audit, users
-    from pipelines.store import AppState
+    from pipelines.appstate import audit, users
+    from pipelines.appstate.db import AppState
 
     state = AppState(paths(getattr(args, "db", None)).app_db)
     actor = "cli"
@@ -183,7 +183,7 @@ def _progress_printer(quiet: bool):
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from pipelines.ingest import IngestArgumentError, ingest
+    from pipelines.ingest.load import IngestArgumentError, ingest
 
     try:
         result = ingest(
@@ -220,7 +220,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from pipelines.sample_practice import PracticeSpec, generate_practice
+    from pipelines.synthetic.sample_practice import PracticeSpec, generate_practice
 
     spec = PracticeSpec(
         seed=args.seed,
@@ -239,39 +239,42 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from pipelines import bench
+    from pipelines.bench import figure
+    from pipelines.bench import ingest as ingest_bench
+    from pipelines.bench import models as models_bench
+    from pipelines.bench import pages as pages_bench
 
     show = _progress_printer(False)
     reports = {}
     if args.phase in ("ingest", "all"):
-        reports["ingest"] = bench.run_ingest_bench(args.sessions, args.repeat, args.workdir, progress=show)
+        reports["ingest"] = ingest_bench.run(args.sessions, args.repeat, args.workdir, progress=show)
     if args.phase in ("models", "all"):
-        reports["models"] = bench.run_models_bench(args.sessions, args.repeat, args.workdir, progress=show)
+        reports["models"] = models_bench.run(args.sessions, args.repeat, args.workdir, progress=show)
     if args.phase in ("pages", "all"):
-        reports["pages"] = bench.run_pages_bench(args.sessions, args.repeat, args.workdir, progress=show)
+        reports["pages"] = pages_bench.run(args.sessions, args.repeat, args.workdir, progress=show)
     if args.json:
         print(json.dumps(reports if len(reports) > 1 else next(iter(reports.values())), indent=2))
     else:
         if "ingest" in reports:
-            print(bench.format_report(reports["ingest"]))
+            print(ingest_bench.format_report(reports["ingest"]))
         if "models" in reports:
-            print(bench.format_models_report(reports["models"]))
+            print(models_bench.format_report(reports["models"]))
         if "pages" in reports:
-            print(bench.format_pages_report(reports["pages"]))
-        for line in bench.scale_summary(reports):
+            print(pages_bench.format_report(reports["pages"]))
+        for line in figure.scale_summary(reports):
             print(line)
     if args.plot:
-        from pipelines.etr_check import write_png
+        from pipelines.synthetic.etr_check import write_png
 
-        write_png(bench.scale_figure(reports), args.plot)
+        write_png(figure.scale_figure(reports), args.plot)
         print(f"scale curve written to {args.plot}", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from pipelines import reports
     from pipelines.demo import data_day
-    from pipelines.queries import all_clinicians_scope
+    from pipelines.models import reports
+    from pipelines.models.queries import all_clinicians_scope
     from pipelines.store import DataStore, SnapshotReader
 
     reader = SnapshotReader(DataStore(paths(args.db)))
@@ -282,11 +285,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         frame = reports.build(args.kind, cur, scope, as_of)
     finally:
         reader.close()
-    from pipelines.store import AppState
+    from pipelines.appstate.db import AppState
 
     state = AppState(paths(args.db).app_db)
     if args.kind == "wins" and state.exists():  # wins posted on the dashboard's board are app state
-        from pipelines.wins import with_app_posts
+        from pipelines.appstate.wins import with_app_posts
 
         frame = with_app_posts(frame, state, scope.clinician_ids, as_of)
     render = {"csv": reports.to_csv, "json": reports.to_json, "table": reports.to_table}[args.format]
@@ -311,7 +314,7 @@ def _refresh_day(store) -> date:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from pipelines import marts
+    from pipelines.models.queries import refresh_marts
     from pipelines.store import DataStore
 
     store = DataStore(paths(args.db))
@@ -320,7 +323,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return EXIT_NOTHING_DONE
     as_of = args.as_of or _refresh_day(store)
     with store.writer() as con:
-        marts.refresh(con, as_of, progress=_progress_printer(False))
+        refresh_marts(con, as_of, progress=_progress_printer(False))
         con.execute("CHECKPOINT")
     store.publish_snapshot()
     print(f"refreshed the clinical models as of {as_of.isoformat()}", file=sys.stderr)
@@ -328,16 +331,16 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_etr_check(args: argparse.Namespace) -> int:
-    from pipelines import etr_check, models
-    from pipelines.queries import all_clinicians_scope
+    from pipelines.models.queries import all_clinicians_scope, etr_reference
     from pipelines.store import DataStore, SnapshotReader
+    from pipelines.synthetic import etr_check
 
     reader = SnapshotReader(DataStore(paths(args.db)))
     try:
         cur = reader.cursor()
         result = etr_check.evaluate(cur, args.seed, args.as_of)
         if args.plot:
-            reference = models.run(cur, "etr_reference", all_clinicians_scope(cur), args.as_of)
+            reference = etr_reference(cur, all_clinicians_scope(cur), args.as_of)
             etr_check.write_png(etr_check.reference_figure(reference), args.plot)
             print(f"wrote {args.plot}", file=sys.stderr)
     finally:
@@ -394,8 +397,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from pipelines import audit
-    from pipelines.store import AppState
+    from pipelines.appstate import audit
+    from pipelines.appstate.db import AppState
 
     state = AppState(paths(args.db).app_db)
     if not state.exists():

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from pipelines import audit, pulse, sample_pulse
-from pipelines.ingest import ingest
+from pipelines.appstate import audit, pulse
+from pipelines.appstate.db import AppState
+from pipelines.appstate.users import DEMO_PASSWORD, UserError, add_user, list_users
+from pipelines.ingest.load import ingest
 from pipelines.settings import SAMPLE_DATA_DIR, Paths
 from pipelines.sql_files import sql
-from pipelines.store import AppState, DataStore, SnapshotReader
-from pipelines.users import DEMO_PASSWORD, UserError, add_user, list_users
+from pipelines.store import DataStore, SnapshotReader
+from pipelines.synthetic import sample_pulse
 
 DEMO_ACCOUNTS = ("manager", "supervisor", "clinician")
 
@@ -107,7 +109,7 @@ def ensure_demo_database(
 
 
 def seed_pulse(store: DataStore, state: AppState, accounts: dict[str, tuple[str, str | None]]) -> int:
-    """The sample practice's wellbeing pulse (pipelines/sample_pulse.py) into app state, once: team sums
+    """The sample practice's wellbeing pulse (pipelines/synthetic/sample_pulse.py) into app state, once: team sums
     for everyone who answered, and sealed own copies for the demo clinician and supervisor, whose keys
     come from the demo password as they would at sign-in."""
     if pulse.has_pulse_data(state):

@@ -105,7 +105,7 @@ def is_postgres_url(value: object) -> bool:
 @dataclass(frozen=True)
 class Paths:
     data_db: Path
-    app_db: Path | str  # a SQLite file, or a postgresql:// URL (pipelines.store.AppState takes either)
+    app_db: Path | str  # a SQLite file, or a postgresql:// URL (pipelines.appstate.db.AppState takes either)
     secrets: Path
 
     @property

@@ -3,7 +3,7 @@
 Queries take their values as bound parameters (``?`` or ``$name``; ``%s`` in
 the PostgreSQL dialect), never by string formatting.
 
-App state speaks two dialects (``pipelines.store.AppState``): SQLite's files
+App state speaks two dialects (``pipelines.appstate.db.AppState``): SQLite's files
 are in ``pipelines/sql/``, PostgreSQL's twins - the same file names and query
 names - in ``pipelines/sql/pg/``.
 """

@@ -7,7 +7,7 @@ These models are the single source of truth for the data contract:
 * allowed values and ranges (pandera ``Field`` checks);
 * cross-column rules (``@pa.dataframe_check``), e.g. discharge ≥ intake.
 
-``pipelines.validate`` compiles them into DuckDB SQL so that a million-row
+``pipelines.ingest.validate`` compiles them into DuckDB SQL so that a million-row
 export validates at scan speed; ``tests/test_schemas.py`` runs the very same
 fixtures through pandera itself and checks both agree.
 

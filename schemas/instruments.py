@@ -49,7 +49,7 @@ class Instrument:
     source: str
     caseness: float | None = None
     caseness_rule: str | None = None
-    reliable_change: float | None = None
+    rc_threshold: float | None = None  # fixed in the TOML, or from rc_sd and rc_r (Jacobson & Truax)
     rc_sd: float | None = None
     rc_r: float | None = None
     risk_item_max: int | None = None
@@ -58,13 +58,11 @@ class Instrument:
     bands: tuple[Band, ...] = ()
     bands_source: str | None = None
 
-    @property
-    def rc_threshold(self) -> float | None:
-        if self.reliable_change is not None:
-            return float(self.reliable_change)
-        if self.rc_sd is not None and self.rc_r is not None:
-            return jacobson_truax_threshold(self.rc_sd, self.rc_r)
-        return None
+    def __post_init__(self) -> None:
+        if self.rc_threshold is not None:
+            object.__setattr__(self, "rc_threshold", float(self.rc_threshold))
+        elif self.rc_sd is not None and self.rc_r is not None:
+            object.__setattr__(self, "rc_threshold", jacobson_truax_threshold(self.rc_sd, self.rc_r))
 
 
 def load_instruments(path: Path = INSTRUMENTS_FILE) -> dict[str, Instrument]:

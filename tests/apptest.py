@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from pipelines.store import AppState
-from pipelines.users import DEMO_PASSWORD
+from pipelines.appstate.db import AppState
+from pipelines.appstate.users import DEMO_PASSWORD
 from tests.conftest import REPO
 
 APP = str(REPO / "app.py")

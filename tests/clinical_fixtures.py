@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import models
-from pipelines.ingest import ingest
-from pipelines.models import Scope
+from pipelines.ingest.load import ingest
+from pipelines.models import queries
+from pipelines.scope import Scope
 from pipelines.settings import Paths
 from schemas.contract import TABLES
 
@@ -96,7 +96,7 @@ class Practice:
     def run(self, model: str, as_of: date = AS_OF, scope: Scope = ALL):
         con = duckdb.connect(str(self.db.data_db), read_only=True)
         try:
-            return models.run(con.cursor(), model, scope, as_of)
+            return queries.model_named(model)(con.cursor(), scope, as_of)
         finally:
             con.close()
 

@@ -12,9 +12,9 @@ import duckdb
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from pipelines.appstate.db import AppState
 from pipelines.demo import SAMPLE_AS_OF, ensure_demo_database
 from pipelines.settings import Paths, paths
-from pipelines.store import AppState
 from tests import pg_server
 
 REPO = Path(__file__).resolve().parent.parent

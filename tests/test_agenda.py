@@ -8,7 +8,7 @@ from datetime import date
 
 import pandas as pd
 
-from pipelines import agenda
+from pipelines.appstate import agenda
 
 PAYLOAD = "<script>alert('x')</script>"
 

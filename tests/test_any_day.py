@@ -13,7 +13,7 @@ import pytest
 
 from pipelines import cli, clock
 from pipelines.demo import SAMPLE_AS_OF
-from pipelines.ingest import ingest
+from pipelines.ingest.load import ingest
 from pipelines.settings import SAMPLE_DATA_DIR, paths
 from tests.apptest import app_rows, button, open_page, post_win, sign_in
 

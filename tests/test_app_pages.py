@@ -9,14 +9,15 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines import audit, consultations, queries
-from pipelines import auth_sessions as sessions
+from pipelines.appstate import audit, consultations
+from pipelines.appstate import auth_sessions as sessions
+from pipelines.appstate.db import AppState
+from pipelines.appstate.flag_reviews import reviews_for
+from pipelines.appstate.users import DEMO_PASSWORD, add_user, get_user, set_active
 from pipelines.demo import SAMPLE_AS_OF
-from pipelines.flag_reviews import reviews_for
-from pipelines.ingest import ingest
+from pipelines.ingest.load import ingest
+from pipelines.models import queries
 from pipelines.settings import paths
-from pipelines.store import AppState
-from pipelines.users import DEMO_PASSWORD, add_user, get_user, set_active
 from tests.apptest import app as _app
 from tests.apptest import app_rows as _app_rows
 from tests.apptest import button as _button

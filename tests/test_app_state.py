@@ -8,10 +8,10 @@ import stat
 
 import pytest
 
-from pipelines import audit
-from pipelines.secrets_file import WeakSecretError, ensure_cookie_key, read_cookie_key
-from pipelines.store import AppState
-from pipelines.users import (
+from pipelines.appstate import audit
+from pipelines.appstate.db import AppState
+from pipelines.appstate.secrets_file import WeakSecretError, ensure_cookie_key, read_cookie_key
+from pipelines.appstate.users import (
     UserError,
     add_user,
     check_password,
@@ -78,7 +78,7 @@ def test_common_and_trivial_passwords_are_refused(state, password, reason):
 
 
 def test_the_common_password_list_is_the_full_list():
-    from pipelines.users import common_passwords
+    from pipelines.appstate.users import common_passwords
 
     words = common_passwords()
     assert len(words) > 3000 and {"123456", "password", "letmein", "iloveyou"} <= words

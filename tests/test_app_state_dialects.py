@@ -17,15 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import audit, backup, wins
+from pipelines import backup
+from pipelines.appstate import audit, wins
+from pipelines.appstate.db import AppState, redacted
+from pipelines.appstate.users import add_user, list_users
 from pipelines.settings import paths
 from pipelines.sql_files import DIALECT_DIRS, named
-from pipelines.store import AppState, StoreError, redacted
-from pipelines.users import add_user, list_users
+from pipelines.store import StoreError
 from tests.conftest import BASE, REPO, run_cli
 
 APP_STATE_FILES = {"audit_log", "users", "auth_sessions", "flag_reviews", "wins_app", "consultations", "pulse"}
-# how a PostgreSQL write transaction starts; SQLite's twin is BEGIN IMMEDIATE in pipelines/store.py
+# how a PostgreSQL write transaction starts; SQLite's twin is BEGIN IMMEDIATE in pipelines/appstate/db.py
 PG_ONLY = {"app_state_session"}
 
 
@@ -37,7 +39,7 @@ def test_every_app_state_query_has_a_twin_with_the_same_name_and_parameters():
     pg_files = {p.stem for p in DIALECT_DIRS["postgresql"].glob("*.sql")}
     assert pg_files == APP_STATE_FILES | PG_ONLY | {"app_state_schema"}
     # every file the code asks a state or connection for (``.q("file", ...)``) has both dialects
-    used = {m for path in (REPO / "pipelines").glob("*.py")
+    used = {m for path in (REPO / "pipelines").rglob("*.py")
             for m in re.findall(r'\.q\("(\w+)"', path.read_text(encoding="utf-8"))}
     assert used == APP_STATE_FILES | PG_ONLY
     for name in sorted(APP_STATE_FILES):

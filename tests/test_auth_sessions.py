@@ -1,12 +1,12 @@
-"""Server-side sessions and the sign-in lockout (pipelines/auth_sessions.py)."""
+"""Server-side sessions and the sign-in lockout (pipelines/appstate/auth_sessions.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from pipelines import auth_sessions as sessions
-from pipelines.store import AppState
-from pipelines.users import add_user, reset_password, set_active
+from pipelines.appstate import auth_sessions as sessions
+from pipelines.appstate.db import AppState
+from pipelines.appstate.users import add_user, reset_password, set_active
 
 T0 = 1_800_000_000.0
 

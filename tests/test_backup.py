@@ -11,10 +11,12 @@ import stat
 import duckdb
 import pytest
 
-from pipelines import audit, backup, wins
-from pipelines.ingest import ingest
-from pipelines.store import AppState, DataStore, SnapshotReader
-from pipelines.users import add_user
+from pipelines import backup
+from pipelines.appstate import audit, wins
+from pipelines.appstate.db import AppState
+from pipelines.appstate.users import add_user
+from pipelines.ingest.load import ingest
+from pipelines.store import DataStore, SnapshotReader
 from tests.conftest import BASE, run_cli
 
 

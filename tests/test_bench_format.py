@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pipelines import bench
+from pipelines.bench import figure
+from pipelines.bench import models as models_bench
+from pipelines.bench import pages as pages_bench
 
 
 def _ingest(*rows):
@@ -13,10 +15,10 @@ def _ingest(*rows):
 
 
 def test_scale_summary_reports_per_session_cost_growth_from_100k():
-    lines = bench.scale_summary({"ingest": _ingest((10_000, 1.0), (100_000, 2.0), (1_000_000, 26.0))})
+    lines = figure.scale_summary({"ingest": _ingest((10_000, 1.0), (100_000, 2.0), (1_000_000, 26.0))})
     assert lines[0].startswith("per-session ingest cost: 10,000: 100.0 µs, 100,000: 20.0 µs, 1,000,000: 26.0 µs")
     assert lines[1] == "growth from 100,000 to 1,000,000 sessions: 1.30x (target <= 1.3)"
-    assert bench.scale_summary({"ingest": _ingest((10_000, 1.0))}) == []
+    assert figure.scale_summary({"ingest": _ingest((10_000, 1.0))}) == []
 
 
 def test_pages_report_lists_every_page_for_each_role():
@@ -26,7 +28,7 @@ def test_pages_report_lists_every_page_for_each_role():
                                                                                                    "warm_s": 0.05}},
                               "peak_rss_mb": 300},
                   "supervisor": {"pages": {"caseload": {"cold_s": 0.8, "warm_s": 0.4}}, "peak_rss_mb": 250}}}]}
-    text = bench.format_pages_report(report)
+    text = pages_bench.format_report(report)
     assert "slowest warm page 0.9 s (target <= 1.5 s)" in text
     audit = next(line for line in text.splitlines() if line.strip().startswith("audit_log"))
     assert audit.split()[1:] == ["0.1", "0.05", "-", "-"]
@@ -34,7 +36,7 @@ def test_pages_report_lists_every_page_for_each_role():
 
 
 def test_scale_figure_has_a_series_per_phase():
-    fig = bench.scale_figure({"ingest": _ingest((10_000, 1.0), (100_000, 2.0))})
+    fig = figure.scale_figure({"ingest": _ingest((10_000, 1.0), (100_000, 2.0))})
     assert [t.name for t in fig.data] == ["ingest, validated", "ingest, DuckDB raw read_csv"]
 
 
@@ -45,7 +47,7 @@ def test_models_report_gives_the_refresh_and_the_reads_their_own_peak_memory():
                            "peak_rss_mb": 1692.0, "refresh_per_model_s": {"active_flags": 10.1},
                            "read_per_model_s": {"active_flags": 0.05}, "read_supervisor_s": 0.2,
                            "supervisor_ratio": 4.0, "supervisor_scope": 12}]}
-    text = bench.format_models_report(report)
+    text = models_bench.format_report(report)
     assert "ratio 16.0 (target <= 10)" in text
     assert "as the largest team's supervisor (12 clinicians) 0.2 s, ratio 4.0" in text
     assert "peak memory: refresh 1165.0 MB, scan/read/live 1692.0 MB" in text

@@ -26,7 +26,7 @@ def test_every_page_starts_with_the_access_guard():
 
 
 def test_pages_and_ui_hold_no_sql():
-    for path in [*PAGES, *sorted((REPO / "ui").glob("*.py")), REPO / "app.py"]:
+    for path in [*PAGES, *sorted((REPO / "ui").rglob("*.py")), REPO / "app.py"]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 assert not SQL_WORDS.search(node.value), path.name
@@ -45,3 +45,42 @@ def test_pipelines_and_schemas_never_import_streamlit():
     for folder in ("pipelines", "schemas"):
         for path in (REPO / folder).rglob("*.py"):
             assert "import streamlit" not in path.read_text(encoding="utf-8"), path
+
+
+PRODUCT = [REPO / "app.py", *(p for folder in ("pipelines", "schemas", "ui", "pages") for p in (REPO / folder).rglob("*.py"))]
+PROJECT_ROOTS = ("pipelines", "schemas", "ui", "pages")
+
+
+def _private_reaches(path) -> list[str]:
+    """Names starting with one underscore that ``path`` takes from another project module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules: set[str] = set()  # local names bound to project modules
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in PROJECT_ROOTS:
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"from {node.module} import {alias.name}")
+                modules.add(alias.asname or alias.name)  # maybe a module (from pipelines import store)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] in PROJECT_ROOTS:
+                    modules.add(alias.asname or alias.name.split(".")[0])
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+                and node.attr.startswith("_") and not node.attr.startswith("__")):
+            found.append(f"{node.value.id}.{node.attr}")
+    return found
+
+
+def test_no_module_reaches_into_another_modules_private_names():
+    # a name with a leading underscore is private to its module: the benchmark's page worker once took
+    # pipelines.bench._peak_rss_mb, a boundary import-linter cannot see
+    reaches = {str(p.relative_to(REPO)): found for p in PRODUCT if (found := _private_reaches(p))}
+    assert not reaches, reaches
+
+
+def test_the_private_name_check_sees_both_ways_in(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("from pipelines.bench.common import _x\nfrom pipelines import store\nstore._y\n", encoding="utf-8")
+    assert _private_reaches(probe) == ["from pipelines.bench.common import _x", "store._y"]

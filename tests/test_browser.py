@@ -246,8 +246,8 @@ def _cookie_settled(page) -> None:
 def _add_user(db, username: str, role: str, clinician_of: str) -> str:
     """A user of its own for a test that changes an account (locks it, disables it), linked to the
     same clinician as the demo account ``clinician_of``; returns the password."""
-    from pipelines.store import AppState
-    from pipelines.users import add_user, get_user
+    from pipelines.appstate.db import AppState
+    from pipelines.appstate.users import add_user, get_user
 
     state = AppState(db.app_db)
     password = f"{username}-long-test-password"
@@ -474,8 +474,8 @@ def test_the_timer_that_ends_a_disabled_session_runs_at_least_every_30_s_by_defa
 
 @SECOND_PROCESS
 def test_a_disabled_users_open_session_ends_within_sixty_seconds(disable_check_server, chromium):
-    from pipelines.store import AppState
-    from pipelines.users import set_active
+    from pipelines.appstate.db import AppState
+    from pipelines.appstate.users import set_active
 
     server, db = disable_check_server
     context, page = _signed_in_page(chromium, server, "supervisor")
@@ -528,8 +528,8 @@ def test_the_absolute_timeout_ends_a_busy_session(short_absolute_server, chromiu
 
 
 def test_flag_review_round_trip(server_db, chromium):
-    from pipelines.flag_reviews import reviews_for
-    from pipelines.store import AppState
+    from pipelines.appstate.db import AppState
+    from pipelines.appstate.flag_reviews import reviews_for
 
     server, db = server_db
     context, page = _signed_in_page(chromium, server, "supervisor")
@@ -552,8 +552,9 @@ def test_flag_review_round_trip(server_db, chromium):
 def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(fresh_server_db, chromium, tmp_path):
     import duckdb
 
-    from pipelines.store import AppState, DataStore
-    from pipelines.users import add_user
+    from pipelines.appstate.db import AppState
+    from pipelines.appstate.users import add_user
+    from pipelines.store import DataStore
 
     server, db = fresh_server_db  # its own server: loading a non-sample file ends demo mode for everyone
     # a real manager: loading a non-sample file ends demo mode, and demo accounts with it
@@ -870,8 +871,8 @@ def december_server(demo_template, tmp_path):
 
 @SECOND_PROCESS
 def test_filling_the_pulse_the_owners_history_and_the_five_rule_a_manager_sees(december_server, chromium):
-    from pipelines import pulse
-    from pipelines.store import AppState
+    from pipelines.appstate import pulse
+    from pipelines.appstate.db import AppState
     from schemas.wellbeing import CBI
 
     server, db = december_server

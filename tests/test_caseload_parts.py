@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ui.caseload import flag_codes_by_client
+from ui.views.caseload import flag_codes_by_client
 
 CODES = ["NOT_ON_TRACK", "DISENGAGING", "ALLIANCE_RISK", "RISK_ITEM", "NO_RELIABLE_CHANGE", "HOMEWORK_LAPSE"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from schemas.instruments import INSTRUMENTS
 from schemas.thresholds import FLAG_SEVERITY, THRESHOLDS
@@ -48,3 +49,55 @@ def test_instrument_table_matches_the_data():
 def test_etr_figures_in_the_doc_come_from_the_command():
     assert "python -m pipelines etr-check" in DOC
     assert (REPO / "docs" / "etr-reference-phq9.png").stat().st_size > 10_000
+
+
+def _where_rows() -> list[list[str]]:
+    section = DOC.split("## Where each number comes from", 1)[1].split("\n## ", 1)[0]
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in section.splitlines()
+            if line.startswith("| ") and not line.startswith("| page element")]
+    assert len(rows) >= 10
+    return rows
+
+
+def _columns(model) -> set[str]:
+    """The model's output columns, from DuckDB's own binder on an empty practice (no data needed)."""
+    import duckdb
+
+    from pipelines.models import compose
+    from pipelines.scope import Scope
+    from pipelines.sql_files import statements
+
+    con = duckdb.connect()
+    for stmt in statements("data_schema"):
+        con.execute(stmt)
+    text, params = compose.statement(model.name, Scope(("T1",)), date(2026, 1, 1),
+                                     {"client_id": "C1"} if model.per_client else None)
+    return {row[0] for row in con.execute("DESCRIBE " + text, params).fetchall()}
+
+
+def test_where_each_number_comes_from_names_only_what_exists():
+    from pipelines.models import compose, queries
+    from pipelines.sql_files import SQL_DIR, sql
+
+    shown = "\n".join(p.read_text(encoding="utf-8") for folder in ("ui", "pages") for p in (REPO / folder).rglob("*.py"))
+    for element, source, files, thresholds in _where_rows():
+        label = element.split(": ", 1)[1]
+        assert label.lower() in shown.lower(), f"no page shows {label!r}"
+        query, *columns = re.findall(r"`([^`]+)`", source)
+        model = getattr(queries, query, None)
+        assert isinstance(model, queries.Model), f"{element}: {query} is not a declared model"
+        missing = set(columns) - _columns(model)
+        assert not missing, f"{element}: {query} has no column(s) {missing}"
+        named = re.findall(r"`([^`]+)`", files)
+        assert named[0] == f"{model.sql_file}.sql", f"{element}: {query} runs {model.sql_file}.sql"
+        composed = compose.compose(model.name)
+        for file in named:
+            assert (SQL_DIR / file).is_file(), f"{element}: no {file}"
+            body = compose._strip_header(sql(file.removesuffix(".sql")))
+            assert "\n".join(body.splitlines()[:3]) in composed, f"{element}: {query} does not use {file}"
+        for name in re.findall(r"`([^`]+)`", thresholds):
+            if name in THRESHOLDS:
+                assert f"${name}" in composed, f"{element}: {file} does not use the threshold {name}"
+            else:  # an instrument's own threshold, bound as a list: $inst_<name>
+                assert any(hasattr(i, name) for i in INSTRUMENTS.values()), f"{element}: no threshold {name}"
+                assert f"$inst_{name}" in composed, f"{element}: {query} does not use {name}"

@@ -14,10 +14,11 @@ import time
 
 import pytest
 
-from pipelines import audit
-from pipelines.ingest import ingest
-from pipelines.store import AppState, DataStore, SnapshotReader
-from pipelines.users import add_user, list_users
+from pipelines.appstate import audit
+from pipelines.appstate.db import AppState
+from pipelines.appstate.users import add_user, list_users
+from pipelines.ingest.load import ingest
+from pipelines.store import DataStore, SnapshotReader
 from tests.conftest import BASE, REPO, write_csv
 
 pytestmark = pytest.mark.slow

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from pipelines import audit, clock, consultations
-from pipelines.phi_guard import PhiGuardError
-from pipelines.store import AppState
+from pipelines import clock
+from pipelines.appstate import audit, consultations
+from pipelines.appstate.db import AppState
+from pipelines.appstate.phi_guard import PhiGuardError
 
 AS_OF = date(2026, 11, 1)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.ingest import ingest
+from pipelines.ingest.load import ingest
 from pipelines.settings import paths
 from tests.conftest import BASE, REPO, write_csv
 

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import pipelines.csv_files as csv_files
-from pipelines.csv_files import count_records, count_records_from_bytes, cross_check_count
+import pipelines.ingest.csv_files as csv_files
+from pipelines.ingest.csv_files import count_records, count_records_from_bytes, cross_check_count
 from pipelines.settings import SAMPLE_DATA_DIR
 from tests.fuzz.corpus import VARIANT_COUNT, variants
 
@@ -82,7 +82,7 @@ def test_line_per_record_files_use_the_byte_count(rows, crlf, final_newline, tmp
 def test_the_fingerprint_is_the_files_sha256_and_whether_it_holds_a_nul_byte(tmp_path):
     import hashlib
 
-    from pipelines.csv_files import fingerprint, sha256_of
+    from pipelines.ingest.csv_files import fingerprint, sha256_of
 
     malformed = Path(__file__).parent / "data" / "malformed"
     for name, nul in (("sessions_nul_byte.csv", True), ("sessions_crlf.csv", False), ("sessions_utf16.csv", True)):
@@ -96,7 +96,7 @@ def test_the_fingerprint_is_the_files_sha256_and_whether_it_holds_a_nul_byte(tmp
 
 
 def test_without_a_nul_byte_the_validation_has_no_nul_scans_and_with_one_it_does():
-    from pipelines.validate import ValidationCompiler
+    from pipelines.ingest.validate import ValidationCompiler
     from schemas.contract import TABLES
     from schemas.profiles import load_profile
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pipelines.appstate.db import AppState
+from pipelines.appstate.users import DEMO_PASSWORD, check_password, list_users
 from pipelines.demo import DEMO_ACCOUNTS, ensure_demo_database, is_demo
-from pipelines.ingest import ingest
-from pipelines.store import AppState, DataStore, SnapshotReader
-from pipelines.users import DEMO_PASSWORD, check_password, list_users
+from pipelines.ingest.load import ingest
+from pipelines.store import DataStore, SnapshotReader
 from tests.conftest import BASE, query
 
 

@@ -10,10 +10,10 @@ import pytest
 from streamlit.runtime.media_file_storage import MediaFileKind, MediaFileStorageError
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
-from pipelines import audit
-from pipelines import auth_sessions as sessions
-from pipelines.store import AppState
-from pipelines.users import add_user
+from pipelines.appstate import audit
+from pipelines.appstate import auth_sessions as sessions
+from pipelines.appstate.db import AppState
+from pipelines.appstate.users import add_user
 from ui import exports
 
 

@@ -22,10 +22,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import audit
-from pipelines.ingest import ingest
+from pipelines.appstate import audit
+from pipelines.appstate.db import AppState
+from pipelines.ingest.load import ingest
 from pipelines.settings import SAMPLE_DATA_DIR, paths
-from pipelines.store import AppState, DataStore, SnapshotReader, StoreError
+from pipelines.store import DataStore, SnapshotReader, StoreError
 from tests.conftest import BASE, REPO, run_cli
 from tests.test_crash_safety import fingerprint
 

@@ -7,9 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pipelines import audit
-from pipelines.flag_reviews import ReviewError, record, review_state, reviews_for
-from pipelines.store import AppState
+from pipelines.appstate import audit
+from pipelines.appstate.db import AppState
+from pipelines.appstate.flag_reviews import ReviewError, record, review_state, reviews_for
 
 TODAY = date(2026, 6, 30)
 SINCE = date(2026, 6, 1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from pipelines.ingest import ingest
+from pipelines.ingest.load import ingest
 from tests.conftest import BASE, query, run_cli, write_csv
 
 SESSIONS_HEADER = "session_id,client_id,clinician_id,start,duration_min,status,session_type,modality,note_signed_at"

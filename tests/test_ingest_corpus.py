@@ -10,7 +10,7 @@ import tomllib
 
 import pytest
 
-from pipelines.ingest import ingest
+from pipelines.ingest.load import ingest
 from tests.conftest import BASE, DATA, query
 
 CORPUS = DATA / "malformed"

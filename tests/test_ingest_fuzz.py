@@ -15,8 +15,8 @@ from collections import Counter
 
 import pytest
 
-from pipelines.csv_files import count_records
-from pipelines.ingest import ingest
+from pipelines.ingest.csv_files import count_records
+from pipelines.ingest.load import ingest
 from pipelines.settings import SAMPLE_DATA_DIR, paths
 from tests.conftest import query
 from tests.fuzz.corpus import MUTATIONS, VARIANT_COUNT, variants
@@ -93,7 +93,7 @@ def test_malformed_export(template, tmp_path, index):
 
 
 def test_a_record_count_disagreeing_with_the_csv_module_rejects_the_file(template, tmp_path, monkeypatch):
-    import pipelines.csv_files as csv_files
+    import pipelines.ingest.csv_files as csv_files
 
     folder = tmp_path / "db"
     shutil.copytree(template, folder)

@@ -7,8 +7,9 @@ from datetime import date
 import duckdb
 import pytest
 
-from pipelines import clock, marts
-from pipelines.ingest import ingest
+from pipelines import clock
+from pipelines.ingest.load import ingest
+from pipelines.models import queries
 from pipelines.sql_files import sql, statements
 from pipelines.store import DataStore, SnapshotReader, StoreError
 from tests.conftest import BASE, DATA, run_cli
@@ -19,7 +20,7 @@ AS_OF = date(2026, 4, 1)
 def _usable(db, model="client_outcomes", as_of=AS_OF) -> bool:
     con = duckdb.connect(str(db.data_db), read_only=True)
     try:
-        return marts.usable(con, model, as_of)
+        return queries.marts_state(con).serves(queries.model_named(model), as_of)
     finally:
         con.close()
 
@@ -31,7 +32,7 @@ def test_ingest_command_refreshes_and_a_later_load_makes_marts_stale(db):
     assert _usable(db) and not _usable(db, as_of=date(2026, 4, 2))
     # the published snapshot carries them too
     reader = SnapshotReader(DataStore(db))
-    assert marts.usable(reader.cursor(), "active_flags", AS_OF)
+    assert queries.marts_state(reader.cursor()).serves(queries.active_flags, AS_OF)
     reader.close()
     # a load without a refresh moves the data version on: the marts are no longer used
     ingest([DATA / "malformed" / "sessions_crlf.csv"], db, audit=False)
@@ -55,7 +56,7 @@ def test_refresh_without_a_database_is_a_clear_error(tmp_path):
 
 def test_reports_from_marts_equal_reports_computed_live(tmp_path, capsys):
     from pipelines import cli
-    from pipelines.reports import REPORT_COLUMNS
+    from pipelines.models.reports import REPORT_COLUMNS
     from pipelines.settings import paths
 
     with_marts = paths(tmp_path / "a" / "m.duckdb")
@@ -82,7 +83,7 @@ def test_the_refresh_runs_under_its_memory_limit_and_then_duckdbs_own(monkeypatc
     default = con.execute(sql("memory_limit")).fetchall()[0][0]
     seen = []
     monkeypatch.setenv("MOMENTUM_REFRESH_MEMORY", "700MB")
-    marts.refresh(con, AS_OF, progress=lambda _m: seen.append(con.execute(sql("memory_limit")).fetchall()[0][0]))
+    queries.refresh_marts(con, AS_OF, progress=lambda _m: seen.append(con.execute(sql("memory_limit")).fetchall()[0][0]))
     assert seen and set(seen) == {"667.5 MiB"}  # 700 MB as DuckDB states it, during every model
     assert default != "667.5 MiB" and con.execute(sql("memory_limit")).fetchall()[0][0] == default
 

@@ -1,7 +1,7 @@
 """Homework, workload, workload-signal and suggested-win models, worked by hand.
 
 Each test builds a tiny practice as CSV exports, ingests it, and runs a model
-through ``pipelines.models.run`` with a scope and an as-of date. Every
+through ``pipelines.models.queries`` with a scope and an as-of date. Every
 definition has a case where it counts and a boundary where it does not.
 The last tests run every model on the committed sample practice.
 """
@@ -16,8 +16,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.ingest import ingest
-from pipelines.models import Scope, run
+from pipelines.ingest.load import ingest
+from pipelines.models.queries import model_named
+from pipelines.scope import Scope
 from pipelines.settings import Paths, paths
 from schemas.thresholds import THRESHOLDS
 from tests.conftest import REPO, write_csv
@@ -91,7 +92,7 @@ class Practice:
 def run_model(db: Paths, name: str, scope: list[str], as_of: date = AS_OF) -> pd.DataFrame:
     con = duckdb.connect(str(db.data_db), read_only=True)
     try:
-        return run(con.cursor(), name, Scope.of(scope), as_of)
+        return model_named(name)(con.cursor(), Scope.of(scope), as_of)
     finally:
         con.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.phi_guard import PATTERNS, check, client_id_candidates, unconfirmed
+from pipelines.appstate.phi_guard import PATTERNS, check, client_id_candidates, unconfirmed
 
 
 def _found(text: str, foreign=()) -> set[tuple[str, str]]:

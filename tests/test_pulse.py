@@ -1,4 +1,4 @@
-"""The wellbeing pulse's store and query layer (pipelines/pulse.py), in both app-state dialects.
+"""The wellbeing pulse's store and query layer (pipelines/appstate/pulse.py), in both app-state dialects.
 
 What an app-state administrator can read, what the owner can read, the ≥ 5 rule, the
 differencing rule, closed periods only, audited aggregate reads, and the demo's seed.
@@ -12,8 +12,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pipelines import audit, pulse, sample_pulse
-from pipelines.store import AppState
+from pipelines.appstate import audit, pulse
+from pipelines.appstate.db import AppState
+from pipelines.synthetic import sample_pulse
 from schemas.wellbeing import CBI
 
 TODAY = date(2026, 11, 22)  # November is open; October is the latest closed period
@@ -54,7 +55,7 @@ def test_the_owner_reads_their_answers_and_nobody_else_can(app_state):
 
 
 def test_a_password_reset_closes_the_period_so_no_one_is_counted_twice(app_state, monkeypatch):
-    from pipelines import users
+    from pipelines.appstate import users
 
     users.add_user(app_state, "dana", "Dana", "clinician", "dana's long password", clinician_id="T9")
     before = pulse.derive_key("dana", "dana's long password")

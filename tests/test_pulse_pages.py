@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines import audit, pulse
-from pipelines import auth_sessions as sessions
-from pipelines.store import AppState
-from pipelines.users import get_user
+from pipelines.appstate import audit, pulse
+from pipelines.appstate import auth_sessions as sessions
+from pipelines.appstate.db import AppState
+from pipelines.appstate.users import get_user
 from schemas.wellbeing import CBI
 from tests.apptest import app_rows, button, open_page, sign_in
 from tests.conftest import REPO, run_cli
@@ -76,7 +76,7 @@ def test_a_clinician_fills_the_pulse_sees_their_history_and_may_post_a_self_care
 
 
 def test_after_a_password_reset_the_period_is_closed_and_no_reminder_shows(demo_db):
-    from pipelines.users import reset_password
+    from pipelines.appstate.users import reset_password
 
     reset_password(AppState(demo_db.app_db), "clinician", "a brand new password for the clinician")
     at = sign_in("clinician", "a brand new password for the clinician")

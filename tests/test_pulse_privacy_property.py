@@ -1,7 +1,7 @@
 """A property of the team pulse: over random teams, people and periods, no aggregate shown is computed
 from fewer than 5 people, and no two shown aggregates differ by exactly one person (nor by 2-4).
 
-The answers go in through the real store (pipelines.pulse, a SQLite app state) and come out through the
+The answers go in through the real store (pipelines.appstate.pulse, a SQLite app state) and come out through the
 only reader (``team_pulse``, as a manager who may see every team); the test keeps its own record of who
 answered what, and checks every shown number against it.
 """
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines import pulse
-from pipelines.store import AppState
+from pipelines.appstate import pulse
+from pipelines.appstate.db import AppState
 from schemas.wellbeing import CBI
 
 MIN_N = CBI.min_respondents

@@ -9,8 +9,8 @@ import json
 import pandas as pd
 import pytest
 
-from pipelines.ingest import ingest
-from pipelines.reports import REPORT_COLUMNS, neutralise
+from pipelines.ingest.load import ingest
+from pipelines.models.reports import REPORT_COLUMNS, neutralise
 from tests.conftest import BASE, DATA, run_cli, write_csv
 
 
@@ -74,8 +74,8 @@ def test_wins_csv_neutralises_formulas(small_db):
 
 
 def test_wins_report_includes_wins_posted_on_the_board(small_db):
-    from pipelines import wins
-    from pipelines.store import AppState
+    from pipelines.appstate import wins
+    from pipelines.appstate.db import AppState
 
     state = AppState(small_db.app_db)
     win_id = wins.post(state, username="casey", clinician_id="T2", category="team", text="-1 day to the deadline")
@@ -102,8 +102,8 @@ def test_the_rejected_rows_export_neutralises_formulas(db, tmp_path):
     """The manager's "Download these rejected rows (CSV)": the values quoted back come from the file."""
     import duckdb
 
-    from pipelines import queries
-    from pipelines.reports import to_csv
+    from pipelines.models import queries
+    from pipelines.models.reports import to_csv
 
     ingest([BASE], db, audit=False)
     bad = write_csv(tmp_path / "sessions.csv",
@@ -144,7 +144,7 @@ def _formula_cells(text: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("value", HOSTILE_CELLS)
 def test_no_formula_starts_after_any_separator(value):
     """`x;=1+1;y` opened by a spreadsheet whose list separator is `;` must not become a formula cell."""
-    from pipelines.reports import to_csv
+    from pipelines.models.reports import to_csv
 
     out = to_csv(pd.DataFrame({"win_id": ["W1"], "text": [value], "change": [-3.0]}))
     assert _formula_cells(out) == []
@@ -157,7 +157,7 @@ def test_table_format_neutralises_terminal_escape_codes():
     """`report --format table` prints to a terminal: escape codes from a CSV value show as text, never run."""
     import unicodedata
 
-    from pipelines.reports import to_table
+    from pipelines.models.reports import to_table
 
     out = to_table(pd.DataFrame({"win_id": ["W1"], "text": ["a\x1b[31mred\x1b]0;title\x07 \x9b2J\rover\x7f"]}))
     assert [c for c in out if unicodedata.category(c) == "Cc" and c != "\n"] == []

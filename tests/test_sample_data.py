@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipelines.sample_practice import PracticeSpec, generate_practice
+from pipelines.synthetic.sample_practice import PracticeSpec, generate_practice
 from tests.conftest import REPO
 
 SAMPLE = REPO / "sample_data"

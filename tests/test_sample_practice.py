@@ -1,4 +1,4 @@
-"""The synthetic practice generator (pipelines/sample_practice.py).
+"""The synthetic practice generator (pipelines/synthetic/sample_practice.py).
 
 Small practices are generated into tmp folders and the written CSV files are
 checked against the data contract (design §2) and the clinical definitions the
@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelines import clock
-from pipelines.sample_practice import (
+from pipelines.synthetic.sample_practice import (
     COLUMNS,
     TABLES,
     TRAJECTORIES,
@@ -604,7 +604,7 @@ def test_as_of_defaults_to_today() -> None:
 
 
 def test_module_never_imports_streamlit() -> None:
-    code = "import sys, pipelines.sample_practice; sys.exit('streamlit' in sys.modules)"
+    code = "import sys, pipelines.synthetic.sample_practice; sys.exit('streamlit' in sys.modules)"
     root = Path(__file__).resolve().parents[1]
     assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
 

@@ -8,11 +8,11 @@ from datetime import date
 import duckdb
 import pytest
 
-from pipelines import models
-from pipelines.ingest import ingest
-from pipelines.models import Scope
-from pipelines.sample_practice import PracticeSpec, generate_practice
+from pipelines.ingest.load import ingest
+from pipelines.models import queries
+from pipelines.scope import Scope
 from pipelines.settings import paths
+from pipelines.synthetic.sample_practice import PracticeSpec, generate_practice
 from tests.conftest import REPO
 
 AS_OF = date(2026, 11, 22)
@@ -24,8 +24,8 @@ def sample(tmp_path_factory):
     ingest([REPO / "sample_data"], db, audit=False)
     con = duckdb.connect(str(db.data_db), read_only=True)
     scope = Scope.of(r[0] for r in con.execute("SELECT clinician_id FROM clinicians").fetchall())
-    momentum = models.run(con.cursor(), "client_momentum", scope, AS_OF)
-    flags = models.run(con.cursor(), "active_flags", scope, AS_OF)
+    momentum = queries.client_momentum(con.cursor(), scope, AS_OF)
+    flags = queries.active_flags(con.cursor(), scope, AS_OF)
     con.close()
     labels = generate_practice(PracticeSpec(seed=7, as_of=AS_OF)).trajectories
     active = momentum.merge(labels[["client_id", "trajectory"]], on="client_id")

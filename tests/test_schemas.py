@@ -13,8 +13,8 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from pipelines.ingest import ingest
-from pipelines.validate import rule_names
+from pipelines.ingest.load import ingest
+from pipelines.ingest.validate import rule_names
 from schemas.contract import TABLES
 from schemas.exports import EXPORT_MODELS
 from tests.conftest import BASE, query

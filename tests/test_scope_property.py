@@ -17,14 +17,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines import marts, models, reports
-from pipelines.models import Scope
-from pipelines.sql_files import SQL_DIR, statements
+from pipelines.models import compose, marts, queries, reports
+from pipelines.scope import Scope
+from pipelines.sql_files import statements
 
 AS_OF = date(2026, 6, 30)
-MODELS = sorted(p.stem.removeprefix("model_") for p in SQL_DIR.glob("model_*.sql"))
+MODELS = sorted(queries.MODELS, key=lambda m: m.name)  # every model, as declared once
+STORED = [m for m in queries.MODELS if m.stored]  # materialised as they are
 CLIENT_LEVEL_EXEMPT = {"etr_reference"}  # practice-wide aggregates: no client or clinician rows
-ONE_CLIENT = {"client_scores", "client_sessions", "client_goals", "client_homework"}  # take a client_id too
 
 
 def _practice(seed: int) -> duckdb.DuckDBPyConnection:
@@ -86,9 +86,9 @@ def _plain(frame: pd.DataFrame) -> list[tuple]:
     return [tuple(plain(v) for v in row) for row in frame.astype(object).itertuples(index=False)]
 
 
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.name)
 def test_models_exist_for_every_query(model):
-    assert models.compose(model)
+    assert compose.compose(model.name)
 
 
 PRACTICES = int(os.environ.get("MOMENTUM_SCOPE_PRACTICES", "10"))  # `make campaign` runs 1000
@@ -102,23 +102,23 @@ def test_no_query_returns_rows_outside_its_scope(seed, pick):
     owner = dict(con.execute("SELECT client_id, clinician_id FROM clients").fetchall())
     allowed = tuple(t for i, t in enumerate(staff) if pick >> i & 1)
     scope = Scope(allowed)
-    runs = [(m, None) for m in MODELS if m not in ONE_CLIENT]
-    runs += [(m, c) for m in sorted(ONE_CLIENT) for c in sorted(owner)]
+    runs = [(m, None) for m in MODELS if not m.per_client]
+    runs += [(m, c) for m in MODELS if m.per_client for c in sorted(owner)]
     for model, client_id in runs:
         extra = {"client_id": client_id} if client_id else None
-        frame = models.run(con.cursor(), model, scope, AS_OF, extra)
+        frame = queries.run(con.cursor(), model, scope, AS_OF, extra)
         if client_id and owner[client_id] not in allowed:
-            assert frame.empty, f"{model}: a client outside scope {allowed} returned rows"
-        if model in CLIENT_LEVEL_EXEMPT:
+            assert frame.empty, f"{model.name}: a client outside scope {allowed} returned rows"
+        if model.name in CLIENT_LEVEL_EXEMPT:
             assert "client_id" not in frame.columns and "clinician_id" not in frame.columns
             continue
         for column in ("clinician_id", "posted_by"):
             if column in frame.columns:
                 outside = set(frame[column].dropna()) - set(allowed)
-                assert not outside, f"{model}: {column} outside scope {allowed}: {outside}"
+                assert not outside, f"{model.name}: {column} outside scope {allowed}: {outside}"
         if "client_id" in frame.columns:
             owners = {owner[c] for c in frame["client_id"].dropna()}
-            assert owners <= set(allowed), f"{model}: client of {owners - set(allowed)} outside scope {allowed}"
+            assert owners <= set(allowed), f"{model.name}: client of {owners - set(allowed)} outside scope {allowed}"
     # every report and its CSV export (what `python -m pipelines report` and the download buttons write)
     for kind in reports.BUILDERS:
         exported = pd.read_csv(io.StringIO(reports.to_csv(reports.build(kind, con.cursor(), scope, AS_OF))),
@@ -129,67 +129,71 @@ def test_no_query_returns_rows_outside_its_scope(seed, pick):
         if "client_id" in exported.columns:
             assert {owner[c] for c in set(exported["client_id"]) - {""}} <= set(allowed), f"report {kind}"
     # the materialised marts, read for this scope, give exactly the live answer
-    marts.refresh(con, AS_OF)
-    for model in [*marts.SCOPE_PROJECTION, *marts.DERIVED]:
-        assert marts.usable(con, model, AS_OF)
-        stored = models.run(con.cursor(), model, scope, AS_OF)
-        live = models.run(con.cursor(), model, scope, AS_OF, prefer_marts=False)
-        assert _plain(stored) == _plain(live), model
-    assert not marts.usable(con, "client_outcomes", AS_OF - timedelta(days=1))  # another date: live
+    queries.refresh_marts(con, AS_OF)
+    for model in queries.WHOLE_CASELOAD:  # each stored, or read from another's mart
+        assert queries.marts_state(con).serves(model, AS_OF)
+        stored = queries.run(con.cursor(), model, scope, AS_OF)
+        live = queries.run(con.cursor(), model, scope, AS_OF, prefer_marts=False)
+        assert _plain(stored) == _plain(live), model.name
+    assert not queries.marts_state(con).serves(queries.client_outcomes, AS_OF - timedelta(days=1))  # another date: live
     con.close()
 
 
 @pytest.mark.parametrize("seed", [3, 17])
 def test_the_refresh_scope_reads_the_stored_rows_and_any_other_scope_filters_them(seed, monkeypatch):
-    from pipelines.queries import all_clinicians_scope
+    from pipelines.models.queries import all_clinicians_scope
 
     con = _practice(seed)
-    marts.refresh(con, AS_OF)
+    queries.refresh_marts(con, AS_OF)
     every = all_clinicians_scope(con)
     fewer = Scope(every.clinician_ids[1:])
     more = Scope((*every.clinician_ids, "T-not-on-staff"))
-    state = marts.state(con)
+    state = queries.marts_state(con)
     assert state.whole(every) and not state.whole(fewer) and not state.whole(more)
     used: list[str] = []
     real_sql = marts.sql
     monkeypatch.setattr(marts, "sql", lambda name: used.append(name) or real_sql(name))
     for scope, path in ((every, "mart_read_whole"), (fewer, "mart_read"), (more, "mart_read")):
-        for model in marts.SCOPE_PROJECTION:
+        for model in STORED:
             used.clear()
-            stored = models.run(con.cursor(), model, scope, AS_OF)
-            assert path in used and ({"mart_read", "mart_read_whole"} - {path}).isdisjoint(used), (model, used)
-            live = models.run(con.cursor(), model, scope, AS_OF, prefer_marts=False)
-            assert _plain(stored) == _plain(live), (model, path)
+            stored = queries.run(con.cursor(), model, scope, AS_OF)
+            assert path in used and ({"mart_read", "mart_read_whole"} - {path}).isdisjoint(used), (model.name, used)
+            live = queries.run(con.cursor(), model, scope, AS_OF, prefer_marts=False)
+            assert _plain(stored) == _plain(live), (model.name, path)
     # marts refreshed before the scope digest was kept: every scope is filtered, still the live answer
     con.execute("DELETE FROM meta WHERE key = 'marts_scope'")
-    assert marts.state(con).current and not marts.state(con).whole(every)
-    for model in marts.SCOPE_PROJECTION:
+    assert queries.marts_state(con).current and not queries.marts_state(con).whole(every)
+    for model in STORED:
         used.clear()
-        stored = models.run(con.cursor(), model, every, AS_OF)
+        stored = queries.run(con.cursor(), model, every, AS_OF)
         assert "mart_read" in used and "mart_read_whole" not in used
-        assert _plain(stored) == _plain(models.run(con.cursor(), model, every, AS_OF, prefer_marts=False)), model
+        assert _plain(stored) == _plain(queries.run(con.cursor(), model, every, AS_OF, prefer_marts=False)), model.name
     con.close()
 
 
 def test_a_scope_is_required():
     con = _practice(1)
     with pytest.raises(TypeError, match="Scope is required"):
-        models.run(con.cursor(), "client_outcomes", ("T0",), AS_OF)  # type: ignore[arg-type]
+        queries.client_outcomes(con.cursor(), ("T0",), AS_OF)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         Scope(["T0"])  # type: ignore[arg-type]
-    empty = models.run(con.cursor(), "client_outcomes", Scope(()), AS_OF)
+    empty = queries.client_outcomes(con.cursor(), Scope(()), AS_OF)
     assert empty.empty
 
 
 def test_every_scoped_query_function_refuses_to_run_without_a_scope():
     import inspect
 
-    from pipelines import queries
-
     con = _practice(2)
     scoped = [f for name, f in inspect.getmembers(queries, inspect.isfunction)
-              if f.__module__ == "pipelines.queries" and "scope" in inspect.signature(f).parameters]
-    assert len(scoped) >= 12
+              if f.__module__ == "pipelines.models.queries" and "scope" in inspect.signature(f).parameters
+              and f is not queries.run]  # run is what every model calls: it is checked through them
+    assert len(scoped) >= 2 and len(queries.MODELS) >= 19
+    for model in queries.MODELS:  # every model is called like a function
+        rest = {"as_of": AS_OF, **({"client_id": "C0"} if model.per_client else {})}
+        with pytest.raises(TypeError, match="Scope"):
+            model(con.cursor(), scope=["T0"], **rest)
+        model(con.cursor(), scope=Scope(("T0",)), **rest)
     others = {"as_of": AS_OF, "client_id": "C0", "audience": Scope(("T0",)), "since": datetime(2000, 1, 1),
               "until": datetime(2100, 1, 1)}
     for func in scoped:

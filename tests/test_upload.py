@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.ingest import ingest
+from pipelines.ingest.load import ingest
 from tests.conftest import BASE, query
 
 
@@ -26,7 +26,7 @@ HEADER = "session_id,client_id,clinician_id,start,duration_min,status,session_ty
 
 
 def test_two_files_with_the_same_name_are_both_saved_and_loaded(db, tmp_path):
-    from ui.data_admin import save_uploads
+    from ui.views.data_status import save_uploads
 
     ingest([BASE], db, audit=False)
     first = Uploaded("sessions.csv", (HEADER + "S901,C1,T2,2026-03-02 10:00,50,attended,,,\n").encode())
@@ -42,7 +42,7 @@ def test_two_files_with_the_same_name_are_both_saved_and_loaded(db, tmp_path):
 
 
 def test_a_300_character_file_name_loads_under_a_shortened_name(db, tmp_path):
-    from ui.data_admin import save_uploads
+    from ui.views.data_status import save_uploads
 
     ingest([BASE], db, audit=False)
     long_name = "sessions-" + "é" * 291 + ".csv"  # 300 characters, 591 bytes in UTF-8
@@ -54,7 +54,7 @@ def test_a_300_character_file_name_loads_under_a_shortened_name(db, tmp_path):
 
 
 def test_an_uploaded_name_is_never_a_path(tmp_path):
-    from ui.data_admin import save_uploads
+    from ui.views.data_status import save_uploads
 
     ((path, shown),) = save_uploads([Uploaded("../../etc/passwd.csv", b"x")], tmp_path)
     assert path.resolve().is_relative_to(tmp_path.resolve()) and path.name == "passwd.csv"

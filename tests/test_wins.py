@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from pipelines import audit, clock, wins
-from pipelines.phi_guard import PhiGuardError
-from pipelines.store import AppState
+from pipelines import clock
+from pipelines.appstate import audit, wins
+from pipelines.appstate.db import AppState
+from pipelines.appstate.phi_guard import PhiGuardError
 
 SINCE = datetime(2000, 1, 1)
 UNTIL = datetime(2100, 1, 1)
@@ -146,9 +147,9 @@ def test_exports_neutralise_formulas_and_escape_markup(state):
 def test_a_wins_export_merges_into_the_board_and_no_ingest_touches_app_state(db, tmp_path):
     import duckdb
 
-    from pipelines.ingest import ingest
-    from pipelines.models import Scope
-    from pipelines.queries import wins_for_board
+    from pipelines.ingest.load import ingest
+    from pipelines.models.queries import wins_for_board
+    from pipelines.scope import Scope
     from pipelines.store import DataStore
     from tests.conftest import BASE, write_csv
 

@@ -29,12 +29,13 @@ import pytest
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
-from pipelines import consultations, flag_reviews, wins
+from pipelines.appstate import consultations, flag_reviews, wins
+from pipelines.appstate.db import AppState
+from pipelines.appstate.users import add_user
 from pipelines.demo import SAMPLE_AS_OF, pick_accounts
-from pipelines.ingest import ingest
+from pipelines.ingest.load import ingest
 from pipelines.settings import SAMPLE_DATA_DIR, paths
-from pipelines.store import AppState, DataStore
-from pipelines.users import add_user
+from pipelines.store import DataStore
 from tests.conftest import REPO
 
 APP = str(REPO / "app.py")
@@ -84,8 +85,8 @@ ATTR = re.compile(r"(href|src)\s*=\s*['\"]?\s*javascript:", re.IGNORECASE)  # on
 
 def _flagged_client(tmp_path_factory) -> tuple[str, str]:
     """The demo clinician's clinician_id and one of their active clients with an open flag (sample data)."""
-    from pipelines import queries
-    from pipelines.models import Scope
+    from pipelines.models import queries
+    from pipelines.scope import Scope
     from pipelines.store import SnapshotReader
 
     db = paths(tmp_path_factory.mktemp("xss-sample") / "momentum.duckdb")

@@ -2,7 +2,7 @@
 
 streamlit-authenticator checks the password (its bcrypt ``Hasher``) and keeps
 the signed sign-in cookie (its cookie controller). Momentum adds,
-on the server (pipelines/auth_sessions.py):
+on the server (pipelines/appstate/auth_sessions.py):
 
 - a session row per sign-in; this browser tab holds only its random id. Every
   run re-checks it, so sign-out, disabling a user, the idle timeout and the
@@ -26,10 +26,10 @@ import streamlit.components.v1 as components
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import Hasher
 
-from pipelines import auth_sessions as sessions
-from pipelines import clock, pulse
-from pipelines.settings import setting
-from pipelines.users import (
+from pipelines import clock
+from pipelines.appstate import auth_sessions as sessions
+from pipelines.appstate import pulse
+from pipelines.appstate.users import (
     MAX_PASSWORD_BYTES,
     User,
     get_user,
@@ -37,6 +37,8 @@ from pipelines.users import (
     refuse_at_equal_cost,
     too_long,
 )
+from pipelines.settings import setting
+from ui.exports import forget_user
 from ui.runtime import Runtime, app_state_guard, audited, get_runtime
 
 SESSION_KEY = "momentum_user"
@@ -45,7 +47,7 @@ COOKIE_PENDING_KEY = "momentum_cookie_pending"
 COOKIE_SET_KEY = "momentum_cookie_set"  # the cookie component's key: True once the browser holds it
 CLEAR_COOKIE_KEY = "momentum_clear_cookie"
 FLASH_KEY = "momentum_sign_in_notice"
-# the wellbeing pulse's owner key (pipelines/pulse.py): derived from the password at sign-in, held only in
+# the wellbeing pulse's owner key (pipelines/appstate/pulse.py): derived from the password at sign-in, held only in
 # this server-side session, gone at sign-out or a page reload (the pulse page then asks for the password)
 PULSE_KEY = "momentum_pulse_key"
 PULSE_ROLES = pulse.RESPONDENT_ROLES  # who answers the pulse (and has a pulse key)
@@ -328,8 +330,6 @@ def sign_out() -> None:
     elif session_id:
         sessions.end(rt.state, session_id, "logout")
     if user is not None:
-        from ui.exports import forget_user
-
         audited(user.username, "logout", sessions_ended=ended, exports_deleted=forget_user(user.username))
     _end_local()
     st.session_state[CLEAR_COOKIE_KEY] = True

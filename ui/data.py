@@ -1,4 +1,4 @@
-"""Cached data access for the pages (keyed by data version, scope, as-of and filters), and the data-status views."""
+"""Cached data access for the pages, keyed by data version, scope, as-of and filters (no rendering here)."""
 
 from __future__ import annotations
 
@@ -7,32 +7,32 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from pipelines import clock, demo, phi_guard, queries
-from pipelines.models import Scope
+from pipelines import clock, demo
+from pipelines.appstate import phi_guard
+from pipelines.models import queries
+from pipelines.scope import Scope
 from pipelines.store import StoreError
-from pipelines.users import User
-from ui.charts import row_counts_bar
-from ui.data_admin import rejected_download
 from ui.plain_text import plain_md
 from ui.runtime import get_runtime
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def _row_counts(version: str) -> pd.DataFrame:
+def row_counts(version: str) -> pd.DataFrame:
     return queries.table_row_counts(get_runtime().reader.cursor())
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def _ledger(version: str) -> pd.DataFrame:
+def ledger(version: str) -> pd.DataFrame:
     return queries.load_ledger(get_runtime().reader.cursor())
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def _rejected(version: str, load_id: int) -> pd.DataFrame:
+def rejected_rows(version: str, load_id: int) -> pd.DataFrame:
     return queries.rejected_rows_for_load(get_runtime().reader.cursor(), load_id)
 
 
-def _version() -> str:
+def published_version() -> str:
+    """The published snapshot's name (StoreError when none can be read; pages use data_version)."""
     rt = get_runtime()
     rt.reader.cursor()  # re-opens on a newly published snapshot
     return rt.reader.version or ""
@@ -41,7 +41,7 @@ def _version() -> str:
 def data_version() -> str:
     """The published snapshot the app reads; every cached result is keyed by it."""
     try:
-        return _version()
+        return published_version()
     except StoreError as exc:
         if "no data has been published" not in str(exc):  # damaged, not merely empty: say so
             st.error(f"Momentum cannot read its data: {plain_md(exc)}", icon=":material/error:")
@@ -51,14 +51,6 @@ def data_version() -> str:
 # -- clinical data, cached by (data version, scope, as-of, filters) ------------
 # Cached functions take plain arguments only (the scope as a tuple of
 # clinician_ids) and never read st.session_state.
-
-MODELS = (
-    "client_momentum", "active_flags", "client_outcomes", "course_outcomes", "caseload_sparklines",
-    "etr_reference", "suggested_wins", "homework_by_week", "homework_by_category",
-    "homework_by_clinician", "homework_by_client", "clinician_weekly_load", "workload_signals",
-)  # fmt: skip
-CLIENT_DETAIL = ("client_scores", "client_sessions", "client_goals", "client_homework")
-
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
 def user_scope(version: str, role: str, clinician_id: str | None) -> tuple[str, ...]:
@@ -98,17 +90,18 @@ def default_as_of(version: str) -> date:
 
 
 @st.cache_data(ttl=600, show_spinner="Computing the caseload…", max_entries=512)
-def model(version: str, name: str, scope: tuple[str, ...], as_of: date) -> pd.DataFrame:
-    if name not in MODELS:
-        raise KeyError(f"{name} is not a page model")
-    return getattr(queries, name)(get_runtime().reader.cursor(), Scope(scope), as_of)
+def model(version: str, query: queries.Model, scope: tuple[str, ...], as_of: date) -> pd.DataFrame:
+    """A whole-caseload model (pipelines/models/queries.py) within ``scope``, e.g. ``model(v, queries.active_flags, …)``."""
+    if query.per_client:
+        raise TypeError(f"{query.name} is a one-client model: use client_detail")
+    return query(get_runtime().reader.cursor(), Scope(scope), as_of)
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=512)
-def client_detail(version: str, name: str, scope: tuple[str, ...], as_of: date, client_id: str) -> pd.DataFrame:
-    if name not in CLIENT_DETAIL:
-        raise KeyError(f"{name} is not a client detail query")
-    return getattr(queries, name)(get_runtime().reader.cursor(), Scope(scope), as_of, client_id)
+def client_detail(version: str, query: queries.Model, scope: tuple[str, ...], as_of: date, client_id: str
+                  ) -> pd.DataFrame:
+    """A one-client model (the client view) within ``scope``: empty when the client is outside it."""
+    return query(get_runtime().reader.cursor(), Scope(scope), as_of, client_id)
 
 
 # -- team meetings -------------------------------------------------------------
@@ -137,71 +130,3 @@ def foreign_client_ids(version: str, scope: tuple[str, ...], text: str) -> list[
     return sorted(c for c, clinician in owners.items() if clinician not in set(scope))
 
 
-def row_counts_view() -> None:
-    counts = _row_counts(_version())
-    if counts["row_count"].sum() == 0:
-        st.info("No data yet. A manager loads exports with `python -m pipelines ingest PATH`.")
-        return
-    left, right = st.columns([2, 3])
-    with left:
-        st.dataframe(
-            counts,
-            hide_index=True,
-            column_config={
-                "table_name": "Table",
-                "row_count": st.column_config.NumberColumn("Rows", format="localized"),
-                "latest_date": st.column_config.DateColumn("Latest date held", format="YYYY-MM-DD",
-                                                           help="How fresh each table is: its latest date"),
-                "last_loaded_at": st.column_config.DatetimeColumn("Last loaded", format="YYYY-MM-DD HH:mm"),
-                "loads": "Loads",
-            },
-        )
-    with right:
-        st.plotly_chart(row_counts_bar(counts), config={"displayModeBar": False})
-
-
-def ledger_view(user: User) -> None:
-    st.subheader("Load history")
-    ledger = _ledger(_version()).fillna({"message": ""})
-    if ledger.empty:
-        st.info("No loads yet.")
-        return
-    st.dataframe(
-        ledger,
-        hide_index=True,
-        column_config={
-            "load_id": "Load",
-            "loaded_at": st.column_config.DatetimeColumn("Loaded at", format="YYYY-MM-DD HH:mm"),
-            "loaded_by": "By",
-            "source_file": "File",
-            "table_name": "Table",
-            "status": "Status",
-            "rows_read": st.column_config.NumberColumn("Read", format="localized"),
-            "rows_loaded": st.column_config.NumberColumn("Loaded", format="localized"),
-            "rows_rejected": st.column_config.NumberColumn("Rejected", format="localized"),
-            "message": "Notes",
-        },
-    )
-    with_rejects = ledger[ledger["rows_rejected"] > 0]
-    if with_rejects.empty:
-        st.success("Every row of every load was accepted.")
-        return
-    st.subheader("Rejected rows")
-    choice = st.selectbox(
-        "Load",
-        with_rejects["load_id"].tolist(),
-        format_func=lambda i: _load_label(with_rejects, i),
-    )
-    rejected = _rejected(_version(), int(choice))
-    st.dataframe(
-        rejected,
-        hide_index=True,
-        column_config={"row_number": "Row", "column_name": "Column", "value": "Value", "reason": "Reason"},
-    )
-    file_name = str(with_rejects.loc[with_rejects["load_id"] == choice, "source_file"].iloc[0])
-    rejected_download(user, int(choice), file_name, rejected)
-
-
-def _load_label(ledger: pd.DataFrame, load_id: int) -> str:
-    row = ledger[ledger["load_id"] == load_id].iloc[0]
-    return f"#{load_id} {row['source_file'].rsplit('/', 1)[-1]} ({row['rows_rejected']} rejected)"

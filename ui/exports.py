@@ -39,11 +39,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import streamlit as st
-
-from pipelines import audit, clock
-from pipelines import auth_sessions as sessions
-from pipelines.store import AppState
+from pipelines import clock
+from pipelines.appstate import audit
+from pipelines.appstate import auth_sessions as sessions
+from pipelines.appstate.db import AppState
 
 
 @dataclass
@@ -223,17 +222,3 @@ def maker(state: AppState, username: str, auth_session: str | None, make: Callab
     return generate
 
 
-def export_button(container, label: str, make: Callable[[], str | bytes], *, file_name: str, mime: str,
-                  detail: dict[str, Any], key: str, icon: str = ":material/download:") -> None:
-    """A download button whose file is made on the click, for this live session only (see above)."""
-    from ui.auth import SESSION_ID_KEY, current_user
-    from ui.runtime import get_runtime
-
-    user = current_user()
-    if user is None:
-        return
-    state = get_runtime().state
-    install(state)
-    container.download_button(label, data=maker(state, user.username, st.session_state.get(SESSION_ID_KEY), make,
-                                                file_name, detail),
-                              file_name=file_name, mime=mime, key=key, icon=icon, on_click="ignore")

@@ -14,7 +14,7 @@ from functools import cached_property
 import pandas as pd
 import streamlit as st
 
-from pipelines.users import User
+from pipelines.appstate.users import User
 from ui import data
 from ui.runtime import audited
 
@@ -86,11 +86,11 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
         today = data.today(version)
         as_of = st.date_input("As of", value=default_as_of, max_value=max(default_as_of, today),
                               key=f"{key}_as_of", format="YYYY-MM-DD")
-    audit_view(user, page, scope=list(scope), as_of=as_of.isoformat())
+    record_view(user, page, scope=list(scope), as_of=as_of.isoformat())
     return PageContext(user, version, scope, full_scope, as_of, staff, today)
 
 
-def audit_view(user: User, page: str, action: str = "view", **detail) -> None:
+def record_view(user: User, page: str, action: str = "view", **detail) -> None:
     """Audit a page view once per page, scope and filters in this browser tab (not on every rerun)."""
     marker = repr((page, sorted(detail.items())))
     if st.session_state.get(f"momentum_audited_{page}") == marker:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from pipelines.users import User
+from pipelines.appstate.users import User
 from ui.plain_text import plain_md
 from ui.runtime import get_runtime
 

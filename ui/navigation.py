@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pipelines.users import User
+from pipelines.appstate.users import User
 
 
 def pages_for(user: User) -> list:

@@ -1,6 +1,6 @@
 """Worker of ``python -m pipelines bench pages``: every page of one role through AppTest, cold and warm.
 
-Run as ``python -m ui.page_bench DB USERNAME REPEAT`` (``pipelines.bench`` starts
+Run as ``python -m ui.page_bench DB USERNAME REPEAT`` (``pipelines.bench.pages`` starts
 it in a fresh process per role, so ``pipelines`` never imports Streamlit). The
 user is signed in the way the app does it - a server-side session in app state
 and the user in the tab's session - then each page file is run:
@@ -36,11 +36,11 @@ def main(db: str, username: str, repeat: int) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from pipelines import auth_sessions
-    from pipelines.bench import _peak_rss_mb
+    from pipelines.appstate import auth_sessions
+    from pipelines.appstate.db import AppState
+    from pipelines.appstate.users import get_user
+    from pipelines.bench.common import peak_rss_mb
     from pipelines.settings import REPO_ROOT, paths
-    from pipelines.store import AppState
-    from pipelines.users import get_user
     from ui.auth import SESSION_ID_KEY, SESSION_KEY
 
     state = AppState(paths().app_db)
@@ -67,7 +67,7 @@ def main(db: str, username: str, repeat: int) -> dict:
             warm.append(time.perf_counter() - start)
         results[page] = {"cold_s": round(cold, 3), "warm_s": round(statistics.median(warm), 3),
                          "warm_runs_s": [round(w, 3) for w in warm]}
-    return {"username": username, "role": user.role, "pages": results, "peak_rss_mb": round(_peak_rss_mb(), 1)}
+    return {"username": username, "role": user.role, "pages": results, "peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from pipelines.phi_guard import Finding, PhiGuardError
+from pipelines.appstate.phi_guard import Finding, PhiGuardError
 from ui.layout import plain_md
 
 GUARD_NOTE = ("Shared with your team: no names, contact details, dates of birth or addresses. The guard looks for "

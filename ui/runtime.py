@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from pipelines import audit, demo
-from pipelines.secrets_file import WeakSecretError, ensure_cookie_key
+from pipelines import demo
+from pipelines.appstate import audit
+from pipelines.appstate.db import AppState
+from pipelines.appstate.secrets_file import WeakSecretError, ensure_cookie_key
+from pipelines.appstate.users import list_users
 from pipelines.settings import Paths, paths
-from pipelines.store import AppState, DataStore, SnapshotReader, StoreError
-from pipelines.users import list_users
+from pipelines.store import DataStore, SnapshotReader, StoreError
+from ui.exports import install
 from ui.plain_text import plain_md
 
 
@@ -40,8 +43,6 @@ def _runtime(data_db: str) -> Runtime:
     key = ensure_cookie_key(p.secrets)
     state = AppState(p.app_db)
     list_users(state)  # a damaged app-state file stops the start with a clear message
-    from ui.exports import install
-
     install(state)  # exports: served briefly, to their live session, audited (ui/exports.py)
     return Runtime(paths=p, reader=SnapshotReader(DataStore(p)), state=state, cookie_key=key)
 

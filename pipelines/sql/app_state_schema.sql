@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS login_failures (
 CREATE INDEX IF NOT EXISTS login_failures_user ON login_failures (username, at);
 
 -- Flag reviews: who did what to which flag, when (append-only; the latest
--- review of a flag decides its state, see pipelines/flag_reviews.py).
+-- review of a flag decides its state, see pipelines/appstate/flag_reviews.py).
 CREATE TABLE IF NOT EXISTS flag_reviews (
     review_id      INTEGER PRIMARY KEY AUTOINCREMENT,
     client_id      TEXT NOT NULL,
@@ -72,7 +72,7 @@ CREATE TRIGGER IF NOT EXISTS flag_reviews_no_delete BEFORE DELETE ON flag_review
 BEGIN SELECT RAISE(ABORT, 'flag_reviews is append-only'); END;
 
 -- Wins posted in the app (the peer-wins board). Imported wins stay in the data
--- database; the board shows both, merged by win_id (pipelines/wins.py). No
+-- database; the board shows both, merged by win_id (pipelines/appstate/wins.py). No
 -- ingest writes here.
 CREATE TABLE IF NOT EXISTS app_wins (
     win_id        TEXT PRIMARY KEY,   -- 'app-' + 12 hex digits: never clashes with an export's ids
@@ -141,7 +141,7 @@ BEGIN SELECT RAISE(ABORT, 'consultation_notes is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS consultation_notes_no_delete BEFORE DELETE ON consultation_notes
 BEGIN SELECT RAISE(ABORT, 'consultation_notes is append-only'); END;
 
--- The wellbeing pulse (pipelines/pulse.py, docs/security.md "The wellbeing pulse").
+-- The wellbeing pulse (pipelines/appstate/pulse.py, docs/security.md "The wellbeing pulse").
 -- Two stores, neither of which names a person:
 -- * each person's own copy of their answers, sealed (AES-GCM) with a key derived
 --   from their password at sign-in; the row is found by a keyed pseudonym of that
@@ -158,7 +158,7 @@ CREATE TABLE IF NOT EXISTS pulse_owner_copies (
 ) WITHOUT ROWID;
 
 -- The practice days on which a user's password was reset: a reset gives a new pulse key, so the
--- pulse closes for that person for the rest of the period it falls in (pipelines/pulse.py): otherwise
+-- pulse closes for that person for the rest of the period it falls in (pipelines/appstate/pulse.py): otherwise
 -- a person could answer the same period twice, once under each key, and be counted twice.
 CREATE TABLE IF NOT EXISTS password_resets (
     username TEXT NOT NULL,

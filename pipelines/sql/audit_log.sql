@@ -1,5 +1,5 @@
 -- The audit log (SQLite app state): append-only and hash-chained. Several
--- named queries; see pipelines/audit.py. PostgreSQL's twin: pg/audit_log.sql.
+-- named queries; see pipelines/appstate/audit.py. PostgreSQL's twin: pg/audit_log.sql.
 
 -- name: last_hash
 SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1;

@@ -1,5 +1,5 @@
 -- Server-side sessions and the sign-in lockout (SQLite app state).
--- Several named queries; see pipelines/auth_sessions.py.
+-- Several named queries; see pipelines/appstate/auth_sessions.py.
 
 -- name: start
 INSERT INTO auth_sessions (session_id, username, cookie_exp, started_at, last_seen_at)

@@ -1,5 +1,5 @@
 -- The peer-consultation queue (SQLite app state). Several named queries; see
--- pipelines/consultations.py.
+-- pipelines/appstate/consultations.py.
 
 -- name: insert_item
 INSERT INTO consultations (client_id, clinician_id, team, brought_by, brought_at, as_of, question, from_flag,

@@ -1,6 +1,6 @@
 -- Imported data: one table per canonical export (docs/data-contract.md),
 -- plus the load ledger and the quarantine. Applied by every ingest.
--- tests/test_contract_sql.py checks these columns match schemas/exports.py.
+-- tests/test_docs.py (test_data_schema_sql_matches_the_models) checks these columns match schemas/exports.py.
 
 CREATE TABLE IF NOT EXISTS clinicians (
     clinician_id    VARCHAR NOT NULL,

@@ -1,4 +1,4 @@
--- Flag reviews (SQLite app state). Several named queries; see pipelines/flag_reviews.py.
+-- Flag reviews (SQLite app state). Several named queries; see pipelines/appstate/flag_reviews.py.
 
 -- name: insert
 INSERT INTO flag_reviews (client_id, flag, flag_since, action, note, snooze_until, score_at_review,

@@ -34,8 +34,8 @@ paired AS (
 paired_classified AS (
     SELECT
         p.*,
-        (p.phq_change >= $phq_rc OR p.gad_change >= $gad_rc) AS any_improvement,
-        (p.phq_change <= -$phq_rc OR p.gad_change <= -$gad_rc) AS any_deterioration,
+        (p.phq_change >= $phq_rc_threshold OR p.gad_change >= $gad_rc_threshold) AS any_improvement,
+        (p.phq_change <= -$phq_rc_threshold OR p.gad_change <= -$gad_rc_threshold) AS any_deterioration,
         (p.phq_first >= $phq_case OR p.gad_first >= $gad_case) AS case_start,
         (p.phq_last >= $phq_case OR p.gad_last >= $gad_case) AS case_end
     FROM paired p

@@ -1,4 +1,4 @@
--- The wellbeing pulse (SQLite app state). Several named queries; see pipelines/pulse.py.
+-- The wellbeing pulse (SQLite app state). Several named queries; see pipelines/appstate/pulse.py.
 -- Nothing here takes or returns a username or a clinician_id.
 
 -- name: owner_has

@@ -1,5 +1,5 @@
 -- Users of the dashboard (SQLite app state). Several named queries; see
--- pipelines/users.py. PostgreSQL's twin: pg/users.sql.
+-- pipelines/appstate/users.py. PostgreSQL's twin: pg/users.sql.
 
 -- name: exists
 SELECT 1 FROM users WHERE username = ?;

@@ -1,5 +1,5 @@
 -- The peer-wins board's app state (SQLite): app-posted wins, celebrate reactions
--- and meeting marks. Several named queries; see pipelines/wins.py.
+-- and meeting marks. Several named queries; see pipelines/appstate/wins.py.
 
 -- name: insert_win
 INSERT INTO app_wins (win_id, posted_by, posted_by_user, posted_at, category, text, client_id, suggestion_id,

@@ -38,11 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["MOMENTUM_DB"] = str(folder / "momentum.duckdb")
     from streamlit.testing.v1 import AppTest
 
-    from pipelines import auth_sessions
+    from pipelines.appstate import auth_sessions
+    from pipelines.appstate.db import AppState
+    from pipelines.appstate.users import add_user, set_active
     from pipelines.demo import ensure_demo_database
     from pipelines.settings import REPO_ROOT, paths
-    from pipelines.store import AppState
-    from pipelines.users import add_user, set_active
     from ui.auth import FAILED_MESSAGE
 
     db = paths()

@@ -172,8 +172,8 @@ import json, sys
 from pathlib import Path
 from pipelines.demo import DEMO_ACCOUNTS, ensure_demo_database
 from pipelines.settings import paths
-from pipelines.store import AppState
-from pipelines.users import DEMO_PASSWORD, add_user, list_users
+from pipelines.appstate.db import AppState
+from pipelines.appstate.users import DEMO_PASSWORD, add_user, list_users
 
 db, kind, password = paths(Path(sys.argv[1])), sys.argv[2], sys.argv[3]
 ensure_demo_database(db)

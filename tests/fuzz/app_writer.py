@@ -14,8 +14,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from pipelines import audit, auth_sessions, flag_reviews, wins
-from pipelines.store import AppState
+from pipelines.appstate import audit, auth_sessions, flag_reviews, wins
+from pipelines.appstate.db import AppState
 
 
 def main(app_db: str, ack_file: str, seed: int) -> None:

@@ -2,7 +2,7 @@
 -- tables, columns, indexes, CHECKs and append-only rules. Written by the app
 -- and by CLI commands; never by an ingest of imported data. Idempotent:
 -- applied once per process, in one transaction, under the writers' advisory
--- lock (pipelines/store.py).
+-- lock (pipelines/appstate/db.py).
 --
 -- Types follow SQLite's: TEXT, INTEGER for the 0/1 flags, DOUBLE PRECISION for
 -- REAL, identity columns for AUTOINCREMENT. Text that is sorted or compared by
@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS login_failures (
 CREATE INDEX IF NOT EXISTS login_failures_user ON login_failures (username, at);
 
 -- Flag reviews: who did what to which flag, when (append-only; the latest
--- review of a flag decides its state, see pipelines/flag_reviews.py).
+-- review of a flag decides its state, see pipelines/appstate/flag_reviews.py).
 CREATE TABLE IF NOT EXISTS flag_reviews (
     review_id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     client_id      TEXT NOT NULL,
@@ -93,7 +93,7 @@ CREATE OR REPLACE TRIGGER flag_reviews_no_truncate BEFORE TRUNCATE ON flag_revie
 FOR EACH STATEMENT EXECUTE FUNCTION momentum_refuse_change('flag_reviews is append-only');
 
 -- Wins posted in the app (the peer-wins board). Imported wins stay in the data
--- database; the board shows both, merged by win_id (pipelines/wins.py). No
+-- database; the board shows both, merged by win_id (pipelines/appstate/wins.py). No
 -- ingest writes here.
 CREATE TABLE IF NOT EXISTS app_wins (
     win_id        TEXT COLLATE "C" PRIMARY KEY,  -- 'app-' + 12 hex digits: never clashes with an export's ids
@@ -166,7 +166,7 @@ FOR EACH ROW EXECUTE FUNCTION momentum_refuse_change('consultation_notes is appe
 CREATE OR REPLACE TRIGGER consultation_notes_no_truncate BEFORE TRUNCATE ON consultation_notes
 FOR EACH STATEMENT EXECUTE FUNCTION momentum_refuse_change('consultation_notes is append-only');
 
--- The wellbeing pulse: the twin of ../app_state_schema.sql (see pipelines/pulse.py).
+-- The wellbeing pulse: the twin of ../app_state_schema.sql (see pipelines/appstate/pulse.py).
 CREATE TABLE IF NOT EXISTS pulse_owner_copies (
     owner_ref TEXT NOT NULL,          -- HMAC of the owner's derived key: a pseudonym nobody else can compute
     period    TEXT NOT NULL,          -- YYYY-MM: the first month of the period

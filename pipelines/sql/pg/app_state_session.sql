@@ -1,4 +1,4 @@
--- How a PostgreSQL app-state transaction starts (pipelines/store.py). SQLite's
+-- How a PostgreSQL app-state transaction starts (pipelines/appstate/db.py). SQLite's
 -- twin is BEGIN IMMEDIATE: one writer at a time.
 
 -- name: lock_timeout

@@ -1,5 +1,5 @@
 -- Server-side sessions and the sign-in lockout (PostgreSQL app state): the
--- twin of ../auth_sessions.sql. See pipelines/auth_sessions.py.
+-- twin of ../auth_sessions.sql. See pipelines/appstate/auth_sessions.py.
 
 -- name: start
 INSERT INTO auth_sessions (session_id, username, cookie_exp, started_at, last_seen_at)

@@ -1,5 +1,5 @@
 -- Flag reviews (PostgreSQL app state): the twin of ../flag_reviews.sql. See
--- pipelines/flag_reviews.py.
+-- pipelines/appstate/flag_reviews.py.
 
 -- name: insert
 INSERT INTO flag_reviews (client_id, flag, flag_since, action, note, snooze_until, score_at_review,

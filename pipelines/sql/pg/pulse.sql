@@ -1,4 +1,4 @@
--- The wellbeing pulse (PostgreSQL app state): the twin of ../pulse.sql. Several named queries; see pipelines/pulse.py.
+-- The wellbeing pulse (PostgreSQL app state): the twin of ../pulse.sql. Several named queries; see pipelines/appstate/pulse.py.
 -- Nothing here takes or returns a username or a clinician_id.
 
 -- name: owner_has

@@ -1,5 +1,5 @@
 -- The peer-wins board's app state (PostgreSQL): the twin of ../wins_app.sql.
--- See pipelines/wins.py.
+-- See pipelines/appstate/wins.py.
 
 -- name: insert_win
 INSERT INTO app_wins (win_id, posted_by, posted_by_user, posted_at, category, text, client_id, suggestion_id,

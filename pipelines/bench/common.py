@@ -1,0 +1,81 @@
+"""What every benchmark shares: the generated practice, the baseline scan, a worker per process.
+
+Each measured run happens in a fresh process (``python -m pipelines.bench.<phase> ...``), which
+prints one JSON line: the figures and its own peak resident memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from pipelines.settings import REPO_ROOT
+from pipelines.sql_files import sql
+
+BENCH_AS_OF = "2026-11-22"  # the generated practices end here; models and marts are computed as of it
+TABLE_FILES = ["clinicians", "clients", "sessions", "goals", "measures", "homework", "wins"]
+# DuckDB's own work on the same data in the same run: every ratio is against it
+BASELINE_SCAN = sql("bench_baseline_scan")
+
+
+
+def practice(workdir: Path, sessions: int, progress: Callable[[str], None]) -> Path:
+    """Generate (or reuse) a practice of about ``sessions`` sessions."""
+    folder = workdir / f"practice-{sessions}"
+    marker = folder / ".complete"
+    if marker.exists():
+        return folder
+    from datetime import date
+
+    from pipelines.synthetic.sample_practice import PracticeSpec, generate_practice
+
+    progress(f"generating a practice of ~{sessions:,} sessions in {folder}")
+    if folder.exists():
+        shutil.rmtree(folder)
+    spec = PracticeSpec(seed=11, sessions=sessions, as_of=date.fromisoformat(BENCH_AS_OF))
+    generate_practice(spec, progress=progress).write(folder)
+    marker.write_text("ok\n", encoding="utf-8")
+    return folder
+
+
+
+def run_worker(module: str, *args: str) -> dict:
+    """Run ``python -m MODULE ARGS`` in a fresh process; its last stdout line is JSON."""
+    out = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"bench worker {module} {args[0]} failed: {out.stderr.strip()[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. Linux's VmHWM belongs to the process image, so a worker
+    started from a large parent reports its own peak (ru_maxrss carries the parent's over fork and exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+
+def duckdb_version() -> str:
+    import duckdb
+
+    return duckdb.__version__

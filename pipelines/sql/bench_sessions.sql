@@ -1,0 +1,2 @@
+-- The benchmark practice's size: its sessions.
+SELECT count(*) FROM sessions

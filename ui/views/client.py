@@ -1,0 +1,116 @@
+"""The client view's parts: trajectories, session timeline, goals, homework, flags, wins.
+
+Reachable only for clients in the user's scope: every query takes the scope,
+so a client outside it returns no rows and the page says so, showing nothing.
+No identifier beyond client_id is shown.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import streamlit as st
+
+from pipelines.appstate.flag_reviews import reviews_for
+from pipelines.models import queries
+from ui import data
+from ui.charts import session_timeline
+from ui.filters import PageContext, record_view
+from ui.layout import plain_md, section
+from ui.runtime import audited, get_runtime
+from ui.team import merged
+
+
+def pick_client(ctx: PageContext) -> str | None:
+    """The client to show: from the link (?client=) or the picker; None when there is none."""
+    courses = data.model(ctx.version, queries.course_outcomes, ctx.scope, ctx.as_of)
+    options = courses.sort_values(["is_active", "client_id"], ascending=[False, True])["client_id"].tolist()
+    wanted = st.query_params.get("client")
+    if wanted and wanted not in options:
+        audited(ctx.user.username, "client_view_refused", client_id=str(wanted)[:64])
+        st.warning("That client is not in your caseload, so nothing is shown.", icon=":material/block:")
+        wanted = None
+    if not options:
+        st.info("No clients in your scope yet.")
+        return None
+    index = options.index(wanted) if wanted else 0
+    choice = st.selectbox("Client", options, index=index, key="client_pick",
+                          help="Clients in your scope, active first.")
+    if choice != st.query_params.get("client"):
+        st.query_params["client"] = choice
+    return choice
+
+
+def header(ctx: PageContext, client_id: str) -> None:
+    # audited before anything about the client is shown (a failed audit stops the page)
+    record_view(ctx.user, "client_view", action="client_view", client_id=client_id, as_of=ctx.as_of.isoformat())
+    courses = data.model(ctx.version, queries.course_outcomes, ctx.scope, ctx.as_of)
+    row = courses[courses["client_id"] == client_id].iloc[0]
+    momentum = data.model(ctx.version, queries.client_momentum, ctx.scope, ctx.as_of)
+    mrow = momentum[momentum["client_id"] == client_id]
+    cols = st.columns(4)
+    cols[0].metric("Client", plain_md(client_id), border=True)
+    cols[1].metric("Status", "active" if row["is_active"] else "discharged", border=True)
+    cols[2].metric("Momentum", plain_md(mrow["momentum"].iloc[0]) if len(mrow) else "–", border=True)
+    cols[3].metric("Sessions attended", int(mrow["attended_sessions"].iloc[0]) if len(mrow) else "–", border=True)
+    why = f" · {mrow['momentum_reason'].iloc[0]}" if len(mrow) else ""
+    st.caption(plain_md(f"Clinician: {ctx.clinician_name(row['clinician_id'])}{why}"))
+    if len(mrow):  # active clients only
+        st.page_link("pages/consultation.py", label="Bring to peer consultation", icon=":material/groups:",
+                     query_params={"client": client_id})
+
+
+def timeline(ctx: PageContext, client_id: str) -> None:
+    sessions = data.client_detail(ctx.version, queries.client_sessions, ctx.scope, ctx.as_of, client_id)
+    if sessions.empty:
+        st.info("No sessions yet.")
+        return
+    counts = sessions["status"].value_counts()
+    st.caption(" · ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items()))
+    st.plotly_chart(session_timeline(sessions), config={"displayModeBar": False}, key="session_timeline")
+
+
+def goals_and_homework(ctx: PageContext, client_id: str) -> None:
+    goals = data.client_detail(ctx.version, queries.client_goals, ctx.scope, ctx.as_of, client_id)
+    homework = data.client_detail(ctx.version, queries.client_homework, ctx.scope, ctx.as_of, client_id)
+    left, right = st.columns(2)
+    with left:
+        section("Goals", goals, "No goals recorded.", lambda g: st.dataframe(
+            g[["description", "status", "first_rating", "latest_rating", "ratings"]], hide_index=True,
+            column_config={"description": st.column_config.TextColumn("Goal", width="large"), "status": "Status",
+                           "first_rating": "First rating", "latest_rating": "Latest rating", "ratings": "Ratings"}))
+    with right:
+        section("Homework", homework, "No homework assigned.", lambda h: st.dataframe(
+            h[["assigned_at", "category", "status", "due_at", "quality"]], hide_index=True,
+            column_config={"assigned_at": st.column_config.DateColumn("Assigned", format="YYYY-MM-DD"),
+                           "due_at": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
+                           "category": "Category", "status": "Status", "quality": "Quality"}))
+
+
+def flags_and_wins(ctx: PageContext, client_id: str) -> None:
+    flags = data.model(ctx.version, queries.active_flags, ctx.scope, ctx.as_of)
+    mine = flags[flags["client_id"] == client_id]
+    reviews = reviews_for(get_runtime().state, [client_id])
+    board = merged(ctx.version, ctx.user.username, ctx.scope, ctx.scope, datetime(1900, 1, 1),
+                   datetime.combine(max(ctx.as_of, ctx.today) + timedelta(days=1), time()))
+    wins = board[board["client_id"] == client_id]
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Flags")
+        if mine.empty:
+            st.caption("No active flags.")
+        else:
+            st.dataframe(mine[["flag", "severity", "since", "reason"]], hide_index=True,
+                         column_config={"since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
+                                        "reason": st.column_config.TextColumn("Reason", width="large")})
+        if not reviews.empty:
+            st.caption("Review history")
+            st.dataframe(reviews[["reviewed_at", "reviewed_by", "flag", "action", "note", "snooze_until"]],
+                         hide_index=True)
+    with right:
+        st.subheader("Wins")
+        if wins.empty:
+            st.caption("No wins linked to this client yet.")
+        for win in wins.itertuples(index=False):
+            st.markdown(f"**{str(win.category).replace('_', ' ').capitalize()}** · {win.posted_at:%Y-%m-%d}")
+            st.text(win.text)

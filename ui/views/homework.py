@@ -1,0 +1,110 @@
+"""The homework page's parts: completion over time, by category and clinician, against
+outcome change, and the clients whose completion is dropping."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pipelines.models import queries
+from schemas.thresholds import THRESHOLDS
+from ui import data
+from ui.charts import completion_bars, completion_vs_change, weekly_completion
+from ui.filters import PageContext
+from ui.layout import plain_md, section
+
+WEEKS_SHOWN = 26
+MIN_REVIEWED_FOR_SCATTER = 3
+MIN_CLIENTS_FOR_R = 10
+# named in the chart's caption; the rate itself is computed in model_homework_weeks.sql
+HOMEWORK_PARTIAL_WEIGHT = float(THRESHOLDS["homework_partial_weight"].value)
+
+
+def over_time(ctx: PageContext) -> None:
+    weeks = data.model(ctx.version, queries.homework_weeks, ctx.scope, ctx.as_of)
+    if weeks.empty:
+        st.info("No homework has been set in this selection yet.")
+        return
+    per_week = weeks.tail(WEEKS_SHOWN)
+    st.plotly_chart(weekly_completion(per_week), config={"displayModeBar": False}, key="homework_week_chart")
+    total = per_week["reviewed"].sum()
+    st.caption(f"Last {len(per_week)} weeks with homework: {int(total):,} reviewed assignments. Completion = "
+               f"(completed + {HOMEWORK_PARTIAL_WEIGHT:g} × partial) ÷ reviewed; quality is the therapist's 0-4 "
+               "rating, shown apart.")
+
+
+def by_category_and_clinician(ctx: PageContext) -> None:
+    cats = data.model(ctx.version, queries.homework_by_category, ctx.scope, ctx.as_of)
+    cats = cats[cats["reviewed"] > 0]
+    per = data.model(ctx.version, queries.homework_by_clinician, ctx.scope, ctx.as_of)
+    per = per[per["reviewed"] > 0]
+    left, right = st.columns(2)
+    with left:
+        section("By category", cats.assign(category=cats["category"].str.replace("_", " ")),
+                "Nothing reviewed yet.", lambda f: _bars(f, "category"))
+    with right:
+        section("By clinician", per.assign(clinician=per["clinician_id"].map(ctx.clinician_name)),
+                "Nothing reviewed yet.", lambda f: _bars(f, "clinician", quality=True))
+
+
+def _bars(frame: pd.DataFrame, label: str, quality: bool = False) -> None:
+    st.plotly_chart(completion_bars(frame, label), config={"displayModeBar": False}, key=f"hw_{label}")
+    if quality:
+        st.caption(plain_md("Quality (mean 0-4): " + ", ".join(
+            f"{getattr(r, label)} {r.mean_quality:.1f}" for r in frame.itertuples() if pd.notna(r.mean_quality))))
+
+
+def against_outcome(ctx: PageContext) -> None:
+    """Each client's completion against their primary measure's change, in reliable-change units."""
+    clients = data.model(ctx.version, queries.homework_by_client, ctx.scope, ctx.as_of)
+    outcomes = data.model(ctx.version, queries.client_outcomes, ctx.scope, ctx.as_of)
+    courses = data.model(ctx.version, queries.course_outcomes, ctx.scope, ctx.as_of)
+    primary = courses[["client_id", "primary_measure"]].dropna()
+    change = outcomes[outcomes["goal_id"].isna() & (outcomes["n_scores"] >= 2)].merge(
+        primary, left_on=["client_id", "measure"], right_on=["client_id", "primary_measure"])
+    change = change.assign(change_rc=change["change"] / change["rc_threshold"])
+    points = clients[clients["reviewed"] >= MIN_REVIEWED_FOR_SCATTER].merge(
+        change[["client_id", "primary_measure", "change_rc"]], on="client_id").dropna(
+        subset=["completion_rate", "change_rc"])
+    published = float(THRESHOLDS["homework_outcome_r"].value)
+    r = None
+    if len(points) >= MIN_CLIENTS_FOR_R and points["completion_rate"].std() > 0 and points["change_rc"].std() > 0:
+        r = float(np.corrcoef(points["completion_rate"], points["change_rc"])[0, 1])
+    if points.empty:
+        st.caption(f"No client yet has {MIN_REVIEWED_FOR_SCATTER}+ reviewed assignments and 2+ scores.")
+        return
+    st.plotly_chart(completion_vs_change(points, r, published), config={"displayModeBar": False}, key="hw_scatter")
+    st.caption(
+        f"One dot per client with {MIN_REVIEWED_FOR_SCATTER}+ reviewed assignments and 2+ scores on their "
+        f"primary measure. For context, a meta-analysis found homework compliance and outcome correlate at "
+        f"r ≈ {published:.2f} (Mausbach, Moore, Roesch, Cardenas & Patterson 2010). A correlation in one "
+        "caseload says nothing about cause."
+    )
+
+
+def dropping(ctx: PageContext) -> str | None:
+    """Clients flagged HOMEWORK_DROP; returns the client_id of a selected row."""
+    flags = data.model(ctx.version, queries.active_flags, ctx.scope, ctx.as_of)
+    drop = flags[flags["flag"] == "HOMEWORK_DROP"]
+    if drop.empty:
+        st.success("No client's homework completion is dropping.", icon=":material/check_circle:")
+        return None
+    clients = data.model(ctx.version, queries.homework_by_client, ctx.scope, ctx.as_of)
+    table = drop[["client_id", "clinician_id", "since", "reason"]].merge(
+        clients[["client_id", "completion_rate", "last4_completion"]], on="client_id", how="left")
+    table["clinician"] = table["clinician_id"].map(ctx.clinician_name)
+    table = table.sort_values("since").reset_index(drop=True)
+    event = st.dataframe(
+        table[["client_id", "clinician", "completion_rate", "last4_completion", "since", "reason"]],
+        hide_index=True, on_select="rerun", selection_mode="single-row", key="homework_drop_table",
+        column_config={
+            "client_id": "Client", "clinician": "Clinician",
+            "completion_rate": st.column_config.NumberColumn("Overall", format="percent"),
+            "last4_completion": st.column_config.NumberColumn("Last 4", format="percent"),
+            "since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
+            "reason": st.column_config.TextColumn("Reason", width="large"),
+        },
+    )
+    rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
+    return str(table.iloc[rows[0]]["client_id"]) if rows else None
