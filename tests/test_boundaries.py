@@ -51,25 +51,45 @@ PRODUCT = [REPO / "app.py", *(p for folder in ("pipelines", "schemas", "ui", "pa
 PROJECT_ROOTS = ("pipelines", "schemas", "ui", "pages")
 
 
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` as text, when the expression is a plain dotted name."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return ".".join([node.id, *reversed(parts)]) if isinstance(node, ast.Name) else None
+
+
 def _private_reaches(path) -> list[str]:
-    """Names starting with one underscore that ``path`` takes from another project module."""
+    """Names starting with one underscore that ``path`` takes from another project module: by
+    ``from m import _x``, by ``m._x`` (also ``pipelines.a.b._x``), or by ``getattr(m, "_x")``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    modules: set[str] = set()  # local names bound to project modules
+    modules: set[str] = set()  # local names bound to project modules (or to names taken from them)
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in PROJECT_ROOTS:
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0] in PROJECT_ROOTS):
             for alias in node.names:
-                if alias.name.startswith("_") and not alias.name.startswith("__"):
-                    found.append(f"from {node.module} import {alias.name}")
+                if _private(alias.name):
+                    found.append(f"from {'.' * node.level}{node.module or ''} import {alias.name}")
                 modules.add(alias.asname or alias.name)  # maybe a module (from pipelines import store)
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] in PROJECT_ROOTS:
                     modules.add(alias.asname or alias.name.split(".")[0])
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
-                and node.attr.startswith("_") and not node.attr.startswith("__")):
-            found.append(f"{node.value.id}.{node.attr}")
+        if isinstance(node, ast.Attribute) and _private(node.attr):
+            dotted = _dotted(node.value)
+            if dotted is not None and dotted.split(".")[0] in modules:
+                found.append(f"{dotted}.{node.attr}")
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+              and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
+              and isinstance(node.args[1].value, str) and _private(node.args[1].value)
+              and (_dotted(node.args[0]) or "").split(".")[0] in modules):
+            found.append(f"getattr({_dotted(node.args[0])}, {node.args[1].value!r})")
     return found
 
 
@@ -82,5 +102,9 @@ def test_no_module_reaches_into_another_modules_private_names():
 
 def test_the_private_name_check_sees_both_ways_in(tmp_path):
     probe = tmp_path / "probe.py"
-    probe.write_text("from pipelines.bench.common import _x\nfrom pipelines import store\nstore._y\n", encoding="utf-8")
-    assert _private_reaches(probe) == ["from pipelines.bench.common import _x", "store._y"]
+    probe.write_text("from pipelines.bench.common import _x\nfrom pipelines import store\nimport pipelines.bench.common\n"
+                     "from . import sibling\nfrom .near import _w\n"
+                     "store._y\npipelines.bench.common._z\ngetattr(store, '_v')\nsibling._u\n", encoding="utf-8")
+    assert sorted(_private_reaches(probe)) == sorted([
+        "from pipelines.bench.common import _x", "from .near import _w", "store._y", "pipelines.bench.common._z",
+        "getattr(store, '_v')", "sibling._u"])

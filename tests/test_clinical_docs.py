@@ -75,6 +75,13 @@ def _columns(model) -> set[str]:
     return {row[0] for row in con.execute("DESCRIBE " + text, params).fetchall()}
 
 
+def _code(file: str) -> str:
+    """A named SQL file without its comments: what it computes, not what it says."""
+    from pipelines.sql_files import sql
+
+    return "\n".join(line.split("--", 1)[0] for line in sql(file.removesuffix(".sql")).splitlines())
+
+
 def test_where_each_number_comes_from_names_only_what_exists():
     from pipelines.models import compose, queries
     from pipelines.sql_files import SQL_DIR, sql
@@ -95,9 +102,17 @@ def test_where_each_number_comes_from_names_only_what_exists():
             assert (SQL_DIR / file).is_file(), f"{element}: no {file}"
             body = compose._strip_header(sql(file.removesuffix(".sql")))
             assert "\n".join(body.splitlines()[:3]) in composed, f"{element}: {query} does not use {file}"
+        code = "\n".join(_code(file) for file in named)
         for name in re.findall(r"`([^`]+)`", thresholds):
-            if name in THRESHOLDS:
-                assert f"${name}" in composed, f"{element}: {file} does not use the threshold {name}"
-            else:  # an instrument's own threshold, bound as a list: $inst_<name>
+            if name in THRESHOLDS:  # bound by its own name
+                assert re.search(rf"\${name}\b", code), f"{element}: none of {named} applies {name}"
+            else:  # an instrument's own threshold: a column of the instrument table, under the same name
                 assert any(hasattr(i, name) for i in INSTRUMENTS.values()), f"{element}: no threshold {name}"
-                assert f"$inst_{name}" in composed, f"{element}: {query} does not use {name}"
+                assert re.search(rf"\b{name}\b", code), f"{element}: none of {named} applies {name}"
+
+
+def test_every_caseload_tile_has_a_row_in_where_each_number_comes_from():
+    view = (REPO / "ui" / "views" / "caseload.py").read_text(encoding="utf-8")
+    tiles = set(re.findall(r'\.metric\(\s*"([^"]+)"', view))
+    rows = {element.split(": ", 1)[1] for element, *_ in _where_rows() if element.startswith("Caseload: ")}
+    assert tiles and tiles <= rows, tiles - rows

@@ -1,7 +1,7 @@
 """The ingest's record-count cross-check: the count from the bytes agrees with
 Python's csv module wherever it is used, and is used for ordinary exports.
 
-``pipelines/csv_files.count_records_from_bytes`` stands in for the csv module
+``pipelines/ingest/csv_files.count_records_from_bytes`` stands in for the csv module
 only on files where a record is a line (no quote character, \\n or \\r\\n line
 ends, a comma on every line); everywhere else it returns None and the csv
 module counts. These tests are what make that substitution safe.

@@ -83,7 +83,8 @@ def trajectory(scores: pd.DataFrame, measure: str, instrument, reference: pd.Dat
     """One measure over time: severity bands, the caseness line, the reliable-change
     distance from baseline, and the expected-trajectory band (when the practice has one).
 
-    ``scores``: administered_at, score, session_no (attended sessions up to it);
+    ``scores``: administered_at, score, session_no (attended sessions up to it), rc_threshold (the
+    reliable-change threshold as the client_scores model states it; empty when the measure has none);
     ``reference``: the expected curve for this client's baseline band (session_number,
     expected_score, residual_sd) or None.
     """
@@ -100,8 +101,9 @@ def trajectory(scores: pd.DataFrame, measure: str, instrument, reference: pd.Dat
         fig.add_hline(y=float(instrument.caseness), line_dash="dash", line_color="#555555",
                       annotation_text=f"caseness {instrument.caseness:g}", annotation_position="bottom right")
     baseline = float(scores["score"].iloc[0])
-    if instrument.rc_threshold is not None:
-        rc = float(instrument.rc_threshold)
+    rc_values = scores["rc_threshold"].dropna()
+    if len(rc_values):
+        rc = float(rc_values.iloc[0])
         better = -rc if instrument.better == "lower" else rc
         fig.add_hrect(y0=baseline - rc, y1=baseline + rc, line_width=0, fillcolor="#888888", opacity=0.10,
                       layer="below")

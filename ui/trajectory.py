@@ -37,7 +37,7 @@ def trajectories(ctx: PageContext, client_id: str) -> None:
             curve = _reference_curve(reference, measure, float(part["score"].iloc[0]), inst.range_max)
             st.plotly_chart(trajectory(part, measure, inst, curve, z), config={"displayModeBar": False},
                             key=f"trajectory_{measure}")
-            st.caption(_trajectory_caption(inst, curve, z))
+            st.caption(_trajectory_caption(inst, part["rc_threshold"].dropna(), curve, z))
 
 
 def _reference_curve(reference: pd.DataFrame, measure: str, baseline: float, range_max: float) -> pd.DataFrame | None:
@@ -47,10 +47,10 @@ def _reference_curve(reference: pd.DataFrame, measure: str, baseline: float, ran
     return curve if len(curve) else None
 
 
-def _trajectory_caption(inst, curve, z: float) -> str:
+def _trajectory_caption(inst, rc_values: pd.Series, curve, z: float) -> str:
     parts = [f"Severity bands: {inst.bands_source}." if inst.bands else ""]
-    if inst.rc_threshold is not None:
-        parts.append(f"Grey band: within {inst.rc_threshold:g} points of the baseline (no reliable change).")
+    if len(rc_values):  # the client_scores model's rc_threshold, as the grey band draws it
+        parts.append(f"Grey band: within {float(rc_values.iloc[0]):g} points of the baseline (no reliable change).")
     if curve is not None:
         parts.append(f"Purple: the practice's expected score for a similar start, ±{z:g} residual SD "
                      f"({int(curve['reference_clients'].iloc[0])} reference clients).")

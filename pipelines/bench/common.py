@@ -21,7 +21,8 @@ from pipelines.sql_files import sql
 BENCH_AS_OF = "2026-11-22"  # the generated practices end here; models and marts are computed as of it
 TABLE_FILES = ["clinicians", "clients", "sessions", "goals", "measures", "homework", "wins"]
 # DuckDB's own work on the same data in the same run: every ratio is against it
-BASELINE_SCAN = sql("bench_baseline_scan")
+BASELINE_SCAN = " ".join(line.strip() for line in sql("bench_baseline_scan").splitlines()
+                         if line.strip() and not line.lstrip().startswith("--"))
 
 
 

@@ -42,14 +42,17 @@ def _strip_header(text: str) -> str:
 
 
 @cache
-def compose(model: str, swap: tuple[tuple[str, str], ...] = ()) -> str:
+def compose(model: str, swap: tuple[tuple[str, str], ...] = (), _readers: tuple[str, ...] = ()) -> str:
     """The full SQL of a model: its fragments in dependency order, then its body.
 
     ``swap`` replaces fragments by others of the same output (e.g. a computed
     source by its materialised copy). A requirement ``model:<name>`` is another
     model, computed in place as a fragment named ``<name>`` (a model that
-    summarises others reads their rows, never a copy of their SQL).
+    summarises others reads their rows, never a copy of their SQL). ``_readers``
+    are the models composing this one in place, to refuse a loop of models.
     """
+    if model in _readers:
+        raise ValueError(f"cycle in models read by models: {' -> '.join((*_readers, model))}")
     body_text = sql(f"model_{model}")
     replace = dict(swap)
     ordered: list[str] = []
@@ -58,7 +61,7 @@ def compose(model: str, swap: tuple[tuple[str, str], ...] = ()) -> str:
         target = replace.get(name, name)
         if target.startswith("model:"):
             inner = target.removeprefix("model:")
-            return f"{inner} AS (\n{compose(inner)}\n)"
+            return f"{inner} AS (\n{compose(inner, (), (*_readers, model))}\n)"
         return sql(f"cte_{target}")
 
     def visit(name: str, trail: tuple[str, ...]) -> None:

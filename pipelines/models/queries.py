@@ -3,8 +3,9 @@
 Each clinical model is declared here once (:class:`Model`): its SQL file
 ``pipelines/sql/model_<name>.sql``, whether it is materialised and how its
 rows are scoped, and the ``python -m pipelines report`` kind built from it.
-The marts (:mod:`pipelines.models.marts`), the UI cache (``ui/data.py``) and
-the reports (:mod:`pipelines.models.reports`) all read these declarations.
+The marts (:mod:`pipelines.models.marts`) and the reports
+(:mod:`pipelines.models.reports`) read these declarations; the pages name the
+declared model they read (``data.model(version, queries.active_flags, …)``).
 
 A model is called like a function: ``client_outcomes(cur, scope, as_of)``
 takes a cursor from :class:`pipelines.store.SnapshotReader`, the user's Scope

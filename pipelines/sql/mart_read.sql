@@ -1,6 +1,6 @@
 -- The stored rows of one mart that the scope may see: every clinician in a
 -- row's __scope must be in $scope (an empty __scope is a practice-wide aggregate).
--- __scope holds at most two clinicians (pipelines/models/marts.py, SCOPE_PROJECTION);
+-- __scope holds at most two clinicians (the stored projections BY_CLINICIAN and BY_POSTER_AND_CLIENT in pipelines/models/queries.py);
 -- each position is checked on its own, a missing one standing in as '' (never a
 -- clinician_id), and a row with more than two is never shown (fail closed).
 -- A per-row list_has_all($scope, __scope) gives the same rows but costs rows x

@@ -21,8 +21,10 @@ from ui.filters import PageContext
 from ui.flag_state import CLOSED_STATES, SEVERITY_ORDER
 from ui.team import merged
 
-# the reliable-change thresholds the tile's help names, as schemas/instruments.toml states them
-RC_THRESHOLDS = ", ".join(f"{code} {i.rc_threshold:g}" for code, i in INSTRUMENTS.items() if i.rc_threshold is not None)
+# the reliable-change thresholds the tile's help names, as schemas/instruments.toml states them, of the
+# measures a course is counted on (its primary measure: PHQ-9, else ORS, else GAD-7; model_course_outcomes.sql)
+PRIMARY_MEASURES = ("PHQ-9", "ORS", "GAD-7")
+RC_THRESHOLDS = ", ".join(f"{code} {INSTRUMENTS[code].rc_threshold:g}" for code in PRIMARY_MEASURES)
 
 
 class Frames(NamedTuple):

@@ -27,7 +27,7 @@ def over_time(ctx: PageContext) -> None:
         st.info("No homework has been set in this selection yet.")
         return
     per_week = weeks.tail(WEEKS_SHOWN)
-    st.plotly_chart(weekly_completion(per_week), config={"displayModeBar": False}, key="homework_week_chart")
+    st.plotly_chart(weekly_completion(per_week), config={"displayModeBar": False}, key="homework_weeks")
     total = per_week["reviewed"].sum()
     st.caption(f"Last {len(per_week)} weeks with homework: {int(total):,} reviewed assignments. Completion = "
                f"(completed + {HOMEWORK_PARTIAL_WEIGHT:g} × partial) ÷ reviewed; quality is the therapist's 0-4 "
