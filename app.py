@@ -6,6 +6,7 @@ Pages check the signed-in user themselves too (ui.auth.require_user).
 
 import streamlit as st
 
+from schemas.instruments import INSTRUMENTS_PROBLEM
 from ui.auth import (
     idle_check_interval_s,
     idle_watch,
@@ -16,9 +17,14 @@ from ui.auth import (
 )
 from ui.layout import sidebar_user
 from ui.navigation import pages_for
+from ui.plain_text import plain_md
 from ui.runtime import app_state_guard, get_runtime
 
 st.set_page_config(page_title="Momentum", page_icon=":material/trending_up:", layout="wide")
+
+if INSTRUMENTS_PROBLEM:  # a practice's own instruments that cannot be used: nothing is shown until fixed
+    st.error(f"Momentum cannot start: {plain_md(INSTRUMENTS_PROBLEM)}", icon=":material/error:")
+    st.stop()
 
 # an app-state write that fails (disk full, damaged file) ends the run with one
 # clear message; page views are audited before anything is shown (ui.runtime.audited)

@@ -431,8 +431,19 @@ COMMANDS = {
 }
 
 
+# the commands that read or write clinical data: they refuse to run while a practice's own instruments
+# file (MOMENTUM_INSTRUMENTS) cannot be used, instead of turning its scores away
+NEEDS_INSTRUMENTS = {"ingest", "report", "refresh", "demo", "etr-check"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in NEEDS_INSTRUMENTS:
+        from schemas.instruments import INSTRUMENTS_PROBLEM
+
+        if INSTRUMENTS_PROBLEM:
+            print(f"error: {INSTRUMENTS_PROBLEM}", file=sys.stderr)
+            return EXIT_NOTHING_DONE
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:

@@ -54,6 +54,12 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "beyond it DuckDB spills to disk. Bounds a page that computes its models live, for an as-of date "
         "other than the refreshed one.",
     ),
+    "MOMENTUM_INSTRUMENTS": (
+        "",
+        "A practice's own instruments (a TOML file like schemas/instruments.toml: BDI-II, PCL-5, CORE-10, "
+        "...), added to the shipped ones. Each definition is checked strictly; a file that fails stops the "
+        "app and the data commands with one message naming the file, instrument and key.",
+    ),
     "MOMENTUM_TODAY": (
         "",
         "Pins the practice's today (YYYY-MM-DD) for every page, report and refresh: replay a past day, or "

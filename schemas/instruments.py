@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 INSTRUMENTS_FILE = Path(__file__).with_name("instruments.toml")
@@ -58,6 +59,13 @@ class Instrument:
     bands: tuple[Band, ...] = ()
     bands_source: str | None = None
 
+    @property
+    def cut_off(self) -> str:
+        """The clinical cut-off as a reader sees it: "≥ 10" or "< 25"; "" when there is none."""
+        if self.caseness is None:
+            return ""
+        return f"{'≥' if self.caseness_rule == 'at_or_above' else '<'} {self.caseness:g}"
+
     def __post_init__(self) -> None:
         if self.rc_threshold is not None:
             object.__setattr__(self, "rc_threshold", float(self.rc_threshold))
@@ -65,21 +73,101 @@ class Instrument:
             object.__setattr__(self, "rc_threshold", jacobson_truax_threshold(self.rc_sd, self.rc_r))
 
 
-def load_instruments(path: Path = INSTRUMENTS_FILE) -> dict[str, Instrument]:
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
+class InstrumentError(ValueError):
+    """An instrument definition that cannot be used; the message names the file, instrument and key."""
+
+
+CASENESS_RULES = ("at_or_above", "below")
+_REQUIRED = ("name", "better", "range_min", "range_max", "source")
+_KEYS = {f.name for f in fields(Instrument)} - {"code"}
+_NUMBERS = ("range_min", "range_max", "caseness", "rc_threshold", "rc_sd", "rc_r", "alliance_risk_below")
+
+
+def _check(where: str, spec: dict) -> None:
+    """Every rule an instrument definition must meet, each refused with one clear message."""
+    unknown = sorted(set(spec) - _KEYS)
+    if unknown:
+        raise InstrumentError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; "
+                              f"the keys are {', '.join(sorted(_KEYS))}")
+    missing = [k for k in _REQUIRED if spec.get(k) in (None, "")]
+    if missing:
+        raise InstrumentError(f"{where}: missing {', '.join(missing)} (every instrument names its source)")
+    for key in _NUMBERS:
+        value = spec.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise InstrumentError(f"{where}: {key} must be a number, not {value!r}")
+    if spec["better"] not in ("lower", "higher"):
+        raise InstrumentError(f"{where}: better must be 'lower' or 'higher', not {spec['better']!r}")
+    lo, hi = spec["range_min"], spec["range_max"]
+    if lo >= hi:
+        raise InstrumentError(f"{where}: range_min ({lo:g}) must be below range_max ({hi:g})")
+    if (spec.get("caseness") is None) != (spec.get("caseness_rule") is None):
+        raise InstrumentError(f"{where}: caseness and caseness_rule go together (the cut-off and its side)")
+    if spec.get("caseness_rule") is not None and spec["caseness_rule"] not in CASENESS_RULES:
+        raise InstrumentError(f"{where}: caseness_rule must be one of {', '.join(CASENESS_RULES)}, "
+                              f"not {spec['caseness_rule']!r}")
+    for key in ("caseness", "alliance_risk_below"):
+        if spec.get(key) is not None and not lo <= spec[key] <= hi:
+            raise InstrumentError(f"{where}: {key} ({spec[key]:g}) is outside the range {lo:g}-{hi:g}")
+    fixed = spec.get("rc_threshold") is not None
+    derived = [k for k in ("rc_sd", "rc_r") if spec.get(k) is not None]
+    if fixed and derived:
+        raise InstrumentError(f"{where}: give rc_threshold or rc_sd and rc_r, not both")
+    if len(derived) == 1:
+        raise InstrumentError(f"{where}: rc_sd and rc_r go together (Jacobson & Truax need both)")
+    if fixed and not 0 < spec["rc_threshold"] <= hi - lo:
+        raise InstrumentError(f"{where}: rc_threshold ({spec['rc_threshold']:g}) must be above 0 and within the range")
+    if derived and not (spec["rc_sd"] > 0 and 0 <= spec["rc_r"] < 1):
+        raise InstrumentError(f"{where}: need rc_sd > 0 and 0 <= rc_r < 1")
+    risk = spec.get("risk_item_max")
+    if risk is not None and (isinstance(risk, bool) or not isinstance(risk, int) or risk < 1):
+        raise InstrumentError(f"{where}: risk_item_max must be a whole number of 1 or more")
+    bands = spec.get("bands", [])
+    if bands and not spec.get("bands_source"):
+        raise InstrumentError(f"{where}: bands need a bands_source")
+    for band in bands:
+        if set(band) != {"low", "high", "label"} or not lo <= band["low"] <= band["high"] <= hi:
+            raise InstrumentError(f"{where}: a band needs low <= high within the range, and a label: {band!r}")
+
+
+def load_instruments(path: Path = INSTRUMENTS_FILE, shipped: dict[str, Instrument] | None = None
+                     ) -> dict[str, Instrument]:
+    """The instruments of one TOML file, each checked; ``shipped`` ones may not be redefined."""
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except OSError as exc:
+        raise InstrumentError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InstrumentError(f"{path}: is not valid TOML ({exc})") from None
     out: dict[str, Instrument] = {}
     for code, spec in raw.items():
-        bands = tuple(Band(**b) for b in spec.pop("bands", []))
-        if bands and not spec.get("bands_source"):
-            raise ValueError(f"{path.name}: {code}: bands need a bands_source")
-        inst = Instrument(code=code, bands=bands, **spec)
-        if inst.better not in ("lower", "higher"):
-            raise ValueError(f"{path.name}: {code}: better must be 'lower' or 'higher'")
-        if inst.range_min >= inst.range_max:
-            raise ValueError(f"{path.name}: {code}: range_min must be below range_max")
-        out[code] = inst
+        where = f"{path}: [{code}]"
+        if not isinstance(spec, dict):
+            raise InstrumentError(f"{where}: must be a table of keys, e.g. [{code}] then name = ...")
+        if shipped and code in shipped:
+            raise InstrumentError(f"{where}: {code} is one of Momentum's own instruments; give yours another code")
+        _check(where, spec)
+        bands = tuple(Band(**b) for b in spec.get("bands", []))
+        out[code] = Instrument(code=code, bands=bands, **{k: v for k, v in spec.items() if k != "bands"})
     return out
 
 
-INSTRUMENTS: dict[str, Instrument] = load_instruments()
+def _all_instruments() -> tuple[dict[str, Instrument], str | None]:
+    """The shipped instruments plus a practice's own (MOMENTUM_INSTRUMENTS, see pipelines/settings.py).
+
+    A practice file that cannot be used leaves the shipped instruments alone and is reported
+    (``INSTRUMENTS_PROBLEM``): the command line and the app refuse to run until it is fixed, so
+    no score of a practice instrument is turned away unnoticed.
+    """
+    shipped = load_instruments()
+    extra = os.environ.get("MOMENTUM_INSTRUMENTS", "").strip()
+    if not extra:
+        return shipped, None
+    try:
+        return {**shipped, **load_instruments(Path(extra), shipped)}, None
+    except InstrumentError as exc:
+        return shipped, f"MOMENTUM_INSTRUMENTS: {exc}"
+
+
+INSTRUMENTS, INSTRUMENTS_PROBLEM = _all_instruments()

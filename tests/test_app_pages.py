@@ -225,6 +225,8 @@ def test_manager_data_status_shows_the_ledger(demo_db):
     assert "Load history" in [s.value for s in at.subheader] and "Load exports" in [s.value for s in at.subheader]
     assert len(at.get("file_uploader")) == 1
     assert any(e.label == "Instruments and thresholds in force" for e in at.expander)
+    instruments = next(d.value for d in at.dataframe if "caseness" in d.value.columns).set_index("code")
+    assert (instruments.loc["PHQ-9", "caseness"], instruments.loc["ORS", "caseness"]) == ("≥ 10", "< 25")
     counts = at.dataframe[0].value
     assert int(counts.loc[counts["table_name"] == "sessions", "row_count"].iloc[0]) > 0
 

@@ -127,7 +127,7 @@ def test_cli_nothing_done_exits_2_with_one_clear_line(tmp_path):
     empty_dir = tmp_path / "empty"
     empty_dir.mkdir()
     none = run_cli("ingest", str(empty_dir), "--db", str(tmp_path / "m.duckdb"))
-    assert none.returncode == 2 and "no .csv files" in none.stderr
+    assert none.returncode == 2 and "no .csv or .xlsx files" in none.stderr
 
     bad_profile = run_cli("ingest", str(BASE), "--profile", "acme", "--db", str(tmp_path / "m.duckdb"))
     assert bad_profile.returncode == 2 and "unknown header profile 'acme'" in bad_profile.stderr

@@ -27,7 +27,9 @@ def trajectories(ctx: PageContext, client_id: str) -> None:
         return
     attended = sessions.loc[sessions["status"] == "attended", "start"].sort_values().to_numpy()
     z = float(THRESHOLDS["etr_z"].value)
-    measures = [m for m in ("PHQ-9", "GAD-7", "ORS", "SRS") if m in set(outcome["measure"])]
+    shown = ("PHQ-9", "GAD-7", "ORS", "SRS")  # the shipped measures first, then a practice's own (MOMENTUM_INSTRUMENTS)
+    present = set(outcome["measure"])
+    measures = [m for m in shown if m in present] + sorted(present - set(shown))
     tabs = st.tabs(measures)
     for tab, measure in zip(tabs, measures, strict=True):
         with tab:

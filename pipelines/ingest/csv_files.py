@@ -250,14 +250,14 @@ def _load_careful(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) 
             joined = ",".join(record)
             if any(_has_bad_bytes(v) for v in record):
                 structural.append(
-                    (row, _preview(joined), "the row has bytes that are not UTF-8; export the file as UTF-8")
+                    (row, preview(joined), "the row has bytes that are not UTF-8; export the file as UTF-8")
                 )
                 continue
             if len(record) != n:
                 structural.append(
                     (
                         row,
-                        _preview(joined),
+                        preview(joined),
                         f"the row has {len(record)} values but the header has {n} columns",
                     )
                 )
@@ -265,8 +265,15 @@ def _load_careful(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) 
             row_numbers.append(row)
             for i, v in enumerate(record):
                 cols[i].append(v)
+    store_rows(con, row_numbers, names, cols)
+    return RawLoad(rows_read=row, path_used="careful", structural=structural)
+
+
+def store_rows(con: duckdb.DuckDBPyConnection, row_numbers: list[int], names: list[str],
+               cols: list[list[str | None]]) -> None:
+    """Rows read in Python (one list of text per column) as the ``raw_rows`` the validation reads."""
     table = pa.table(
-        {"__row": pa.array(row_numbers, pa.int64()), **{names[i]: pa.array(cols[i], pa.string()) for i in range(n)}}
+        {"__row": pa.array(row_numbers, pa.int64()), **{name: pa.array(col, pa.string()) for name, col in zip(names, cols, strict=True)}}
     )
     con.register("raw_arrow", table)
     try:
@@ -274,9 +281,8 @@ def _load_careful(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) 
         con.execute("CREATE OR REPLACE TEMP VIEW raw_rows AS SELECT * FROM raw_file")
     finally:
         con.unregister("raw_arrow")
-    return RawLoad(rows_read=row, path_used="careful", structural=structural)
 
 
-def _preview(value: str) -> str:
+def preview(value: str) -> str:
     clean = value.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
     return clean[:VALUE_PREVIEW]

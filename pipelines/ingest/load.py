@@ -21,9 +21,10 @@ import duckdb
 
 from pipelines import clock
 from pipelines.appstate.db import AppState
-from pipelines.ingest import csv_files
+from pipelines.ingest import csv_files, xlsx_files
 from pipelines.ingest.csv_files import FileRefused
 from pipelines.ingest.validate import ValidationCompiler, upsert_statements
+from pipelines.ingest.xlsx_files import EXCEL_SUFFIXES, is_excel
 from pipelines.models import marts, queries
 from pipelines.settings import Paths, setting
 from pipelines.sql_files import sql, statements
@@ -84,9 +85,9 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = sorted(x for x in p.iterdir() if x.is_file() and x.suffix.lower() == ".csv")
+            found = sorted(x for x in p.iterdir() if x.is_file() and x.suffix.lower() in (".csv", *EXCEL_SUFFIXES))
             if not found:
-                raise IngestArgumentError(f"{p}: no .csv files in this folder")
+                raise IngestArgumentError(f"{p}: no .csv or .xlsx files in this folder")
             files.extend(found)
         elif p.is_file():
             files.append(p)
@@ -179,8 +180,10 @@ def recognise(path: Path, fields: list[str], profile: HeaderProfile) -> tuple[st
 
 def _plan(path: Path, profile: HeaderProfile) -> _Planned:
     sha, has_nul = csv_files.fingerprint(path)
+    excel = is_excel(path)
+    has_nul = has_nul and not excel  # a workbook is a zip: its bytes are not its values
     try:
-        header = csv_files.read_header(path)
+        header = xlsx_files.read_header(path)[0] if excel else csv_files.read_header(path)
         table, mapping, notes = recognise(path, header.fields, profile)
     except FileRefused as exc:
         return _Planned(path, sha, None, {}, 0, [], profile, refused=str(exc))
@@ -247,7 +250,12 @@ def _load_one(
         # in DuckDB's fast reader would otherwise abort the transaction
         progress(f"{plan.path.name}: reading ({plan.table})")
         try:
-            raw = csv_files.load_raw(con, plan.path, plan.n_columns)
+            if is_excel(plan.path):
+                assert plan.table is not None
+                kinds = {int(raw_name[1:]): TABLES[plan.table].column(col).kind for col, raw_name in plan.column_map.items()}
+                raw = xlsx_files.load_raw(con, plan.path, plan.n_columns, kinds)
+            else:
+                raw = csv_files.load_raw(con, plan.path, plan.n_columns)
         except FileRefused as exc:
             refused = str(exc)
     con.execute("BEGIN TRANSACTION")
@@ -289,6 +297,8 @@ def _refuse(con: duckdb.DuckDBPyConnection, result: FileResult, reason: str) -> 
 
 def _count_records(path: Path) -> int:
     """Best-effort count of data records in a refused file (for the ledger)."""
+    if is_excel(path):
+        return xlsx_files.count_rows(path)
     try:
         with path.open("rb") as fh:
             utf16 = fh.read(2) in (b"\xff\xfe", b"\xfe\xff")

@@ -16,7 +16,7 @@ per_measure AS (
         min(administered_at) FILTER (WHERE score_no = 1) AS baseline_at,
         max(administered_at) FILTER (WHERE score_rev = 1) AS latest_at
     FROM outcome_scores
-    WHERE measure <> 'SRS'
+    WHERE alliance_below IS NULL  -- an alliance measure (SRS) rates the session, not the client's outcome
     GROUP BY client_id, measure, goal_id
 ),
 measure_outcomes AS (
@@ -24,6 +24,7 @@ measure_outcomes AS (
         *,
         CASE
             WHEN n_scores < 2 THEN 'insufficient_data'
+            WHEN rc_threshold IS NULL THEN NULL  -- no reliable-change threshold: no verdict either way
             WHEN change >= rc_threshold THEN 'reliable_improvement'
             WHEN change <= -rc_threshold THEN 'reliable_deterioration'
             ELSE 'no_reliable_change'

@@ -29,10 +29,10 @@ MAX_UPLOAD_FILES = 20
 
 
 def upload(user: User) -> None:
-    """Upload CSV exports through the same pipeline as `python -m pipelines ingest`."""
+    """Upload CSV or Excel exports through the same pipeline as `python -m pipelines ingest`."""
     st.subheader("Load exports")
     with st.form("upload", clear_on_submit=True):
-        files = st.file_uploader("CSV exports", type=["csv"], accept_multiple_files=True,
+        files = st.file_uploader("CSV or Excel exports", type=["csv", "xlsx", "xlsm"], accept_multiple_files=True,
                                  help="Each file is recognised from its header; load them together so "
                                       "references between them are checked in one go.")
         profiles = available_profiles()
@@ -42,7 +42,7 @@ def upload(user: User) -> None:
     if not submitted:
         return
     if not files:
-        st.warning("Choose one or more CSV files first.")
+        st.warning("Choose one or more CSV or Excel files first.")
         return
     if len(files) > MAX_UPLOAD_FILES:
         st.error(f"At most {MAX_UPLOAD_FILES} files at a time.")
@@ -123,7 +123,7 @@ def definitions() -> None:
     with st.expander("Instruments and thresholds in force", icon=":material/rule:"):
         inst = pd.DataFrame([{
             "code": i.code, "name": i.name, "range": f"{i.range_min:g}-{i.range_max:g}", "better": i.better,
-            "caseness": "" if i.caseness is None else f"{'<' if i.caseness_rule == 'below' else '≥'} {i.caseness:g}",
+            "caseness": i.cut_off,
             "rc_threshold": "" if i.rc_threshold is None else f"{i.rc_threshold:g}", "source": i.source,
         } for i in INSTRUMENTS.values()])
         st.dataframe(inst, hide_index=True, column_config={"source": st.column_config.TextColumn("Source", width="large")})
