@@ -58,6 +58,14 @@ class Instrument:
     alliance_risk_below: float | None = None
     bands: tuple[Band, ...] = ()
     bands_source: str | None = None
+    # item-level exports (pipelines/ingest/items.py): how the total is scored from the items
+    items: int | None = None  # how many items
+    item_min: float | None = None
+    item_max: float | None = None
+    scoring: str | None = None  # "sum": the total is the sum of the items
+    missing_items_max: int = 0  # items that may go unanswered; the total is then prorated to all items
+    risk_item_number: int | None = None  # the item whose answer is the risk item (PHQ-9: 9)
+    items_source: str | None = None
 
     @property
     def cut_off(self) -> str:
@@ -80,7 +88,9 @@ class InstrumentError(ValueError):
 CASENESS_RULES = ("at_or_above", "below")
 _REQUIRED = ("name", "better", "range_min", "range_max", "source")
 _KEYS = {f.name for f in fields(Instrument)} - {"code"}
-_NUMBERS = ("range_min", "range_max", "caseness", "rc_threshold", "rc_sd", "rc_r", "alliance_risk_below")
+_NUMBERS = ("range_min", "range_max", "caseness", "rc_threshold", "rc_sd", "rc_r", "alliance_risk_below",
+            "item_min", "item_max")
+SCORING_RULES = ("sum",)
 
 
 def _check(where: str, spec: dict) -> None:
@@ -122,12 +132,44 @@ def _check(where: str, spec: dict) -> None:
     risk = spec.get("risk_item_max")
     if risk is not None and (isinstance(risk, bool) or not isinstance(risk, int) or risk < 1):
         raise InstrumentError(f"{where}: risk_item_max must be a whole number of 1 or more")
+    _check_items(where, spec)
     bands = spec.get("bands", [])
     if bands and not spec.get("bands_source"):
         raise InstrumentError(f"{where}: bands need a bands_source")
     for band in bands:
         if set(band) != {"low", "high", "label"} or not lo <= band["low"] <= band["high"] <= hi:
             raise InstrumentError(f"{where}: a band needs low <= high within the range, and a label: {band!r}")
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_items(where: str, spec: dict) -> None:
+    """An item scoring rule: every part given, with its source, and consistent with the total's range."""
+    keys = ("items", "item_min", "item_max", "scoring", "missing_items_max", "risk_item_number", "items_source")
+    given = [k for k in keys if spec.get(k) is not None]
+    if not given:
+        return
+    missing = [k for k in ("items", "item_min", "item_max", "scoring", "items_source") if spec.get(k) in (None, "")]
+    if missing:
+        raise InstrumentError(f"{where}: an item scoring rule needs {', '.join(missing)} too")
+    k = spec["items"]
+    if not _whole(k) or k < 2:
+        raise InstrumentError(f"{where}: items must be a whole number of 2 or more")
+    if spec["scoring"] not in SCORING_RULES:
+        raise InstrumentError(f"{where}: scoring must be one of {', '.join(SCORING_RULES)}, not {spec['scoring']!r}")
+    if not spec["item_min"] < spec["item_max"]:
+        raise InstrumentError(f"{where}: item_min must be below item_max")
+    if k * spec["item_min"] < spec["range_min"] or k * spec["item_max"] > spec["range_max"]:
+        raise InstrumentError(f"{where}: {k} items of {spec['item_min']:g}-{spec['item_max']:g} do not sum within "
+                              f"the range {spec['range_min']:g}-{spec['range_max']:g}")
+    allowed = spec.get("missing_items_max", 0)
+    if not _whole(allowed) or not 0 <= allowed < k:
+        raise InstrumentError(f"{where}: missing_items_max must be a whole number from 0 to {k - 1}")
+    risk = spec.get("risk_item_number")
+    if risk is not None and (not _whole(risk) or not 1 <= risk <= k):
+        raise InstrumentError(f"{where}: risk_item_number must be an item number from 1 to {k}")
 
 
 def load_instruments(path: Path = INSTRUMENTS_FILE, shipped: dict[str, Instrument] | None = None

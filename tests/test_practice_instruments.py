@@ -64,6 +64,12 @@ def _spec(**changes) -> str:
     ({"better": "up"}, "better must be 'lower' or 'higher'"),
     ({"range_min": 30}, "range_min (30) must be below range_max (27)"),
     ({"range_max": "27"}, "range_max must be a number"),
+    ({"items": 9, "item_min": 0, "item_max": 3, "scoring": "sum"}, "an item scoring rule needs items_source too"),
+    ({"items": 9, "item_min": 0, "item_max": 3, "scoring": "mean", "items_source": "s"}, "scoring must be one of sum"),
+    ({"items": 10, "item_min": 0, "item_max": 3, "scoring": "sum", "items_source": "s"},
+     "10 items of 0-3 do not sum within the range 0-27"),
+    ({"items": 9, "item_min": 0, "item_max": 3, "scoring": "sum", "items_source": "s", "risk_item_number": 10},
+     "risk_item_number must be an item number from 1 to 9"),
 ])
 def test_every_definition_is_checked_with_one_message_naming_file_instrument_and_key(tmp_path, changes, message):
     path = _write(tmp_path, _spec(**changes))

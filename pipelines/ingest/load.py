@@ -21,7 +21,7 @@ import duckdb
 
 from pipelines import clock
 from pipelines.appstate.db import AppState
-from pipelines.ingest import csv_files, xlsx_files
+from pipelines.ingest import csv_files, items, xlsx_files
 from pipelines.ingest.csv_files import FileRefused
 from pipelines.ingest.validate import ValidationCompiler, upsert_statements
 from pipelines.ingest.xlsx_files import EXCEL_SUFFIXES, is_excel
@@ -78,6 +78,7 @@ class _Planned:
     profile: HeaderProfile | None = None
     refused: str | None = None
     has_nul: bool = True  # a NUL byte anywhere in the file: the validation tests every value for chr(0)
+    wide: items.WideHeader | None = None  # an item-level measures file: scored into totals first
 
 
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -184,7 +185,12 @@ def _plan(path: Path, profile: HeaderProfile) -> _Planned:
     has_nul = has_nul and not excel  # a workbook is a zip: its bytes are not its values
     try:
         header = xlsx_files.read_header(path)[0] if excel else csv_files.read_header(path)
-        table, mapping, notes = recognise(path, header.fields, profile)
+        wide = _wide(header.fields, profile)
+        fields = wide.fields if wide else header.fields
+        table, mapping, notes = recognise(path, fields, profile)
+        if wide and table != "measures":  # item columns in another table: not an item-level measures file
+            wide, fields = None, header.fields
+            table, mapping, notes = recognise(path, fields, profile)
     except FileRefused as exc:
         return _Planned(path, sha, None, {}, 0, [], profile, refused=str(exc))
     used = profile
@@ -192,12 +198,21 @@ def _plan(path: Path, profile: HeaderProfile) -> _Planned:
         # auto: a file whose headers are all canonical names is read by the
         # canonical profile's stricter rules (e.g. no date-only datetimes)
         canonical_names = {normalise(c) for c in TABLES[table].column_names}
-        mapped_headers = [header.fields[int(raw[1:])] for raw in mapping.values()]
+        mapped_headers = [fields[int(raw[1:])] for raw in mapping.values()]
         if all(normalise(h) in canonical_names for h in mapped_headers):
             used = load_profile("canonical")
         else:
             used = load_profile("generic")
-    return _Planned(path, sha, table, mapping, len(header.fields), notes, used, has_nul=has_nul)
+    return _Planned(path, sha, table, mapping, len(header.fields), notes, used, has_nul=has_nul, wide=wide)
+
+
+def _wide(fields: list[str], profile: HeaderProfile) -> items.WideHeader | None:
+    """The item columns of an item-level measures header (None for any other file)."""
+    totals = {"score", *(alias for alias, col in profile.columns.get("measures", {}).items() if col == "score")}
+    try:
+        return items.wide_header(fields, totals)
+    except ValueError as exc:
+        raise FileRefused(str(exc)) from None
 
 
 def _next_load_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -256,6 +271,11 @@ def _load_one(
                 raw = xlsx_files.load_raw(con, plan.path, plan.n_columns, kinds)
             else:
                 raw = csv_files.load_raw(con, plan.path, plan.n_columns)
+            if plan.wide is not None:
+                progress(f"{plan.path.name}: scoring the items of {raw.rows_read:,} rows")
+                measure = plan.column_map.get("measure")
+                given = measure if measure and int(measure[1:]) < plan.n_columns else None
+                raw = items.score(con, plan.wide, raw, plan.n_columns, given)
         except FileRefused as exc:
             refused = str(exc)
     con.execute("BEGIN TRANSACTION")
