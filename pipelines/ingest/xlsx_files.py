@@ -99,33 +99,35 @@ def read_header(path: Path) -> tuple[Header, int]:
 
 def load_raw(con: duckdb.DuckDBPyConnection, path: Path, n_columns: int, kinds: dict[int, str]) -> RawLoad:
     """Create ``raw_rows`` from the first sheet (``kinds``: the contract kind of each mapped column)."""
-    _header, header_row = read_header(path)
-    names = [f"c{i}" for i in range(n_columns)]
-    cols: list[list[str]] = [[] for _ in range(n_columns)]
+    kept: list[list] = []
     row_numbers: list[int] = []
     structural: list[tuple[int, str, str]] = []
     rows = 0
+    header_seen = False  # one pass over the sheet: its first row holding a value is the header
     for number, cells in _rows(path):
-        if number <= header_row or _blank(cells):
+        if _blank(cells):
+            continue
+        if not header_seen:
+            header_seen = True
             continue
         rows += 1
-        beyond = [c for c in cells[n_columns:] if not _blank([c])]
-        if beyond:
+        if len(cells) > n_columns and not _blank(cells[n_columns:]):
             shown = ",".join(cell_text(c) for c in cells if not _blank([c]))
             structural.append((number, preview(shown), f"the row has values to the right of the header's "
                                                         f"{n_columns} columns"))
             continue
         row_numbers.append(number)
-        for i in range(n_columns):
-            cols[i].append(cell_text(cells[i], kinds.get(i)) if i < len(cells) else "")
-    store_rows(con, row_numbers, names, cols)
+        kept.append(cells[:n_columns] if len(cells) >= n_columns else [*cells, *[""] * (n_columns - len(cells))])
+    # column by column: text cells (most of them) pass through, the rest become text by their column's kind
+    columns = list(zip(*kept, strict=True)) if kept else [() for _ in range(n_columns)]
+    cols = [[c if type(c) is str else cell_text(c, kinds.get(i)) for c in column] for i, column in enumerate(columns)]
+    store_rows(con, row_numbers, [f"c{i}" for i in range(n_columns)], cols)
     return RawLoad(rows_read=rows, path_used="excel", structural=structural)
 
 
 def count_rows(path: Path) -> int:
     """Data rows under the header of the first sheet (for the ledger of a refused file); 0 if unreadable."""
     try:
-        _header, header_row = read_header(path)
-        return sum(1 for number, cells in _rows(path) if number > header_row and not _blank(cells))
+        return max(0, sum(1 for _number, cells in _rows(path) if not _blank(cells)) - 1)  # less the header
     except FileRefused:
         return 0
