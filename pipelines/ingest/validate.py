@@ -29,6 +29,12 @@ _OFFSET_RE = "[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)? ?(Z|z|[+-][0-9]{2}(:?[0-
 VALUE_PREVIEW = 200  # characters of an offending value kept in rejected_rows
 
 
+# Columns whose rejected values are not echoed into rejected_rows when they are not identifiers: a
+# client's identifier column is where an export keyed by client names (or emails, phone numbers) puts
+# them, and a stored reject must not keep them (docs/security.md, "Names and contact details").
+UNECHOED = ("client_id",)
+
+
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -298,7 +304,14 @@ class ValidationCompiler:
                     f"{r} || ' is {words} ' || {self.p.add(_fmt_num(col.max_value))} || ' for {col.name}'",
                 )
             )
-        if col.pattern is not None:
+        if col.pattern is not None and col.name in UNECHOED:
+            # the value is not kept: an export keyed by client names or contact details puts them here
+            words = self.p.add(f"{col.name} is not an identifier (letters, digits, '.', '-' and '_' only, starting "
+                               "with a letter or a digit); its value is not kept here, since an export keyed by "
+                               "client names or contact details would put them in this column")
+            out.append(self._problem(
+                col.name, f"{t} IS NOT NULL AND NOT regexp_full_match({t}, {self.p.add(col.pattern)})", words, "NULL"))
+        elif col.pattern is not None:
             words = self.p.add(" is not an identifier: use letters, digits, '.', '-' and '_' only, "
                                "starting with a letter or a digit")
             out.append(
