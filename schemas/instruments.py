@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -104,8 +105,13 @@ def _check(where: str, spec: dict) -> None:
         raise InstrumentError(f"{where}: missing {', '.join(missing)} (every instrument names its source)")
     for key in _NUMBERS:
         value = spec.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                  or not math.isfinite(value)):
             raise InstrumentError(f"{where}: {key} must be a number, not {value!r}")
+    for key in ("name", "source", "bands_source", "items_source", "risk_item_name", "caseness_rule", "better",
+                "scoring"):
+        if spec.get(key) is not None and not isinstance(spec[key], str):
+            raise InstrumentError(f"{where}: {key} must be text, not {spec[key]!r}")
     if spec["better"] not in ("lower", "higher"):
         raise InstrumentError(f"{where}: better must be 'lower' or 'higher', not {spec['better']!r}")
     lo, hi = spec["range_min"], spec["range_max"]
@@ -134,10 +140,14 @@ def _check(where: str, spec: dict) -> None:
         raise InstrumentError(f"{where}: risk_item_max must be a whole number of 1 or more")
     _check_items(where, spec)
     bands = spec.get("bands", [])
+    if not isinstance(bands, list) or not all(isinstance(b, dict) for b in bands):
+        raise InstrumentError(f"{where}: bands must be a list of tables, e.g. {{ low = 0, high = 4, label = \"minimal\" }}")
     if bands and not spec.get("bands_source"):
         raise InstrumentError(f"{where}: bands need a bands_source")
     for band in bands:
-        if set(band) != {"low", "high", "label"} or not lo <= band["low"] <= band["high"] <= hi:
+        numbers = all(isinstance(band.get(k), int | float) and not isinstance(band.get(k), bool) for k in ("low", "high"))
+        if set(band) != {"low", "high", "label"} or not numbers or not isinstance(band["label"], str) \
+                or not lo <= band["low"] <= band["high"] <= hi:
             raise InstrumentError(f"{where}: a band needs low <= high within the range, and a label: {band!r}")
 
 
@@ -170,6 +180,13 @@ def _check_items(where: str, spec: dict) -> None:
     risk = spec.get("risk_item_number")
     if risk is not None and (not _whole(risk) or not 1 <= risk <= k):
         raise InstrumentError(f"{where}: risk_item_number must be an item number from 1 to {k}")
+    if risk is not None and spec.get("risk_item_max") != spec["item_max"]:
+        raise InstrumentError(f"{where}: with risk_item_number, risk_item_max must be given and equal item_max")
+
+
+def _code_key(code: str) -> str:
+    """How an export's measure word is matched to a code: case, spaces and punctuation ignored."""
+    return re.sub(r"[^0-9a-z]+", "", code.strip().lower())
 
 
 def load_instruments(path: Path = INSTRUMENTS_FILE, shipped: dict[str, Instrument] | None = None
@@ -187,11 +204,20 @@ def load_instruments(path: Path = INSTRUMENTS_FILE, shipped: dict[str, Instrumen
         where = f"{path}: [{code}]"
         if not isinstance(spec, dict):
             raise InstrumentError(f"{where}: must be a table of keys, e.g. [{code}] then name = ...")
-        if shipped and code in shipped:
-            raise InstrumentError(f"{where}: {code} is one of Momentum's own instruments; give yours another code")
-        _check(where, spec)
-        bands = tuple(Band(**b) for b in spec.get("bands", []))
-        out[code] = Instrument(code=code, bands=bands, **{k: v for k, v in spec.items() if k != "bands"})
+        taken = {_code_key(c): c for c in [*(shipped or {}), *out]}
+        if _code_key(code) in taken:
+            other = taken[_code_key(code)]
+            raise InstrumentError(f"{where}: {code} is read as {other}, " + (
+                "one of Momentum's own instruments" if shipped and other in shipped else "defined above")
+                + "; give yours a code that differs in more than case and punctuation")
+        try:
+            _check(where, spec)
+            bands = tuple(Band(**b) for b in spec.get("bands", []))
+            out[code] = Instrument(code=code, bands=bands, **{k: v for k, v in spec.items() if k != "bands"})
+        except (TypeError, ValueError, KeyError) as exc:  # a shape the checks above did not foresee
+            if isinstance(exc, InstrumentError):
+                raise
+            raise InstrumentError(f"{where}: cannot be used ({exc})") from None
     return out
 
 

@@ -207,6 +207,12 @@ def _fresh(page):
     return page.locator("[data-testid='stElementContainer']:not([data-stale='true'])")
 
 
+def _username(page):
+    """The sign-in form's username field of the current run (a rerun leaves the previous run's on the page,
+    stale, for a moment: two fields then match the label)."""
+    return _fresh(page).get_by_label("Username").first
+
+
 def _heading(page, name: str):
     return _fresh(page).get_by_role("heading", name=name, exact=True)
 
@@ -218,7 +224,7 @@ def _settle(page, text: str) -> None:
 
 
 def _sign_in(page, username: str, password: str = "momentum-demo") -> None:
-    page.get_by_label("Username").fill(username)
+    _username(page).fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
 
@@ -227,7 +233,7 @@ def _signed_in_page(chromium, server: str, username: str, settle: bool = True, p
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.goto(server)
-    page.get_by_label("Username").wait_for(timeout=60000)
+    _username(page).wait_for(timeout=60000)
     _sign_in(page, username, password)
     _heading(page, "Caseload momentum").wait_for(timeout=60000)
     if settle:
@@ -272,7 +278,7 @@ def test_supervisor_pages_reload_sign_out_back_and_replayed_cookie(server, chrom
     context = chromium.new_context(viewport={"width": 1400, "height": 2200})
     page = context.new_page()
     page.goto(server)
-    page.get_by_label("Username").wait_for(timeout=60000)
+    _username(page).wait_for(timeout=60000)
     _settled(page)
     _shot(page, "sign_in")
     _sign_in(page, "supervisor")
@@ -308,9 +314,9 @@ def test_supervisor_pages_reload_sign_out_back_and_replayed_cookie(server, chrom
     _heading(page, "Caseload momentum").wait_for(timeout=60000)
     _settled(page)
     page.get_by_role("button", name="Sign out").click()
-    page.get_by_label("Username").wait_for(timeout=60000)
+    _username(page).wait_for(timeout=60000)
     page.go_back()
-    page.get_by_label("Username").wait_for(timeout=60000)
+    _username(page).wait_for(timeout=60000)
     _settled(page)
     _shot(page, "after_sign_out_back")
     body = page.inner_text("body")
@@ -320,7 +326,7 @@ def test_supervisor_pages_reload_sign_out_back_and_replayed_cookie(server, chrom
     thief.add_cookies([c for c in cookies if c["name"] == "momentum_auth"])
     stolen = thief.new_page()
     stolen.goto(server)
-    stolen.get_by_label("Username").wait_for(timeout=60000)
+    _username(stolen).wait_for(timeout=60000)
     _settled(stolen)
     assert "Active clients" not in stolen.inner_text("body")
     thief.close()
@@ -332,7 +338,7 @@ def test_wrong_password_then_lockout_after_five_failures(server_db, chromium):
     password = _add_user(db, "lockout", "clinician", "clinician")  # its own account: the lock lasts 15 min
     page = chromium.new_page()
     page.goto(server)
-    page.get_by_label("Username").wait_for(timeout=60000)
+    _username(page).wait_for(timeout=60000)
 
     def failures() -> int:
         return _app_rows(db, "SELECT count(*) FROM login_failures WHERE username = 'lockout'")[0][0]
@@ -379,7 +385,7 @@ def test_idle_logoff_clears_the_screen(short_idle_server, chromium):
                     db, "SELECT username, started_at, last_seen_at, ended_at, end_reason FROM auth_sessions")]
         pytest.fail(f"no idle sign-out after 90 s; sessions (user, s since start, s since last action, "
                     f"ended, reason): {rows}; page: {page.evaluate(BUSY_JS)}")
-    page.get_by_label("Username").wait_for(timeout=60000)  # the sign-in form, drawn with the message
+    _username(page).wait_for(timeout=60000)  # the sign-in form, drawn with the message
     _settled(page)
     _shot(page, "idle_logoff")
     body = page.inner_text("body")
@@ -429,7 +435,7 @@ def test_the_sign_in_cookie_carries_secure_when_the_setting_asks(secure_cookie_s
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.goto(secure_cookie_server)
-    page.get_by_label("Username").wait_for(timeout=60000)
+    _username(page).wait_for(timeout=60000)
     _sign_in(page, "clinician")
     _heading(page, "Caseload momentum").wait_for(timeout=60000)
     for _ in range(240):  # document.cookie cannot see the flag: ask the browser's own jar
@@ -448,7 +454,7 @@ def test_a_cookie_replayed_after_sign_out_is_refused_every_time(server, chromium
     # served over plain HTTP with MOMENTUM_COOKIE_SECURE=auto: no Secure flag (the browser would not send it)
     assert [(c["secure"], c["sameSite"]) for c in cookies] == [(False, "Strict")]
     page.get_by_role("button", name="Sign out").click()
-    page.get_by_label("Username").wait_for(timeout=60000)
+    _username(page).wait_for(timeout=60000)
     context.close()
     accepted = 0
     for _ in range(REPLAYS):
@@ -456,7 +462,7 @@ def test_a_cookie_replayed_after_sign_out_is_refused_every_time(server, chromium
         thief.add_cookies(cookies)
         stolen = thief.new_page()
         stolen.goto(server)
-        stolen.get_by_label("Username").wait_for(timeout=60000)
+        _username(stolen).wait_for(timeout=60000)
         _settled(stolen)  # a cookie that still worked would have resumed the session by now
         accepted += _shows_data(stolen)
         thief.close()
@@ -482,7 +488,7 @@ def test_a_disabled_users_open_session_ends_within_sixty_seconds(disable_check_s
     assert _shows_data(page)
     t0 = time.monotonic()
     set_active(AppState(db.app_db), "supervisor", False)  # as `python -m pipelines users disable` does
-    page.get_by_label("Username").wait_for(timeout=70000)  # no user action: the idle timer's check
+    _username(page).wait_for(timeout=70000)  # no user action: the idle timer's check
     seconds = time.monotonic() - t0
     _settled(page)
     print(f"\ndisabled user's open session ended after {seconds:.1f} s (goal <= 60 s)")
@@ -579,7 +585,7 @@ def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(fresh_ser
     page = context.new_page()
     page.on("request", lambda r: requests.append(r.url))
     page.goto(server)
-    page.get_by_label("Username").wait_for(timeout=60000)
+    _username(page).wait_for(timeout=60000)
     _sign_in(page, "office", "a-long-office-password")
     _heading(page, "Caseload momentum").wait_for(timeout=60000)
     _cookie_settled(page)
@@ -600,7 +606,7 @@ def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(fresh_ser
     finally:
         con.close()
     assert loaded == 1 and len(reasons) == 2
-    assert "not a real date" in reasons[0] and "C99999" in reasons[1]
+    assert "not a real date" in reasons[0] and "client_id of this row is not in clients" in reasons[1]
     body = page.inner_text("body")
     assert "Rejected rows" in body and "Download these rejected rows (CSV)" in body
     page.get_by_text("Loaded, with rejected rows or files").click()  # the progress lines, kept in the box
@@ -755,7 +761,7 @@ def test_two_tab_sign_out_leaves_no_tab_signed_in(server, chromium):
     first, second = context.new_page(), context.new_page()
     for page in (first, second):
         page.goto(server)
-        page.get_by_label("Username").wait_for(timeout=60000)
+        _username(page).wait_for(timeout=60000)
     values: list[str] = []
     for page in (first, second):
         page.bring_to_front()  # the tab a person is using: its cookie component is not throttled
@@ -772,7 +778,7 @@ def test_two_tab_sign_out_leaves_no_tab_signed_in(server, chromium):
     cookie_before = _momentum_cookies(context)
     first.bring_to_front()
     first.get_by_role("button", name="Sign out").click()
-    first.get_by_label("Username").wait_for(timeout=60000)
+    _username(first).wait_for(timeout=60000)
     # the cookie is expired in the browser
     for _ in range(120):
         if not _momentum_cookies(context):
@@ -781,7 +787,7 @@ def test_two_tab_sign_out_leaves_no_tab_signed_in(server, chromium):
     assert _momentum_cookies(context) == []
     fresh = context.new_page()
     fresh.goto(server)
-    fresh.get_by_label("Username").wait_for(timeout=60000)
+    _username(fresh).wait_for(timeout=60000)
     expect_signed_out = fresh.get_by_role("button", name="Sign out")
     assert expect_signed_out.count() == 0 and "Active clients" not in fresh.inner_text("body")
     # the second tab's session ended too: its next action - or its idle check, whichever comes
@@ -801,7 +807,7 @@ def test_two_tab_sign_out_leaves_no_tab_signed_in(server, chromium):
     thief.add_cookies(cookie_before)
     stolen = thief.new_page()
     stolen.goto(server)
-    stolen.get_by_label("Username").wait_for(timeout=60000)
+    _username(stolen).wait_for(timeout=60000)
     assert stolen.get_by_role("button", name="Sign out").count() == 0
     thief.close()
     context.close()
@@ -837,7 +843,7 @@ def test_an_export_url_fetched_without_a_session_gets_nothing(server_db, chromiu
         button.click()
     second = again.value.url
     page.get_by_role("button", name="Sign out").click()
-    page.get_by_label("Username").wait_for(timeout=60000)
+    _username(page).wait_for(timeout=60000)
     context.close()
     assert _fetch_status(second) == 404  # fetched by the browser already, and the session has ended
     actions = [r[0] for r in _app_rows(db, "SELECT action FROM audit_log ORDER BY seq")]
@@ -856,7 +862,7 @@ def test_an_unfetched_export_is_gone_after_sign_out(server_db, chromium):
         button.click()
     url = request.value.url
     page.get_by_role("button", name="Sign out").click()
-    page.get_by_label("Username").wait_for(timeout=60000)
+    _username(page).wait_for(timeout=60000)
     context.close()
     assert _fetch_status(url) == 404
 

@@ -87,7 +87,7 @@ def test_a_rejected_client_rejects_its_sessions(db, tmp_path):
     assert [(f.table, f.rows_loaded, f.rows_rejected) for f in result.files] == [
         ("clients", 1, 1), ("sessions", 1, 1)]
     reasons = [r[0] for r in query(db, "SELECT reason FROM rejected_rows ORDER BY load_id")]
-    assert "client 'C2' is not in clients" in reasons[-1]
+    assert "the client_id of this row is not in clients" in reasons[-1]
 
 
 def test_optional_columns_take_their_defaults(db, tmp_path):

@@ -41,6 +41,14 @@ def test_items_named_by_instrument_are_summed_and_the_risk_item_taken(tmp_path, 
     assert rejected == []
 
 
+def test_a_blank_optional_cell_on_a_good_row_loads(tmp_path, db):
+    header = "client_id,administered_at,session_id,Total," + ",".join(f"PHQ-9 Item {i}" for i in range(1, 10))
+    loaded, stored, _rejected = _load(tmp_path, db, header, [
+        "C1,2026-01-05 10:00,,,1,1,1,1,1,1,1,1,0", "C1,2026-01-12 10:00,,8,1,1,1,1,1,1,1,1,0"])
+    assert (loaded.status, loaded.rows_loaded) == ("loaded", 2), loaded.message
+    assert [row[3] for row in stored] == [8, 8]
+
+
 def test_a_measure_column_names_the_instrument_of_each_row_and_a_given_total_is_checked(tmp_path, db):
     header = "client_id,measure,administered_at,score,Q1,Q2,Q3,Q4,Q5,Q6,Q7"
     loaded, stored, rejected = _load(tmp_path, db, header, [
@@ -50,13 +58,15 @@ def test_a_measure_column_names_the_instrument_of_each_row_and_a_given_total_is_
         "C2,GAD-7,2026-03-09 10:00,,1,1,1,1,1,1,5",  # row 4: an item beyond 0-3
         "C2,GAD-7,2026-03-16 10:00,,1,1,x,1,1,1,1",  # row 5: an item that is not a number
         "C2,ORS,2026-03-23 10:00,,1,1,1,1,1,1,1",  # row 6: ORS has no item rule
+        "C2,GAD-7,2026-03-30 10:00,,1,1,1,1,1,1,0.5",  # row 7: an answer that is not whole
     ])
-    assert (loaded.status, loaded.rows_read, loaded.rows_loaded, loaded.rows_rejected) == ("partial", 6, 1, 5)
+    assert (loaded.status, loaded.rows_read, loaded.rows_loaded, loaded.rows_rejected) == ("partial", 7, 1, 6)
     assert stored == [("C2", "GAD-7", "2026-01-05 10:00:00", 14, None)]
     reasons = {row: (value, reason) for row, value, reason in rejected}
     assert reasons[2] == ("9", "the total given is 9 but the GAD-7 items add up to 7")
     assert reasons[3][1].startswith("1 of 7 GAD-7 items are unanswered; it is scored only with every item answered")
-    assert reasons[4] == ("5", "GAD-7 item 7 is 5; its items are 0-3")
+    assert reasons[4] == ("5", "GAD-7 item 7 is 5; its items are whole numbers 0-3")
+    assert reasons[7] == ("0.5", "GAD-7 item 7 is 0.5; its items are whole numbers 0-3")
     assert reasons[5] == ("x", "GAD-7 item 3 is 'x', not a number")
     assert reasons[6][1] == "ORS has no item scoring rule in the instrument definitions; give its total instead"
 
@@ -124,3 +134,10 @@ def test_a_rule_that_allows_a_missing_item_prorates_the_total_to_all_items():
     items._score_rows(rule, np.arange(3), answers, values, None, problems, totals, risks)
     assert totals[:2] == ["26", "8"]
     assert problems[2][1].startswith("2 of 9 PRO-9 items are unanswered; it is scored only with at most 1 of its 9")
+
+
+def test_the_ledger_says_the_items_were_scored_not_ignored(tmp_path, db):
+    header = "Client ID,Date Administered,Clinic," + ",".join(f"PHQ-9 Item {i}" for i in range(1, 10))
+    loaded, _stored, _rejected = _load(tmp_path, db, header, ["C1,2026-01-05 10:00,North,1,1,1,1,1,1,1,1,0"])
+    assert loaded.message == ("scored 9 item columns into each row's total; ignored column(s) that are not part of "
+                              "the contract: 'Clinic'")

@@ -43,14 +43,21 @@ def _write(tmp_path: Path, text: str) -> Path:
 GOOD = {"name": "X", "better": "lower", "range_min": 0, "range_max": 27, "source": "a published source"}
 
 
+def _toml(value) -> str:
+    if isinstance(value, str):
+        return '"' + value + '"'
+    if isinstance(value, float) and value != value:
+        return "nan"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    return str(value)
+
+
 def _spec(**changes) -> str:
     spec = {**GOOD, **changes}
-    lines = []
-    for k, v in spec.items():
-        if v is None:
-            continue
-        lines.append(f"{k} = {v!r}".replace("'", '"') if isinstance(v, str) else f"{k} = {v}")
-    return "[NEW-1]\n" + "\n".join(lines) + "\n"
+    return "[NEW-1]\n" + "\n".join(f"{k} = {_toml(v)}" for k, v in spec.items() if v is not None) + "\n"
 
 
 @pytest.mark.parametrize(("changes", "message"), [
@@ -70,6 +77,12 @@ def _spec(**changes) -> str:
      "10 items of 0-3 do not sum within the range 0-27"),
     ({"items": 9, "item_min": 0, "item_max": 3, "scoring": "sum", "items_source": "s", "risk_item_number": 10},
      "risk_item_number must be an item number from 1 to 9"),
+    ({"items": 9, "item_min": 0, "item_max": 3, "scoring": "sum", "items_source": "s", "risk_item_number": 9},
+     "with risk_item_number, risk_item_max must be given and equal item_max"),
+    ({"range_min": float("nan")}, "range_min must be a number"),
+    ({"name": 5}, "name must be text"),
+    ({"bands": 5, "bands_source": "s"}, "bands must be a list of tables"),
+    ({"bands": [{"low": "0", "high": 4, "label": "x"}], "bands_source": "s"}, "a band needs low <= high"),
 ])
 def test_every_definition_is_checked_with_one_message_naming_file_instrument_and_key(tmp_path, changes, message):
     path = _write(tmp_path, _spec(**changes))
@@ -78,9 +91,10 @@ def test_every_definition_is_checked_with_one_message_naming_file_instrument_and
     assert str(caught.value).startswith(f"{path}: [NEW-1]: ") and message in str(caught.value)
 
 
-def test_a_practice_may_not_redefine_a_shipped_instrument(tmp_path):
-    with pytest.raises(InstrumentError, match=r"\[PHQ-9\]: PHQ-9 is one of Momentum's own instruments"):
-        load_instruments(_write(tmp_path, _spec().replace("[NEW-1]", "[PHQ-9]")), INSTRUMENTS)
+@pytest.mark.parametrize("code", ["PHQ-9", "PHQ9", "phq 9"])
+def test_a_practice_may_not_redefine_a_shipped_instrument_by_any_spelling(tmp_path, code):
+    with pytest.raises(InstrumentError, match=r"is read as PHQ-9, one of Momentum's own instruments"):
+        load_instruments(_write(tmp_path, _spec().replace("[NEW-1]", f'["{code}"]')), INSTRUMENTS)
 
 
 def test_the_cut_off_reads_the_side_its_rule_names():

@@ -141,7 +141,9 @@ def test_a_folder_of_workbooks_is_picked_up(tmp_path, db, staff):
     (12.0, None, "12"), (12.5, None, "12.5"), (True, None, "true"), (None, None, ""),
     (dt.datetime(2026, 3, 2, 0, 0), "date", "2026-03-02"), (dt.datetime(2026, 3, 2, 0, 0), "datetime", "2026-03-02 00:00:00"),
     (46083, "date", "2026-03-02"), (46083.5, "datetime", "2026-03-02 12:00:00"), (46083, None, "46083"),
-    ("#N/A", "date", "#N/A"),
+    (46083.0, "datetime", "2026-03-02 00:00:00"),
+    (dt.date(2026, 3, 2), "datetime", "2026-03-02 00:00:00"),  # the reader's form of a date-time cell at midnight
+    (dt.date(2026, 3, 2), "date", "2026-03-02"),
 ])
 def test_a_cell_becomes_the_text_a_csv_export_would_hold(value, kind, text):
     assert cell_text(value, kind) == text

@@ -109,7 +109,7 @@ def score(con: duckdb.DuckDBPyConnection, wide: WideHeader, raw: RawLoad, n_colu
     keep = [r for r in range(n) if r not in problems]
     names = [f"c{i}" for i in range(n_columns)]
     extra = [measure] if wide.adds_measure else []
-    cols = [frame[name].iloc[keep].tolist() for name in names]
+    cols = [frame[name].iloc[keep].fillna("").tolist() for name in names]  # a NULL from DuckDB: an empty cell
     cols += [series.iloc[keep].tolist() for series in extra]
     cols += [[totals[r] for r in keep], [risks[r] for r in keep]]
     out_names = [f"c{i}" for i in range(len(cols))]
@@ -132,7 +132,7 @@ def _score_rows(inst: Instrument, rows: np.ndarray, answers: pd.DataFrame, value
     v = values.iloc[rows].to_numpy(dtype=float)
     number = ~np.isnan(v)
     not_number = (text != "") & ~number
-    outside = number & ((v < inst.item_min) | (v > inst.item_max))
+    outside = number & ((v < inst.item_min) | (v > inst.item_max) | (v != np.floor(v)))  # whole answers only
     answered = number.sum(axis=1)
     unanswered = k - answered - not_number.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -148,7 +148,7 @@ def _score_rows(inst: Instrument, rows: np.ndarray, answers: pd.DataFrame, value
             problems[r] = (str(text[j, i]), f"{inst.code} item {i + 1} is '{text[j, i]}', not a number")
         elif outside[j].any():
             i = int(np.argmax(outside[j]))
-            problems[r] = (f"{v[j, i]:g}", f"{inst.code} item {i + 1} is {v[j, i]:g}; its items are "
+            problems[r] = (f"{v[j, i]:g}", f"{inst.code} item {i + 1} is {v[j, i]:g}; its items are whole numbers "
                                            f"{inst.item_min:g}-{inst.item_max:g}")
         elif unanswered[j] > inst.missing_items_max or answered[j] == 0:
             problems[r] = ("", f"{unanswered[j]} of {k} {inst.code} items are unanswered; it is scored only "

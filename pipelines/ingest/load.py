@@ -182,7 +182,7 @@ def recognise(path: Path, fields: list[str], profile: HeaderProfile) -> tuple[st
 def _plan(path: Path, profile: HeaderProfile) -> _Planned:
     sha, has_nul = csv_files.fingerprint(path)
     excel = is_excel(path)
-    has_nul = has_nul and not excel  # a workbook is a zip: its bytes are not its values
+    has_nul = has_nul or excel  # a workbook is a zip: its bytes say nothing of its cells (_x0000_ is a NUL)
     try:
         header = xlsx_files.read_header(path)[0] if excel else csv_files.read_header(path)
         wide = _wide(header.fields, profile)
@@ -191,6 +191,11 @@ def _plan(path: Path, profile: HeaderProfile) -> _Planned:
         if wide and table != "measures":  # item columns in another table: not an item-level measures file
             wide, fields = None, header.fields
             table, mapping, notes = recognise(path, fields, profile)
+        if wide:  # the item columns were set aside for scoring, not ignored: say what they are
+            ignored = [repr(h) for i, h in enumerate(header.fields)
+                       if i not in wide.items.values() and i != wide.given_total and f"c{i}" not in mapping.values()]
+            notes = [f"scored {len(wide.items)} item columns into each row's total"
+                     + (f"; ignored column(s) that are not part of the contract: {', '.join(ignored)}" if ignored else "")]
     except FileRefused as exc:
         return _Planned(path, sha, None, {}, 0, [], profile, refused=str(exc))
     used = profile

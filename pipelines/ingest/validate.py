@@ -272,7 +272,7 @@ class ValidationCompiler:
                     col.name,
                     f"strpos({r}, chr(0)) > 0",
                     self.p.add("the value contains a NUL byte (is the export corrupt?)"),
-                    f"replace({r}, chr(0), '\\0')",
+                    "NULL" if col.name in UNECHOED else f"replace({r}, chr(0), '\\0')",
                 )
             )
         if col.required:
@@ -328,6 +328,7 @@ class ValidationCompiler:
                     f"length({t}) > {self.p.add(col.max_length)}",
                     f"'{col.name} is ' || length({t}) || ' characters long; at most ' || "
                     f"{self.p.add(col.max_length)} || ' are allowed'",
+                    "NULL" if col.name in UNECHOED else None,
                 )
             )
         if col.references is not None:
@@ -337,14 +338,14 @@ class ValidationCompiler:
             known = f"SELECT {rc} FROM {quote_ident(ref_table)} WHERE {rc} IS NOT NULL"
             if ref_table == self.spec.name:  # self-reference: this file counts too
                 known += f" UNION ALL SELECT {rc} FROM typed WHERE {rc} IS NOT NULL"
-            out.append(
-                self._problem(
-                    col.name,
-                    f"{t} IS NOT NULL AND {t} NOT IN ({known})",
-                    f"'{ref_table[:-1] if ref_table.endswith('s') else ref_table} ''' || {t} || "
-                    f"''' is not in {ref_table} (neither already loaded nor in this load)'",
-                )
-            )
+            if col.name in UNECHOED:  # a name that passed as an identifier must not be kept either
+                reason = self.p.add(f"the {col.name} of this row is not in {ref_table} (neither already loaded "
+                                    "nor in this load); its value is not kept here")
+            else:
+                reason = (f"'{ref_table[:-1] if ref_table.endswith('s') else ref_table} ''' || {t} || "
+                          f"''' is not in {ref_table} (neither already loaded nor in this load)'")
+            out.append(self._problem(col.name, f"{t} IS NOT NULL AND {t} NOT IN ({known})", reason,
+                                     "NULL" if col.name in UNECHOED else None))
         return out
 
     def problems_sql(self) -> str:

@@ -10,7 +10,8 @@ is not a row. Cells become the text a CSV export of the same sheet would hold:
   date column, a date-time at midnight is its date);
 * a number in a date or date-time column is an Excel serial date (days since
   1899-12-30, Excel's 1900 date system) and is turned into that date (and time);
-* anything else (an error cell such as ``#N/A``) as its text, for the rules to judge.
+* an error cell (``#N/A``, ``#REF!``) reads as empty, as the reader gives it: a required column
+  then says so, an optional one loads empty.
 
 A value to the right of the header's last column is a structural problem of its row. A
 file that is not a readable workbook (damaged, encrypted, not a zip) is refused whole.
@@ -30,7 +31,9 @@ from python_calamine import CalamineError, CalamineWorkbook
 from pipelines.ingest.csv_files import FileRefused, Header, RawLoad, preview, store_rows
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-_EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # serial 1 = 1900-01-01 in Excel's 1900 date system
+# Excel's 1900 date system counts 1900-02-29, a day that never was: from serial 61 (1900-03-01) on,
+# days since 1899-12-30 give the date Excel shows; the dates of a clinical export are all after it
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
 def is_excel(path: Path) -> bool:
@@ -66,6 +69,8 @@ def _when(value: dt.date, kind: str | None) -> str:
         if kind == "date" and midnight:  # Excel keeps a date as a date-time at midnight
             return value.date().isoformat()
         return value.strftime("%Y-%m-%d %H:%M:%S")
+    if kind == "datetime":  # the reader gives a date-time cell at exactly midnight as a date
+        return value.isoformat() + " 00:00:00"
     return value.isoformat()
 
 
