@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
+
+from schemas.profiles import normalise  # how an export's measure word is matched to a code
 
 INSTRUMENTS_FILE = Path(__file__).with_name("instruments.toml")
 
@@ -184,11 +185,6 @@ def _check_items(where: str, spec: dict) -> None:
         raise InstrumentError(f"{where}: with risk_item_number, risk_item_max must be given and equal item_max")
 
 
-def _code_key(code: str) -> str:
-    """How an export's measure word is matched to a code: case, spaces and punctuation ignored."""
-    return re.sub(r"[^0-9a-z]+", "", code.strip().lower())
-
-
 def load_instruments(path: Path = INSTRUMENTS_FILE, shipped: dict[str, Instrument] | None = None
                      ) -> dict[str, Instrument]:
     """The instruments of one TOML file, each checked; ``shipped`` ones may not be redefined."""
@@ -204,9 +200,9 @@ def load_instruments(path: Path = INSTRUMENTS_FILE, shipped: dict[str, Instrumen
         where = f"{path}: [{code}]"
         if not isinstance(spec, dict):
             raise InstrumentError(f"{where}: must be a table of keys, e.g. [{code}] then name = ...")
-        taken = {_code_key(c): c for c in [*(shipped or {}), *out]}
-        if _code_key(code) in taken:
-            other = taken[_code_key(code)]
+        taken = {normalise(c): c for c in [*(shipped or {}), *out]}
+        if normalise(code) in taken:
+            other = taken[normalise(code)]
             raise InstrumentError(f"{where}: {code} is read as {other}, " + (
                 "one of Momentum's own instruments" if shipped and other in shipped else "defined above")
                 + "; give yours a code that differs in more than case and punctuation")
