@@ -15,6 +15,7 @@ from ui.auth import (
     sign_out,
     signed_in_user,
 )
+from ui.freshness import freshness_indicator
 from ui.layout import sidebar_user
 from ui.navigation import pages_for
 from ui.plain_text import plain_md
@@ -41,5 +42,6 @@ with app_state_guard():
     st.fragment(run_every=idle_check_interval_s())(idle_watch)()
 
     sidebar_user(user, sign_out)
+    freshness_indicator()
 
     st.navigation(pages_for(user)).run()

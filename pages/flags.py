@@ -1,11 +1,11 @@
-"""Stalled-progress flags: the review queue, review actions and the supervision agenda."""
+"""Stalled-progress flags: the review queue (risk items first) and review actions."""
 
 import streamlit as st
 
 from ui.auth import require_user
 from ui.filters import page_context
 from ui.layout import demo_banner
-from ui.views.flags import queue, queue_table, review_form, supervision_agenda
+from ui.views.flags import queue, queue_table, review_form
 
 user = require_user()
 
@@ -17,4 +17,5 @@ if ctx is not None:
     queue_table(flags)
     review_form(ctx, flags)
     if user.role in ("supervisor", "manager"):
-        supervision_agenda(ctx)
+        st.page_link("pages/supervision.py", label="Preparing for supervision? Open Supervision prep",
+                     icon=":material/checklist:")

@@ -5,17 +5,21 @@ import streamlit as st
 from ui.auth import require_user
 from ui.consultation_queue import saved_notice
 from ui.team import board_context
-from ui.views.meeting import consultation_meeting, full_screen_toggle, wins_meeting
+from ui.views.meeting import consultation_meeting, full_screen, wins_meeting
 
 user = require_user(roles=("supervisor", "manager"))  # design §6: supervisors run meeting mode
 
-if not full_screen_toggle():
+full = full_screen()
+if not full:
     st.header("Meeting mode")
 ctx = board_context(user, "meeting")
 if ctx is not None:
-    saved_notice()
-    celebrate, consult = st.tabs(["Celebrating wins", "Peer consultation"], key="meeting_tab")
-    with celebrate:
-        wins_meeting(ctx)
-    with consult:
-        consultation_meeting(ctx)
+    if full:  # the projected screen: the win, previous/next and the counter
+        wins_meeting(ctx, full=True)
+    else:
+        saved_notice()
+        celebrate, consult = st.tabs(["Celebrating wins", "Peer consultation"], key="meeting_tab")
+        with celebrate:
+            wins_meeting(ctx)
+        with consult:
+            consultation_meeting(ctx)

@@ -1,5 +1,5 @@
-"""Workload and burnout signals: the signals that fired, the team wellbeing pulse (aggregates only), and each
-clinician's weekly metrics as 12-week trends."""
+"""Workload and burnout signals: who is overloaded (one row per clinician, the signals that fired), the
+team wellbeing pulse (aggregates only), and each clinician's weekly metrics as 12-week trends."""
 
 import streamlit as st
 
@@ -13,10 +13,10 @@ user = require_user()
 
 demo_banner()
 st.header("Workload and burnout signals")
-st.caption(HEURISTIC_NOTE)
+st.markdown(HEURISTIC_NOTE)  # not a caption: its link must keep full contrast
 ctx = page_context(user, "workload", key="workload")
 if ctx is not None:
-    st.subheader("Signals")
+    st.subheader("Signals by clinician")
     signals(ctx)
     team_pulse(ctx)
     st.subheader("Weekly metrics, last 12 weeks")

@@ -8,12 +8,14 @@ later ingest of other files sets it to ``false``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
-from pipelines.appstate import audit, pulse
+from pipelines.appstate import audit, consultations, pulse
 from pipelines.appstate.db import AppState
 from pipelines.appstate.users import DEMO_PASSWORD, UserError, add_user, list_users
 from pipelines.ingest.load import ingest
+from pipelines.models import queries
+from pipelines.scope import Scope
 from pipelines.settings import SAMPLE_DATA_DIR, Paths
 from pipelines.sql_files import sql
 from pipelines.store import DataStore, SnapshotReader
@@ -105,6 +107,7 @@ def ensure_demo_database(
             continue
         audit.record(state, "system:demo", "user_added", username=username, role=username, demo=True)
     seed_pulse(store, state, accounts)
+    seed_consultations(store, state, accounts)
     return True
 
 
@@ -125,3 +128,61 @@ def seed_pulse(store: DataStore, state: AppState, accounts: dict[str, tuple[str,
     n = pulse.seed(state, ((owners.get(a.clinician_id), a.period, a.team, a.answers) for a in answers))
     audit.record(state, "system:demo", "pulse_seeded", answers=n)
     return n
+
+
+def seed_consultations(store: DataStore, state: AppState, accounts: dict[str, tuple[str, str | None]]) -> int:
+    """Three items on the demo clinician's team queue, so a newcomer sees the feature: one brought this week and
+    still open, one discussed last week, and one discussed five weeks ago whose follow-up compares then with
+    now. Clients are the demo clinician's own flagged clients; each item's snapshot is taken from the models
+    on the day it was brought, as the app takes it. Once only: nothing is added when the queue has items."""
+    _name, clinician_id = accounts["clinician"]
+    if not clinician_id:
+        return 0
+    reader = SnapshotReader(store)
+    try:
+        cur = reader.cursor()
+        staff = {r[0]: r[1] for r in cur.execute(sql("sample_staff")).fetchall()}
+        if not consultations.items(state, list(staff)).empty:
+            return 0
+        scope = Scope((clinician_id,))
+        plans = [  # (days before the sample's last day it was brought, meeting days after that, question, ideas, step)
+            (2, None, "Scores have gone up three sessions running despite good attendance. What might we be "
+                      "missing?", "", ""),
+            (10, 3, "Stuck after eight sessions. Worth changing the focus, or the format?",
+             "Review the formulation together; try behavioural activation with smaller steps.",
+             "Revisit the formulation next session and agree one small activity."),
+            (42, 7, "Missed sessions and a drop in homework. How do we re-engage without pressure?",
+             "A brief check-in call; shorter sessions for a few weeks.",
+             "Offer a check-in call this week and a 30-minute session format."),
+        ]
+        used: set[str] = set()
+        brought = 0
+        for days, meeting_after, question, ideas, step in plans:
+            day = SAMPLE_AS_OF - timedelta(days=days)
+            flags = queries.active_flags(cur, scope, day)
+            flags = flags[~flags["client_id"].isin(used)].sort_values(["client_id", "flag"])
+            if flags.empty:
+                continue
+            client = str(flags["client_id"].iloc[0])
+            used.add(client)
+            momentum = queries.client_momentum(cur, scope, day)
+            row = momentum[momentum["client_id"] == client]
+            item_id = consultations.bring(
+                state, client_id=client, clinician_id=clinician_id, team=staff.get(clinician_id),
+                brought_by="clinician", question=question, as_of=day, from_flag=str(flags["flag"].iloc[0]),
+                flags_then=flags.loc[flags["client_id"] == client, "flag"].tolist(),
+                momentum_then=str(row["momentum"].iloc[0]) if len(row) else None,
+                measure=str(row["primary_measure"].iloc[0]) if len(row) and row["primary_measure"].notna().iloc[0]
+                else None,
+                score_then=float(row["latest_score"].iloc[0]) if len(row) and row["latest_score"].notna().iloc[0]
+                else None,
+                now=datetime.combine(day, time(9, 30)))
+            if meeting_after is not None:
+                consultations.record_outcome(state, item_id, meeting_date=day + timedelta(days=meeting_after),
+                                             ideas=ideas, next_step=step, recorded_by="supervisor",
+                                             audience=list(staff))
+            brought += 1
+    finally:
+        reader.close()
+    audit.record(state, "system:demo", "consultations_seeded", items=brought)
+    return brought

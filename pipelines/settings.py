@@ -77,6 +77,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "The sign-in cookie's Secure flag (sent over HTTPS only): auto, on or off. auto sets it when the "
         "page is served over HTTPS, seen from the page's URL or the reverse proxy's X-Forwarded-Proto header.",
     ),
+    "MOMENTUM_STALE_DAYS": (
+        "7",
+        "Days after the latest session in the data when the freshness indicator on every page turns amber: "
+        "the exports have not been loaded for a while.",
+    ),
     "MOMENTUM_LOCK_WAIT_S": (
         "30",
         "Seconds an ingest waits for another ingest to finish before giving up.",

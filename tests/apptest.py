@@ -33,6 +33,12 @@ def open_page(at: AppTest, page: str) -> AppTest:
     return at
 
 
+def frame(at: AppTest, key: str):
+    """The rows of the dataframe rendered with ``key``; None when the page did not render it."""
+    found = [d for d in at.dataframe if getattr(d, "key", None) == key]
+    return found[0].value if found else None
+
+
 def button(at: AppTest, label: str):
     return next(b for b in at.button if b.label == label)
 

@@ -38,11 +38,26 @@ def _frames():
 def test_agenda_items_for_one_supervisee():
     items = agenda.build("T5", *_frames())
     flags = items[items["section"] == "flag"]
-    assert list(flags["client_id"]) == ["C2", "C1"]  # high before low; snoozed and other clinicians left out
-    assert "[reopened]" in flags["item"].iloc[0]
+    # flags to review, newest first; snoozed flags and other clinicians' left out
+    assert list(flags["client_id"]) == ["C2", "C1"]
+    assert list(flags["item"]) == ["Reliably worse (high) [reopened]", "Plateau (low)"]
     moves = items[items["section"] == "momentum"]
-    assert list(moves["item"]) == ["slipping → building"]  # unchanged momentum is not an item
+    assert list(moves["item"]) == ["Slipping → Building"]  # unchanged momentum is not an item
     assert len(items[items["section"] == "win"]) == 2
+
+
+def test_a_risk_item_leads_and_moves_for_the_worse_come_first():
+    flags, now, before, wins, suggested = _frames()
+    risk = {"client_id": "C4", "clinician_id": "T5", "flag": "RISK_ITEM", "severity": "high",
+            "since": pd.Timestamp("2026-05-01"), "reason": "item 9 = 1", "status": "acknowledged"}
+    flags = pd.concat([flags, pd.DataFrame([risk])], ignore_index=True)
+    now = pd.concat([now, pd.DataFrame([{"client_id": "C0", "clinician_id": "T5", "momentum": "slipping",
+                                         "momentum_reason": "worse"}])], ignore_index=True)
+    before = pd.concat([before, pd.DataFrame([{"client_id": "C0", "clinician_id": "T5", "momentum": "steady"}])],
+                       ignore_index=True)
+    items = agenda.build("T5", flags, now, before, wins, suggested)
+    assert items[items["section"] == "flag"]["client_id"].tolist() == ["C4", "C2", "C1"]
+    assert items[items["section"] == "momentum"]["item"].tolist() == ["Steady → Slipping", "Slipping → Building"]
 
 
 def test_csv_neutralises_formulas():

@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -21,6 +22,7 @@ from pipelines.settings import paths
 from tests.apptest import app as _app
 from tests.apptest import app_rows as _app_rows
 from tests.apptest import button as _button
+from tests.apptest import frame
 from tests.apptest import open_page as _open
 from tests.apptest import post_win as _post
 from tests.apptest import shown as _shown
@@ -39,7 +41,7 @@ def test_sign_in_form_shows_no_data(demo_db):
 
 PAGES = ["pages/caseload.py", "pages/client.py", "pages/flags.py", "pages/homework.py", "pages/wins.py",
          "pages/consultation.py", "pages/workload.py",
-         "pages/data_status.py"]
+         "pages/data_status.py", "pages/definitions.py"]
 ROLES = ["manager", "supervisor", "clinician"]
 
 
@@ -71,10 +73,41 @@ def test_manager_lands_on_the_caseload_with_demo_banner(demo_db):
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_sees_exactly_their_scope(demo_db, role):
     at = _sign_in(role)
-    table = at.dataframe[0].value
+    attending, lost = frame(at, "caseload_table"), frame(at, "lost_contact_table")
+    shown = set(attending["client_id"]) | (set() if lost is None else set(lost["client_id"]))
     expected = _expected_clients(demo_db, role)
-    assert expected and set(table["client_id"]) == expected
+    assert expected and shown == expected
+    assert lost is None or not set(lost["client_id"]) & set(attending["client_id"])
     assert int(at.metric[0].value.replace(",", "")) == len(expected)
+
+
+def test_the_caseload_opens_on_risk_then_deterioration_then_not_on_track(demo_db):
+    at = _sign_in("supervisor")
+    assert [s.value for s in at.subheader][:2] == ["Needs attention", "Clients"]
+    everyone = frame(at, "attention_all")
+    order = {"🆘 Risk item": 0, "📉 Reliably worse": 1, "🧭 Not on track": 2}
+    ranks = everyone["what"].map(order)
+    assert ranks.notna().all() and ranks.is_monotonic_increasing and ranks.iloc[0] == 0
+    for _, part in everyone.groupby(ranks):
+        assert pd.to_datetime(part["since"]).is_monotonic_decreasing  # newest first within each kind
+    assert len(frame(at, "attention_table")) == 8
+    # clients still attending come first; those not seen for 56+ days are listed apart, not at the top
+    attending, lost = frame(at, "caseload_table"), frame(at, "lost_contact_table")
+    assert attending["days_since_attended"].max() < 56 <= lost["days_since_attended"].min()
+    assert attending["shown_momentum_label"].iloc[0] == "🟠 Slipping"
+    assert attending["change_status_label"].iloc[0] == "⬇️ Reliably worse"
+
+
+def test_every_page_says_how_old_the_data_is_and_turns_amber_when_stale(demo_db, monkeypatch):
+    at = _sign_in("clinician")  # app.py draws the sidebar around every page
+    line = [c.value for c in at.sidebar.caption if "Data through" in c.value]
+    # the sample's last session is on Friday 2026-11-20; the demo's today is its last day, Sunday 2026-11-22
+    assert line and "**2026-11-20** · 2 days old · loaded " in line[0] and "(UTC)" in line[0]
+    assert not [w for w in at.sidebar.warning if "Data through" in w.value]
+    monkeypatch.setenv("MOMENTUM_TODAY", "2026-12-04")  # twelve days on, no new exports
+    at = _sign_in("clinician")
+    stale = [w.value for w in at.sidebar if type(w).__name__ == "Warning" and "Data through" in w.value]
+    assert stale and "14 days old" in stale[0] and "over 7 days" in stale[0]
 
 
 def test_scopes_nest_and_a_clinician_sees_only_their_own_clients(demo_db):
@@ -123,13 +156,40 @@ def test_client_view_shows_trajectories_and_timeline(demo_db):
     assert any(e["action"] == "client_view" and client in e["detail"] for e in entry)
 
 
+def test_a_trajectory_can_be_drawn_against_the_session_number(demo_db):
+    at = _sign_in("supervisor")
+    at.query_params["client"] = sorted(_expected_clients(demo_db, "supervisor"))[0]
+    _open(at, "pages/client.py")
+
+    def scores_x() -> list:
+        chart = json.loads(next(c for c in at.get("plotly_chart") if "trajectory_" in c.proto.id).proto.spec)
+        x = next(t for t in chart["data"] if t.get("mode") == "lines+markers")["x"]
+        if isinstance(x, dict):  # plotly's typed array: {"dtype": "i1", "bdata": base64}
+            import base64
+
+            import numpy as np
+            return np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]).tolist()
+        return x
+
+    assert str(scores_x()[0]).startswith("20")  # dates by default
+    control = next(w for w in at.get("button_group") if "trajectory_x_" in w.proto.id)
+    control.set_value("Session number").run()
+    assert not at.exception
+    xs = scores_x()
+    assert all(isinstance(v, int) for v in xs) and xs == sorted(xs) and xs[-1] >= 1
+
+
 def test_flag_review_round_trip(demo_db):
     at = _open(_sign_in("supervisor"), "pages/flags.py")
-    queue = at.dataframe[0].value
-    assert len(queue) > 0 and queue["severity"].map({"high": 0, "medium": 1, "low": 2}).is_monotonic_increasing
+    risk, queue = frame(at, "risk_table"), frame(at, "queue_table")
+    # risk items in their own block first; the rest newest first (a flag raised this week is not buried)
+    assert len(risk) > 0 and set(risk["flag_shown"]) == {"🆘 Risk item"}
+    assert "🆘 Risk item" not in set(queue["flag_shown"])
+    assert pd.to_datetime(queue["since"]).is_monotonic_decreasing
+    assert set(queue["severity_shown"]) <= {"🛑 High", "⚠️ Medium", "ℹ️ Low"}
     picked = at.selectbox(key="review_pick")
     label = picked.format_func(picked.value) if callable(getattr(picked, "format_func", None)) else str(picked.value)
-    client_id = queue.iloc[0]["client_id"]
+    client_id = risk.iloc[0]["client_id"]
     at.radio[1].set_value("acknowledge")
     at.text_area[0].input("Raise in Thursday supervision")
     at.button(key="FormSubmitter:review_form-Save review").click().run()
@@ -137,7 +197,7 @@ def test_flag_review_round_trip(demo_db):
     reviews = reviews_for(AppState(demo_db.app_db), [client_id])
     assert list(reviews["action"]) == ["acknowledge"] and reviews["reviewed_by"].iloc[0] == "supervisor"
     assert reviews["note"].iloc[0] == "Raise in Thursday supervision"
-    assert len(at.dataframe[0].value) == len(queue) - 1  # acknowledged: no longer "needs review"
+    assert len(frame(at, "risk_table")) == len(risk) - 1  # acknowledged: no longer "needs review"
     assert "flag_review" in [e["action"] for e in audit.recent(AppState(demo_db.app_db), 5)]
     assert label
 
@@ -149,10 +209,41 @@ def test_acknowledge_without_a_note_is_refused_with_a_clear_message(demo_db):
     assert any("needs a note" in e.value for e in at.error)
 
 
-def test_supervision_agenda_downloads_are_offered_and_audited(demo_db):
-    at = _open(_sign_in("supervisor"), "pages/flags.py")
-    assert "Supervision agenda" in [s.value for s in at.subheader]
-    assert at.selectbox(key="agenda_for").value is not None
+def test_supervision_prep_shows_the_top_items_of_one_active_supervisee(demo_db):
+    at = _open(_sign_in("supervisor"), "pages/supervision.py")
+    pick = at.selectbox(key="prep_for")
+    me = get_user(AppState(demo_db.app_db), "supervisor").clinician_id
+    assert pick.value is not None and pick.value != me and len(pick.options) >= 1
+    heads = [s.value for s in at.subheader]
+    assert [h.split(" (")[0].split(" since")[0] for h in heads] == [
+        "Flags to discuss", "Momentum changes", "Wins to celebrate"]
+    flags, moves, wins = frame(at, "prep_flag"), frame(at, "prep_momentum"), frame(at, "prep_win")
+    assert 0 < len(flags) <= 5 and len(moves) <= 5 and len(wins) <= 3
+    every = frame(at, "prep_flag_all")
+    if every is not None:  # "show all": the first five are the top of the whole list
+        assert every.head(len(flags))["item"].tolist() == flags["item"].tolist()
+    assert {"Download agenda (CSV)", "Printable agenda (HTML)"} <= {b.label for b in at.get("download_button")} | {
+        b.label for b in at.button}
+
+
+def test_supervision_prep_lists_active_clinical_staff_only_for_a_manager(demo_db):
+    at = _open(_sign_in("manager"), "pages/supervision.py")
+    con = duckdb.connect(str(demo_db.data_db), read_only=True)
+    try:
+        allowed = {r[0] for r in con.execute(
+            "SELECT name FROM clinicians WHERE role <> 'manager' AND coalesce(active, true)").fetchall()}
+        left_out = {r[0] for r in con.execute(
+            "SELECT name FROM clinicians WHERE role = 'manager' OR NOT coalesce(active, true)").fetchall()}
+    finally:
+        con.close()
+    options = set(at.selectbox(key="prep_for").options)  # the names shown
+    assert left_out and options and options <= allowed and not options & left_out
+
+
+def test_clinicians_have_no_supervision_prep(demo_db):
+    at = _sign_in("clinician")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/supervision.py")
 
 
 def test_wrong_password_and_unknown_user_get_the_same_message(demo_db):
@@ -304,7 +395,7 @@ def test_workload_page_shows_each_role_only_their_scope(demo_db):
     state = AppState(demo_db.app_db)
     clinician = get_user(state, "clinician")
     at = _open(_sign_in("clinician"), "pages/workload.py")
-    assert any("not a diagnosis" in c.value for c in at.caption)
+    assert any("not a diagnosis" in m.value for m in at.markdown)
     trends = _frame_with(at, "direct_hours")
     assert len(trends) == 1  # a clinician sees only themself
     supervisor = _open(_sign_in("supervisor"), "pages/workload.py")
@@ -405,6 +496,28 @@ def test_meeting_mode_is_for_supervisors_and_managers(demo_db):
     assert len(_app_rows(demo_db, "SELECT win_id FROM win_celebrations")) == 1
 
 
+def test_meeting_full_screen_keeps_only_the_win_the_buttons_and_one_counter(demo_db):
+    at = _open(_sign_in("supervisor"), "pages/meeting.py")
+    at.date_input(key="meeting_range").set_value((date(2026, 11, 9), date(2026, 11, 22))).run()
+    _button(at, "Full screen").click().run()
+    assert not at.exception and len(at.header) == 0 and len(at.tabs) == 0 and len(at.date_input) == 0
+    assert len(at.toggle) == 0
+    counters = [m.value for m in at.markdown if "<div" in m.value and " of " in m.value]
+    assert len(counters) == 1 and ">1 of " in counters[0]
+    assert len([h for h in at.get("html") if "meeting-card" in h.proto.body]) == 1
+    card = next(h.proto.body for h in at.get("html") if "meeting-card" in h.proto.body)
+    assert " / " not in card  # one counter: the card has none of its own
+    shortcuts = {b.label: b.proto.shortcut.lower() for b in at.button}
+    assert shortcuts["Next"] == "right" and shortcuts["Previous"] == "left"
+    assert shortcuts["Next win"] == "pagedown" and shortcuts["Previous win"] == "pageup"
+    assert shortcuts["Leave full screen"] in ("esc", "escape")
+    _button(at, "Next win").click().run()
+    assert any(">2 of " in m.value for m in at.markdown)
+    # the range chosen before full screen still holds (two weeks: more wins than one week has)
+    _button(at, "Leave full screen").click().run()
+    assert len(at.header) == 1 and at.date_input(key="meeting_range").value == (date(2026, 11, 9), date(2026, 11, 22))
+
+
 def test_bring_a_client_then_the_team_sees_it_and_records_the_next_step(demo_db):
     own = sorted(_expected_clients(demo_db, "clinician"))
     at = _sign_in("clinician")
@@ -413,14 +526,17 @@ def test_bring_a_client_then_the_team_sees_it_and_records_the_next_step(demo_db)
     assert at.selectbox(key="bring_client_id").value == own[0]
     at.text_area(key="bring_question").input("Stuck after eight sessions. Ideas?")
     _button(at, "Add to the queue").click().run()
-    assert _app_rows(demo_db, "SELECT client_id, brought_by FROM consultations") == [(own[0], "clinician")]
+    # the demo's queue holds three items already; this one is new
+    assert _app_rows(demo_db, "SELECT client_id, brought_by FROM consultations WHERE question LIKE 'Stuck after "
+                              "eight sessions. Ideas?'") == [(own[0], "clinician")]
     # the supervisor (same team) sees it and records the group's next step
     sup = _open(_sign_in("supervisor"), "pages/consultation.py")
     assert own[0] in set(_frame_with(sup, "question")["client_id"])
     sup.text_area[-1].input("Review goals at the next session")
     _button(sup, "Save").click().run()
-    assert _app_rows(demo_db, "SELECT next_step, recorded_by FROM consultation_notes") == [
-        ("Review goals at the next session", "supervisor")]
+    assert _app_rows(demo_db, "SELECT n.next_step, n.recorded_by FROM consultation_notes n JOIN consultations c "
+                              "ON c.item_id = n.item_id WHERE c.question LIKE 'Stuck after eight sessions. Ideas?'"
+                     ) == [("Review goals at the next session", "supervisor")]
     actions = [e["action"] for e in audit.recent(AppState(demo_db.app_db), 30)]
     assert {"consultation_brought", "consultation_note", "consultation_view"} <= set(actions)
 

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -147,7 +148,7 @@ def short_idle_server(demo_template, tmp_path):
 
 
 def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / name).parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
@@ -686,32 +687,55 @@ def test_meeting_mode_navigation_full_screen_and_mark_celebrated(server_db, chro
     assert total >= 3
 
     def at(n: int) -> str:
-        """Wait until the whole page shows win n (the counter and the card are drawn one after the other)."""
+        """Wait until the whole page shows win n (the counter, then the card)."""
         panel.get_by_text(f"{n} of {total}", exact=True).wait_for(timeout=30000)
         _settled(page)
-        assert f"{n} / {total}" in page.get_by_test_id("meeting-card").inner_text()
         return card.inner_text()
 
     first = at(1)
-    panel.get_by_role("button", name="Next").click()
+    next_, previous = page.locator(".st-key-meeting_pos_next button"), page.locator(".st-key-meeting_pos_prev button")
+    next_.click()
     at(2)
-    panel.get_by_role("button", name="Previous").click()
+    previous.click()
     assert at(1) == first
-    panel.get_by_role("button", name="Previous").click()  # wraps round to the last win
+    previous.click()  # wraps round to the last win
     at(total)
-    panel.get_by_role("button", name="Next").click()
+    next_.click()
     assert at(1) == first
-    # full screen hides the sidebar; the card stays in large type
-    page.get_by_text("Full screen").click()
+    # the keyboard moves between wins: the arrow keys, and PageUp/PageDown from a presentation clicker
+    page.keyboard.press("ArrowRight")
+    at(2)
+    page.keyboard.press("PageDown")
+    at(3)
+    page.keyboard.press("PageUp")
+    at(2)
+    page.keyboard.press("ArrowLeft")
+    assert at(1) == first
+    # full screen keeps only the win, previous/next and the counter, in large type
+    page.get_by_role("button", name="Full screen").click()
     page.locator("section[data-testid='stSidebar']").wait_for(state="hidden", timeout=30000)
+    _fresh(page).get_by_text(f"1 of {total}", exact=True).wait_for(timeout=30000)
     _settled(page)
     assert not page.locator("section[data-testid='stSidebar']").is_visible()
+    assert not page.get_by_role("heading", name="Meeting mode").is_visible()
+    assert not page.get_by_text("Wins posted between").is_visible()
+    on_screen = [b.inner_text() for b in page.get_by_role("button").all()
+                 if b.is_visible() and b.bounding_box()["x"] >= 0]  # the shortcut-only buttons sit off screen
+    assert [re.sub(r"\s+", " ", t).strip() for t in on_screen] == ["arrow_back Previous ←", "arrow_forward Next →"], on_screen
     size = page.get_by_test_id("meeting-win-text").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert size >= 32, size
-    page.get_by_role("button", name="Mark celebrated").click()
-    page.get_by_role("button", name="Celebrated in the meeting of").wait_for(timeout=30000)
+    page.keyboard.press("ArrowRight")
+    _fresh(page).get_by_text(f"2 of {total}", exact=True).wait_for(timeout=30000)
+    _settled(page)
     _shot(page, "meeting_mode")
+    page.keyboard.press("m")  # mark celebrated: its button is off the projected screen, kept for the key
+    page.get_by_role("button", name=re.compile("Celebrated in the meeting of")).wait_for(state="attached",
+                                                                                      timeout=30000)
     assert len(_app_rows(db, "SELECT win_id, meeting_date FROM win_celebrations")) == 1
+    _settled(page)
+    page.keyboard.press("Escape")  # leaves full screen
+    _heading(page, "Meeting mode").wait_for(timeout=30000)
+    _settled(page)
     context.close()
 
 
@@ -726,18 +750,22 @@ def test_bringing_a_flagged_client_to_consultation_and_recording_the_next_step(s
     page.get_by_label("Your question for the group").fill("Ten sessions without change: what would you try next?")
     page.get_by_role("button", name="Add to the queue").click()
     page.get_by_text("Client added to the consultation queue").wait_for(timeout=30000)
-    ((client, flag),) = _app_rows(db, "SELECT client_id, from_flag FROM consultations")
+    # the demo's queue holds three items already (one still open); this is the fourth
+    ((client, flag),) = _app_rows(db, "SELECT client_id, from_flag FROM consultations WHERE brought_by = 'supervisor'")
     assert client.startswith("C") and flag
     # the meeting: the item one at a time, then the group's ideas and agreed next step
     page.get_by_role("link", name="Meeting mode").click()
     page.get_by_role("tab", name="Peer consultation").click()
     page.get_by_text("Question for the group").first.wait_for(timeout=60000)
+    _settled(page)
+    page.locator(".st-key-meeting_item_pos_next button").click()  # first brought, first discussed: the demo's, then ours
     page.get_by_text("Ten sessions without change").first.wait_for(timeout=30000)
+    _settled(page)
     page.get_by_label("Ideas from the group").fill("Revisit the formulation; consider behavioural activation")
     page.get_by_label("Agreed next step").fill("Review goals together at the next session")
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Saved the agreed next step").wait_for(timeout=30000)
-    assert _app_rows(db, "SELECT next_step, recorded_by FROM consultation_notes") == [
+    assert _app_rows(db, "SELECT next_step, recorded_by FROM consultation_notes WHERE next_step LIKE 'Review goals%'") == [
         ("Review goals together at the next session", "supervisor")]
     page.get_by_role("link", name="Peer consultation").click()
     page.get_by_text("The team's queue").wait_for(timeout=60000)
@@ -829,7 +857,7 @@ def test_an_export_url_fetched_without_a_session_gets_nothing(server_db, chromiu
     """The agenda download's /media/<id> URL was once served to anyone, unaudited, long after sign-out."""
     server, db = server_db
     context, page = _signed_in_page(chromium, server, "supervisor")
-    page.get_by_role("link", name="Stalled-progress flags").click()
+    page.get_by_role("link", name="Supervision prep", exact=True).click()
     button = page.get_by_role("button", name="Download agenda (CSV)")
     button.wait_for(timeout=60000)
     with page.expect_download(timeout=60000) as info:
@@ -855,7 +883,7 @@ def test_an_unfetched_export_is_gone_after_sign_out(server_db, chromium):
     server, db = server_db
     context, page = _signed_in_page(chromium, server, "supervisor")
     page.route("**/media/**", lambda route: route.abort())  # the browser never fetches the file
-    page.get_by_role("link", name="Stalled-progress flags").click()
+    page.get_by_role("link", name="Supervision prep", exact=True).click()
     button = page.get_by_role("button", name="Download agenda (CSV)")
     button.wait_for(timeout=60000)
     with page.expect_request("**/media/**", timeout=60000) as request:  # the click makes the file
@@ -917,3 +945,144 @@ def test_filling_the_pulse_the_owners_history_and_the_five_rule_a_manager_sees(d
     body = page.inner_text("body")
     assert "Your pulse over time" not in body and "periods answered" not in body and "Submit my pulse" not in body
     context.close()
+
+
+# -- supervisor-first screens ------------------------------------------------------
+
+
+def _click_row(page, table, row: int) -> None:
+    """Click the selection box of a table's ``row`` (0-based), below its header; rows are 35 px."""
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 * row + 17)
+
+
+def test_risk_first_a_selected_flag_opens_its_review_and_no_table_offers_a_csv(server, chromium):
+    context, page = _signed_in_page(chromium, server, "supervisor")
+    page.get_by_role("link", name="Stalled-progress flags").click()
+    _settle(page, "Review a flag")
+    block = page.locator(".st-key-risk_block")
+    assert "risk item" in block.inner_text() and "review first" in block.inner_text()
+    # the risk block is the first thing under the filters, above the rest of the queue
+    tables = _fresh(page).locator("[data-testid='stDataFrame']")
+    assert block.bounding_box()["y"] < tables.nth(1).bounding_box()["y"]
+    reviewing_risk = _fresh(page).get_by_text(re.compile(r"^🆘 Risk item: "))  # the review's own line
+    reviewing_risk.wait_for(timeout=30000)  # the review opens on the first risk item
+    _click_row(page, tables.nth(1), 0)  # the first flag of the queue below the risk block
+    reviewing_risk.wait_for(state="detached", timeout=30000)
+    _settled(page)
+    assert "Reason and evidence" in page.inner_text("body")
+    _shot(page, "flags")
+    # a table's toolbar: search and full screen, but no CSV download that the audit would not see
+    tables.nth(1).hover()
+    toolbar = page.locator("[data-testid='stElementToolbar']").first
+    toolbar.wait_for(timeout=30000)
+    assert page.locator("[data-testid='stElementToolbar'] button[aria-label^='Download']").count() == 0
+    context.close()
+
+
+def test_freshness_prep_page_and_filters_that_follow_through_pages_and_a_shared_url(server_db, chromium):
+    from pipelines.appstate import audit
+    from pipelines.appstate.db import AppState
+
+    server, db = server_db
+    context, page = _signed_in_page(chromium, server, "supervisor")
+    sidebar = page.locator("section[data-testid='stSidebar']")
+    assert "Data through 2026-11-20 · 2 days old" in sidebar.inner_text()
+    # narrow the caseload to one supervisee: the URL carries it, and the next page keeps it
+    page.get_by_label("Clinicians").click()
+    option = page.get_by_role("option").filter(has_not_text="Select all").first
+    name = option.inner_text().strip()
+    option.click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => location.search.includes('clinicians=')", timeout=30000)
+    _settled(page)
+    shared = page.url
+    page.get_by_role("link", name="Stalled-progress flags").click()
+    _settle(page, "Review a flag")
+    page.wait_for_function("() => location.search.includes('clinicians=')", timeout=30000)
+    assert name in page.locator("[data-testid='stMultiSelect']").first.inner_text()
+    # the supervision prep page: one supervisee's top items
+    page.get_by_role("link", name="Supervision prep", exact=True).click()
+    _settle(page, "Flags to discuss")
+    _fresh(page).get_by_text("Momentum changes since").first.wait_for(timeout=30000)
+    _shot(page, "supervision_prep")
+    context.close()
+    # the shared link, opened by a colleague who signs in: the same narrowed view
+    other = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = other.new_page()
+    page.goto(shared)
+    _username(page).wait_for(timeout=60000)
+    _sign_in(page, "supervisor")
+    _heading(page, "Caseload momentum").wait_for(timeout=60000)
+    _cookie_settled(page)
+    assert name in page.locator("[data-testid='stMultiSelect']").first.inner_text()
+    other.close()
+    # a link that names a clinician outside the scope: refused, said, audited
+    target = _app_rows(db, "SELECT clinician_id FROM users WHERE username = 'manager'")[0][0]
+    tamper = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = tamper.new_page()
+    page.goto(f"{server}/?clinicians={target}")
+    _username(page).wait_for(timeout=60000)
+    _sign_in(page, "clinician")
+    _heading(page, "Caseload momentum").wait_for(timeout=60000)
+    _settle(page, "outside your scope")
+    assert any(e["action"] == "filter_refused" for e in audit.recent(AppState(db.app_db), 20))
+    tamper.close()
+
+
+A11Y = pytest.mark.xdist_group("a11y")  # its own test process: the sweep takes a while
+SWEEP_SHOTS = bool(os.environ.get("MOMENTUM_SWEEP_SHOTS"))  # every page as every role, into ARTIFACTS/sweep
+
+
+@A11Y
+def test_every_page_for_every_role_passes_axe_core_wcag_a_and_aa(a11y_server, chromium):
+    """axe-core's WCAG 2 A and AA rules on the sign-in page and on every page each role can open:
+    no serious or critical violation. Full-page screenshots of each go to the artifacts folder."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}, "resultTypes": ["violations"]}
+    found: list[str] = []
+
+    def check(page, where: str) -> None:
+        results = axe.run(page, options=options).response
+        for v in results["violations"]:
+            if v["impact"] in ("serious", "critical"):
+                targets = [n["target"] for n in v["nodes"][:3]]
+                found.append(f"{where}: {v['id']} ({v['impact']}, {len(v['nodes'])} elements, e.g. {targets})")
+
+    context = chromium.new_context(viewport={"width": 1400, "height": 3000})
+    page = context.new_page()
+    page.goto(a11y_server)
+    _username(page).wait_for(timeout=60000)
+    _settled(page)
+    check(page, "sign in")
+    context.close()
+    for role in ("supervisor", "manager", "clinician"):
+        context = chromium.new_context(viewport={"width": 1400, "height": 3000})
+        page = context.new_page()
+        page.goto(a11y_server)
+        _username(page).wait_for(timeout=60000)
+        _sign_in(page, role)
+        _heading(page, "Caseload momentum").wait_for(timeout=60000)
+        _cookie_settled(page)
+        links = page.locator("[data-testid='stSidebarNav'] a")
+        pages = [(links.nth(i).inner_text().strip(), links.nth(i).get_attribute("href")) for i in range(links.count())]
+        assert len(pages) >= 9, pages
+        for title, href in pages:
+            page.locator(f"[data-testid='stSidebarNav'] a[href='{href}']").click()
+            page.wait_for_function("(h) => location.href.split('?')[0] === h.split('?')[0]", arg=href,
+                                   timeout=60000)
+            _settled(page)
+            if SWEEP_SHOTS:  # to look at every page as every role, full height
+                _shot(page, f"sweep/{role}_{urllib.parse.urlparse(href).path.strip('/') or 'caseload'}")
+            check(page, f"{role} · {title}")
+        context.close()
+    assert not found, "\n".join(found)
+
+
+@pytest.fixture(scope="module")
+def a11y_server(demo_template, tmp_path_factory):
+    proc, url, _db = _start(demo_template, tmp_path_factory.mktemp("a11y"))
+    yield url
+    _stop(proc)

@@ -57,3 +57,26 @@ def test_the_demo_is_computed_as_of_the_samples_last_day():
     with (SAMPLE_DATA_DIR / "sessions.csv").open(encoding="utf-8") as fh:
         last = max(row["start"][:10] for row in csv.DictReader(fh))
     assert last <= SAMPLE_AS_OF.isoformat()
+
+
+def test_the_demo_queue_has_an_open_a_discussed_and_a_followed_up_item(demo_db):
+    from pipelines.appstate import consultations
+    from pipelines.appstate.db import AppState
+
+    state = AppState(demo_db.app_db)
+    items = consultations.items(state, [c for (c,) in _staff(demo_db)])
+    assert len(items) == 3
+    assert sorted(items["status"]) == ["discussed", "discussed", "open"]
+    assert items["client_id"].is_unique and items["question"].str.len().min() > 20
+    oldest = items.sort_values("as_of").iloc[0]
+    assert isinstance(oldest["momentum_then"], str) and oldest["flags_then"]  # a snapshot to follow up against
+
+
+def _staff(demo_db):
+    import duckdb
+
+    con = duckdb.connect(str(demo_db.data_db), read_only=True)
+    try:
+        return con.execute("SELECT clinician_id FROM clinicians").fetchall()
+    finally:
+        con.close()

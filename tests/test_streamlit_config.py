@@ -14,6 +14,7 @@ def test_security_settings():
     assert config["client"]["showErrorDetails"] == "none"
     assert config["browser"]["gatherUsageStats"] is False
     assert config["global"]["developmentMode"] is False
+    assert config["client"]["disableDataExport"] is True  # no unaudited CSV from a table's toolbar
 
 
 def test_the_settings_in_force_when_the_app_starts():
@@ -30,7 +31,7 @@ def test_the_settings_in_force_when_the_app_starts():
         "config.get_config_options(force_reparse=True)\n"
         "keys = ['server.enableXsrfProtection', 'server.enableCORS', 'client.showErrorDetails',\n"
         "        'browser.gatherUsageStats', 'global.developmentMode', 'server.runOnSave',\n"
-        "        'client.toolbarMode', 'server.fileWatcherType']\n"
+        "        'client.toolbarMode', 'server.fileWatcherType', 'client.disableDataExport']\n"
         "print(json.dumps({k: config.get_option(k) for k in keys}))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
@@ -46,6 +47,7 @@ def test_the_settings_in_force_when_the_app_starts():
         "server.runOnSave": False,
         "client.toolbarMode": "minimal",
         "server.fileWatcherType": "none",
+        "client.disableDataExport": True,
     }
 
 

@@ -302,7 +302,7 @@ def test_saved_messages_show_hostile_ids_as_written(hostile_db):
     at.button[0].click().run()
     at.switch_page("pages/flags.py").run()
     assert not at.exception, at.exception
-    pick = next(sb for sb in at.selectbox if sb.label == "Flag")
+    pick = next(sb for sb in at.selectbox if sb.label == "Flag to review")
     option = next(o for o in pick.options if MARKER in o)
     pick.set_value(pick.options.index(option)).run()  # the options are the flag queue's row numbers, in order
     next(t for t in at.text_area if t.label == "Note").input("Talked it through")

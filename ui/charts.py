@@ -7,6 +7,8 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
+from schemas import vocabulary
+
 
 def row_counts_bar(counts: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
@@ -29,12 +31,16 @@ def row_counts_bar(counts: pd.DataFrame) -> go.Figure:
     return fig
 
 
-# Momentum categories in display order, with colours (colour-blind-safe palette)
-MOMENTUM_ORDER = ["building", "steady", "new", "stalled", "slipping", "unknown"]
+# Momentum categories in display order (best first), with the Okabe-Ito colour-blind-safe palette
+# (Okabe & Ito 2008), ordered from bluish green to vermillion; greys for the groups that are not a judgement
+MOMENTUM_ORDER = ["building", "steady", "new", "stalled", "slipping", "lost_contact", "unknown"]
 MOMENTUM_COLOURS = {
-    "building": "#1b9e77", "steady": "#66a61e", "new": "#7570b3",
-    "stalled": "#e6ab02", "slipping": "#d95f02", "unknown": "#999999",
+    "building": "#009E73", "steady": "#56B4E9", "new": "#BBBBBB",
+    "stalled": "#E69F00", "slipping": "#D55E00", "lost_contact": "#555555", "unknown": "#DDDDDD",
 }  # fmt: skip
+# Lines by person or team: the Okabe-Ito palette without its vermillion, so no line reads as a warning (red
+# is kept for risk and deterioration); set on each figure, as Streamlit's chart theme brings its own otherwise
+COLORWAY = ["#0072B2", "#E69F00", "#009E73", "#56B4E9", "#CC79A7", "#000000", "#999999", "#8C6D31"]
 SESSION_MARKERS = {
     "attended": ("circle", "#1b9e77"),
     "no_show": ("x", "#d95f02"),
@@ -50,7 +56,8 @@ def _safe(text: object) -> str:
 
 
 def momentum_mix_by_clinician(mix: pd.DataFrame) -> go.Figure:
-    """Stacked bars: one per clinician, segments = clients per momentum category.
+    """Stacked bars: one per clinician, segments = clients per momentum category, best first, each labelled
+    with its count; the legend lists the segments in the same order.
 
     ``mix``: clinician (label), momentum, clients.
     """
@@ -58,20 +65,25 @@ def momentum_mix_by_clinician(mix: pd.DataFrame) -> go.Figure:
     order = [m for m in MOMENTUM_ORDER if m in set(mix["momentum"])]
     totals = mix.groupby("clinician")["clients"].sum().sort_values()
     for category in order:
-        part = mix[mix["momentum"] == category].set_index("clinician").reindex(totals.index).fillna(0)
+        counts = mix[mix["momentum"] == category].set_index("clinician")["clients"].reindex(totals.index).fillna(0)
+        name = vocabulary.label("momentum", category)
         fig.add_bar(
             y=[_safe(c) for c in totals.index],
-            x=part["clients"],
-            name=category,
+            x=counts,
+            name=name,
             orientation="h",
             marker_color=MOMENTUM_COLOURS.get(category, "#999999"),
-            hovertemplate="%{y}: %{x} " + category + "<extra></extra>",
+            text=[f"{int(n)}" if n else "" for n in counts],
+            textposition="inside",
+            insidetextanchor="middle",
+            hovertemplate="%{y}: %{x} " + name.lower() + "<extra></extra>",
         )
     fig.update_layout(
         barmode="stack",
-        height=max(220, 34 * len(totals) + 80),
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": 1.08, "x": 0},
+        height=max(220, 30 * len(totals) + 110),
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        legend={"orientation": "h", "traceorder": "normal", "yanchor": "bottom", "y": 1.02, "x": 0},
+        uniformtext={"minsize": 10, "mode": "hide"},
         xaxis={"title": "active clients"},
         yaxis={"title": None},
     )
@@ -79,19 +91,22 @@ def momentum_mix_by_clinician(mix: pd.DataFrame) -> go.Figure:
 
 
 def trajectory(scores: pd.DataFrame, measure: str, instrument, reference: pd.DataFrame | None,
-               z: float) -> go.Figure:
+               z: float, by_session: bool = False) -> go.Figure:
     """One measure over time: severity bands, the caseness line, the reliable-change
     distance from baseline, and the expected-trajectory band (when the practice has one).
 
     ``scores``: administered_at, score, session_no (attended sessions up to it), rc_threshold (the
     reliable-change threshold as the client_scores model states it; empty when the measure has none);
     ``reference``: the expected curve for this client's baseline band (session_number,
-    expected_score, residual_sd) or None.
+    expected_score, residual_sd) or None. ``by_session``: drawn against the attended-session number (how the
+    expected curve is fitted) instead of the date.
     """
     fig = go.Figure()
-    x0, x1 = scores["administered_at"].min(), scores["administered_at"].max()
+    x = scores["session_no"] if by_session else scores["administered_at"]
+    x0, x1 = x.min(), x.max()
+    pad = 0.5 if by_session else pd.Timedelta(days=3)
     if x0 == x1:
-        x1 = x0 + pd.Timedelta(days=7)
+        x1 = x0 + (1 if by_session else pd.Timedelta(days=7))
     for band in instrument.bands:
         fig.add_hrect(y0=band.low, y1=band.high + (1 if instrument.range_max > 10 else 0), line_width=0,
                       fillcolor=band.colour, opacity=0.12, layer="below",
@@ -99,7 +114,7 @@ def trajectory(scores: pd.DataFrame, measure: str, instrument, reference: pd.Dat
                       annotation_font_size=10)
     if instrument.caseness is not None:
         fig.add_hline(y=float(instrument.caseness), line_dash="dash", line_color="#555555",
-                      annotation_text=f"caseness {instrument.caseness:g}", annotation_position="bottom right")
+                      annotation_text=f"clinical cut-off {instrument.caseness:g}", annotation_position="bottom right")
     baseline = float(scores["score"].iloc[0])
     rc_values = scores["rc_threshold"].dropna()
     if len(rc_values):
@@ -116,25 +131,27 @@ def trajectory(scores: pd.DataFrame, measure: str, instrument, reference: pd.Dat
         expected = ref.loc[k, "expected_score"].to_numpy()
         spread = z * ref.loc[k, "residual_sd"].to_numpy()
         upper, lower = (expected + spread, expected - spread)
-        fig.add_scatter(x=scores["administered_at"], y=upper, mode="lines", line={"width": 0},
+        fig.add_scatter(x=x, y=upper, mode="lines", line={"width": 0},
                         showlegend=False, hoverinfo="skip")
-        fig.add_scatter(x=scores["administered_at"], y=lower, mode="lines", line={"width": 0},
+        fig.add_scatter(x=x, y=lower, mode="lines", line={"width": 0},
                         fill="tonexty", fillcolor="rgba(117,112,179,0.18)", name="expected range",
                         hoverinfo="skip")
-        fig.add_scatter(x=scores["administered_at"], y=expected, mode="lines",
+        fig.add_scatter(x=x, y=expected, mode="lines",
                         line={"color": "#7570b3", "dash": "dash"}, name="expected for a similar start",
                         hovertemplate="expected %{y:.1f}<extra></extra>")
     fig.add_scatter(
-        x=scores["administered_at"], y=scores["score"], mode="lines+markers", name=_safe(measure),
+        x=x, y=scores["score"], mode="lines+markers", name=_safe(measure),
         line={"color": "#222222", "width": 2}, marker={"size": 7},
-        customdata=scores["session_no"],
-        hovertemplate="%{x|%Y-%m-%d}: %{y:g} (session %{customdata})<extra></extra>",
+        customdata=scores[["session_no", "administered_at"]].assign(
+            administered_at=scores["administered_at"].dt.strftime("%Y-%m-%d")).to_numpy(),
+        hovertemplate="%{customdata[1]}: %{y:g} (session %{customdata[0]})<extra></extra>",
     )
     fig.update_layout(
         height=360, margin={"l": 10, "r": 10, "t": 30, "b": 10},
         yaxis={"title": f"{_safe(measure)} ({'lower' if instrument.better == 'lower' else 'higher'} is better)",
                "range": [instrument.range_min, instrument.range_max + (1 if instrument.range_max > 10 else 0.5)]},
-        xaxis={"title": None, "range": [x0 - pd.Timedelta(days=3), x1 + pd.Timedelta(days=3)]},
+        xaxis={"title": "attended session" if by_session else None, "range": [x0 - pad, x1 + pad]}
+        | ({"dtick": 1} if by_session and x1 - x0 <= 24 else {}),
         legend={"orientation": "h", "y": -0.15},
     )
     return fig
@@ -159,23 +176,24 @@ def session_timeline(sessions: pd.DataFrame) -> go.Figure:
 
 
 def weekly_completion(weeks: pd.DataFrame) -> go.Figure:
-    """Completion rate by week (line) with the number of reviewed assignments (bars).
+    """Completion rate by week, with mean quality as a share of its 0-4 scale, on one percentage axis; each
+    week's number of reviewed assignments is in the hover (and marker size), not on a second axis.
 
     ``weeks``: week_start, completion_rate, reviewed, mean_quality.
     """
     fig = go.Figure()
-    fig.add_bar(x=weeks["week_start"], y=weeks["reviewed"], name="reviewed assignments", yaxis="y2",
-                marker_color="rgba(117,112,179,0.25)", hovertemplate="%{y} reviewed<extra></extra>")
+    reviewed = weeks["reviewed"].astype(float)
+    size = 5 + 9 * (reviewed / reviewed.max()) ** 0.5 if len(weeks) and reviewed.max() > 0 else 7
     fig.add_scatter(x=weeks["week_start"], y=weeks["completion_rate"], name="completion rate",
-                    mode="lines+markers", line={"color": "#1b9e77", "width": 2},
-                    hovertemplate="week of %{x|%Y-%m-%d}: %{y:.0%}<extra></extra>")
-    fig.add_scatter(x=weeks["week_start"], y=weeks["mean_quality"] / 4, name="quality (mean of 0-4, scaled)",
-                    mode="lines", line={"color": "#d95f02", "dash": "dot"},
+                    mode="lines+markers", line={"color": "#009E73", "width": 2}, marker={"size": size},
+                    customdata=weeks["reviewed"],
+                    hovertemplate="week of %{x|%Y-%m-%d}: %{y:.0%} of %{customdata} reviewed<extra></extra>")
+    fig.add_scatter(x=weeks["week_start"], y=weeks["mean_quality"] / 4, name="quality (mean of 0-4, as % of 4)",
+                    mode="lines", line={"color": "#0072B2", "dash": "dot"},
                     customdata=weeks["mean_quality"], hovertemplate="quality %{customdata:.2f} of 4<extra></extra>")
     fig.update_layout(
         height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h", "y": -0.2},
-        yaxis={"title": "completion", "tickformat": ".0%", "range": [0, 1.05]},
-        yaxis2={"title": "reviewed", "overlaying": "y", "side": "right", "showgrid": False},
+        yaxis={"title": "share", "tickformat": ".0%", "range": [0, 1.05]},
     )
     return fig
 
@@ -224,11 +242,11 @@ def weekly_metric(load: pd.DataFrame, metric: str, label: str, threshold: float 
     if threshold is not None:
         fig.add_hline(y=threshold, line_dash="dash", line_color="#d95f02", annotation_text="signal threshold")
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis={"title": _safe(label)},
-                      legend={"orientation": "h", "y": -0.2})
+                      legend={"orientation": "h", "y": -0.2}, colorway=COLORWAY)
     return fig
 
 
-PULSE_COLOURS = {"work": "#7570b3", "client": "#d95f02"}
+PULSE_COLOURS = {"work": "#0072B2", "client": "#E69F00"}
 
 
 def pulse_scores(history: pd.DataFrame, labels: dict[str, str], high_at: float) -> go.Figure:
@@ -253,7 +271,9 @@ def pulse_high_share(aggregates: pd.DataFrame) -> go.Figure:
         fig.add_trace(go.Scatter(x=part["period_title"], y=part["high_share"], mode="lines+markers",
                                  name=_safe(group), connectgaps=False,
                                  hovertemplate=f"{_safe(group)}: %{{y:.0%}}<extra></extra>"))
-    fig.update_layout(height=280, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    periods = aggregates.drop_duplicates("period_title").sort_values("period")["period_title"].tolist()
+    fig.update_layout(height=280, margin={"l": 10, "r": 10, "t": 10, "b": 10}, colorway=COLORWAY,
                       yaxis={"range": [0, 1], "tickformat": ".0%", "title": "share at 50 or more"},
-                      xaxis={"title": None, "type": "category"}, legend={"orientation": "h", "y": -0.25})
+                      xaxis={"title": None, "type": "category", "categoryorder": "array", "categoryarray": periods},
+                      legend={"orientation": "h", "y": -0.25})
     return fig

@@ -89,6 +89,14 @@ def default_as_of(version: str) -> date:
     return queries.default_as_of(get_runtime().reader.cursor()) or today(version)
 
 
+@st.cache_data(ttl=600, show_spinner=False, max_entries=16)
+def freshness(version: str) -> tuple[date | None, datetime | None]:
+    """(the latest session date in the data, when rows were last loaded, UTC)."""
+    if not version:
+        return None, None
+    return queries.data_freshness(get_runtime().reader.cursor())
+
+
 @st.cache_data(ttl=600, show_spinner="Computing the caseload…", max_entries=512)
 def model(version: str, query: queries.Model, scope: tuple[str, ...], as_of: date) -> pd.DataFrame:
     """A whole-caseload model (pipelines/models/queries.py) within ``scope``, e.g. ``model(v, queries.active_flags, …)``."""

@@ -16,6 +16,7 @@ import streamlit as st
 
 from pipelines.appstate.users import User
 from ui import data
+from ui.formats import DATE_INPUT_FORMAT
 from ui.runtime import audited
 
 
@@ -49,8 +50,43 @@ class PageContext:
         return self._names.get(clinician_id, str(clinician_id))
 
 
+FILTERS = "momentum_filters"  # the team, clinicians and as-of every clinical page shares (session state)
+ALL_TEAMS = "All teams"
+
+
+def _url_list(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+def _seed(widget_key: str, value) -> None:
+    """Give a filter widget its starting value when this page first draws it: from the URL when the link
+    carries one, else from the filters the user set on another page."""
+    if widget_key not in st.session_state:
+        st.session_state[widget_key] = value
+
+
+def _refused(user: User, page: str, what: str, values: list[str]) -> None:
+    """A link that asks for more than the user's scope: refused, audited, and said without naming what was
+    asked for (its existence is not confirmed)."""
+    audited(user.username, "filter_refused", page=page, **{what: values})
+    st.warning("This link asked for clinicians or a team outside your scope. Those were left out; "
+               "you see only your own scope.", icon=":material/block:")
+
+
+def _to_url(name: str, value: str | None) -> None:
+    if value:
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
+    elif name in st.query_params:
+        del st.query_params[name]
+
+
 def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageContext | None:
-    """Render the filters (team, clinician, as-of) and audit the view. None when there is no data."""
+    """Render the filters (team, clinicians, as-of) and audit the view. None when there is no data.
+
+    The filters follow the user from page to page (session state) and are mirrored into the URL
+    (``?team=…&clinicians=T001,T002&as_of=2026-11-01``), so a filtered view can be bookmarked and shared.
+    A URL can only narrow the user's scope: anything outside it is refused and audited."""
     version = data.data_version()
     if not version:
         st.info("No data yet. A practice manager loads exports with `python -m pipelines ingest PATH`.")
@@ -63,31 +99,74 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
         )
         return None
     staff = data.staff(version, full_scope)
+    shared = st.session_state.setdefault(FILTERS, {})
+    url = st.query_params
     scope = full_scope
     default_as_of = data.default_as_of(version)
+    today = data.today(version)
+    latest = max(default_as_of, today)
     cols = st.columns([1, 2, 1]) if narrow and len(full_scope) > 1 else st.columns([3, 1])
     if narrow and len(full_scope) > 1:
         teams = sorted(t for t in staff["team"].dropna().unique())
+        if f"{key}_team" not in st.session_state:
+            team = url.get("team", shared.get("team", ALL_TEAMS))
+            if team not in (ALL_TEAMS, *teams):
+                _refused(user, page, "team", [str(team)])
+                team = ALL_TEAMS
+            _seed(f"{key}_team", team)
         with cols[0]:
-            team = st.selectbox("Team", ["All teams", *teams], key=f"{key}_team")
-        pool = staff if team == "All teams" else staff[staff["team"] == team]
+            team = st.selectbox("Team", [ALL_TEAMS, *teams], key=f"{key}_team")
+        pool = staff if team == ALL_TEAMS else staff[staff["team"] == team]
         names = staff_names(staff)
+        if f"{key}_clinicians" not in st.session_state:
+            wanted = _url_list(url.get("clinicians")) if "clinicians" in url else list(shared.get("clinicians", []))
+            outside = [c for c in wanted if c not in full_scope]
+            if outside:
+                _refused(user, page, "clinicians", outside)
+            _seed(f"{key}_clinicians", [c for c in wanted if c in set(pool["clinician_id"])])
         with cols[1]:
             picked = st.multiselect(
                 "Clinicians",
                 pool["clinician_id"].tolist(),
                 format_func=lambda cid: f"{names[cid]} ({cid})" if cid in names else cid,
-                placeholder="Everyone in your scope" if team == "All teams" else f"Everyone in {team}",
+                placeholder="Everyone in your scope" if team == ALL_TEAMS else f"Everyone in {team}",
                 key=f"{key}_clinicians",
             )
         chosen = picked or pool["clinician_id"].tolist()
         scope = tuple(sorted(set(chosen) & set(full_scope)))  # filters only ever narrow the scope
+        shared.update(team=team, clinicians=list(picked))
+        _to_url("team", None if team == ALL_TEAMS else team)
+        _to_url("clinicians", ",".join(picked))
+    else:  # one clinician's scope (or a page without the filters): a link can only ask for more
+        outside = [c for c in _url_list(url.get("clinicians")) if c not in full_scope]
+        if outside:
+            _refused(user, page, "clinicians", outside)
+        for name in ("clinicians", "team"):
+            _to_url(name, None)
+    if f"{key}_as_of" not in st.session_state:
+        _seed(f"{key}_as_of", _as_of_from(url.get("as_of"), shared.get("as_of"), default_as_of, latest))
     with cols[-1]:
-        today = data.today(version)
-        as_of = st.date_input("As of", value=default_as_of, max_value=max(default_as_of, today),
-                              key=f"{key}_as_of", format="YYYY-MM-DD")
+        as_of = st.date_input("As of", max_value=latest, key=f"{key}_as_of", format=DATE_INPUT_FORMAT)
+    shared["as_of"] = as_of
+    _to_url("as_of", None if as_of == default_as_of else as_of.isoformat())
     record_view(user, page, scope=list(scope), as_of=as_of.isoformat())
     return PageContext(user, version, scope, full_scope, as_of, staff, today)
+
+
+def _as_of_from(from_url: str | None, from_session: date | None, default: date, latest: date) -> date:
+    if from_url:
+        try:
+            wanted = date.fromisoformat(from_url)
+        except ValueError:
+            st.warning(f"The link's as-of date is not a date (use YYYY-MM-DD); showing {default:%Y-%m-%d}.",
+                       icon=":material/event_busy:")
+            return default
+        if wanted > latest:
+            st.warning(f"The link's as-of date is after {latest:%Y-%m-%d}, the latest there is data for; "
+                       f"showing {default:%Y-%m-%d}.", icon=":material/event_busy:")
+            return default
+        return wanted
+    return from_session if isinstance(from_session, date) and from_session <= latest else default
 
 
 def record_view(user: User, page: str, action: str = "view", **detail) -> None:

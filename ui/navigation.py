@@ -20,8 +20,11 @@ def pages_for(user: User) -> list:
     ]
     if user.role in ("clinician", "supervisor"):  # supervisors are clinicians too; the pulse is their own
         pages.insert(6, st.Page("pages/pulse.py", title="Wellbeing pulse", icon=":material/favorite:"))
+    if user.role in ("supervisor", "manager"):  # preparing supervision: after the flags
+        pages.insert(3, st.Page("pages/supervision.py", title="Supervision prep", icon=":material/checklist:"))
     if user.role in ("supervisor", "manager"):  # design §6: supervisors run meeting mode
         pages.append(st.Page("pages/meeting.py", title="Meeting mode", icon=":material/co_present:"))
     if user.role == "manager":
         pages.append(st.Page("pages/audit_log.py", title="Audit log", icon=":material/policy:"))
+    pages.append(st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:"))
     return pages

@@ -18,6 +18,7 @@ from ui import data
 from ui.auth import PULSE_ROLES, pulse_key
 from ui.charts import pulse_high_share
 from ui.filters import PageContext
+from ui.formats import as_text
 from ui.layout import plain_md
 from ui.runtime import get_runtime
 
@@ -84,11 +85,11 @@ def team_pulse(ctx: PageContext) -> None:
     if not shown.empty:
         st.plotly_chart(pulse_high_share(shown), config={"displayModeBar": False}, key="pulse_team_chart")
     table = frame.assign(status=[("shown" if s else n) for s, n in zip(frame["shown"], frame["note"], strict=True)])
+    table = as_text(table, {"respondents": "{:.0f}", "work_mean": "{:.0f}", "client_mean": "{:.0f}",
+                            "high_share": "{:.0%}"})  # withheld periods read "–", not None
     st.dataframe(table[["period_title", "group", "respondents", "work_mean", "client_mean", "high_share", "status"]],
                  hide_index=True, key="pulse_team_table", column_config={
                      "period_title": "Period", "group": "Team",
-                     "respondents": st.column_config.NumberColumn("Responses", format="%d"),
-                     "work_mean": st.column_config.NumberColumn("Work-related (mean)", format="%.0f"),
-                     "client_mean": st.column_config.NumberColumn("Client-related (mean)", format="%.0f"),
-                     "high_share": st.column_config.NumberColumn("Share at 50 or more", format="percent"),
+                     "respondents": "Responses", "work_mean": "Work-related (mean)",
+                     "client_mean": "Client-related (mean)", "high_share": "Share at 50 or more",
                      "status": st.column_config.TextColumn("Shown?", width="large")})

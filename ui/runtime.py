@@ -54,6 +54,7 @@ REQUIRED_SETTINGS = {
     "server.enableCORS": True,
     "client.showErrorDetails": "none",
     "browser.gatherUsageStats": False,
+    "client.disableDataExport": True,
 }
 
 

@@ -9,7 +9,7 @@ app-posted wins, reactions, meeting marks) that the caseload, client and flags p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
 import pandas as pd
@@ -28,7 +28,7 @@ class BoardContext:
     version: str
     audience: tuple[str, ...]  # whose wins show: the user's team and own scope
     scope: tuple[str, ...]  # the user's own scope (client pseudonyms, suggested wins)
-    as_of: date  # the data's date: "this week" ends here (or today, if later)
+    as_of: date  # the data's as-of date: "this week" is the 7 days ending here
     staff: pd.DataFrame  # names of the audience
     today: date  # the practice's today (ui.data.today): the demo's own day on demo data
 
@@ -67,6 +67,41 @@ class BoardFilter:
     audience: tuple[str, ...]
     categories: tuple[str, ...]
     label: str
+    this_week: bool = False  # the default window: falls back to the latest week with wins when empty
+
+
+WEEK_DAYS = 7
+FALLBACK_LOOKBACK_DAYS = 365  # how far back "the latest week with wins" is looked for
+
+
+def this_week(as_of: date) -> tuple[date, date]:
+    """"This week", everywhere: the 7 days ending at the data's as-of date (first and last day)."""
+    return as_of - timedelta(days=WEEK_DAYS - 1), as_of
+
+
+def week_filter(start: date, end: date, audience: tuple[str, ...], categories: tuple[str, ...] = (),
+                suffix: str = "", this: bool = False) -> BoardFilter:
+    return BoardFilter(datetime.combine(start, time()), datetime.combine(end + timedelta(days=1), time()), audience,
+                       categories, f"{start:%Y-%m-%d} to {end:%Y-%m-%d}{suffix}", this)
+
+
+def board_with_fallback(ctx: BoardContext, flt: BoardFilter) -> tuple[pd.DataFrame, BoardFilter, str]:
+    """The board in ``flt``; when that is "this week" and it is empty, the latest week with wins before it
+    instead, with a sentence that says so ("" when nothing fell back)."""
+    board = board_frame(ctx, flt)
+    if not board.empty or not flt.this_week:
+        return board, flt, ""
+    earlier = BoardFilter(flt.since - timedelta(days=FALLBACK_LOOKBACK_DAYS), flt.since, flt.audience,
+                          flt.categories, flt.label)
+    before = board_frame(ctx, earlier)
+    if before.empty:
+        return board, flt, ""
+    latest = pd.Timestamp(before["posted_at"].max()).date()
+    start, end = this_week(latest)
+    fallback = week_filter(start, end, flt.audience, flt.categories)
+    note = (f"No wins in the 7 days to {flt.until.date() - timedelta(days=1):%Y-%m-%d}, so this shows the latest "
+            f"week with wins: {fallback.label}.")
+    return board_frame(ctx, fallback), fallback, note
 
 
 def merged(version: str, username: str, audience: tuple[str, ...], scope: tuple[str, ...], since: datetime,

@@ -30,6 +30,10 @@ def trajectories(ctx: PageContext, client_id: str) -> None:
     shown = ("PHQ-9", "GAD-7", "ORS", "SRS")  # the shipped measures first, then a practice's own (MOMENTUM_INSTRUMENTS)
     present = set(outcome["measure"])
     measures = [m for m in shown if m in present] + sorted(present - set(shown))
+    by_session = st.segmented_control("Draw against", ["Date", "Session number"], default="Date",
+                                      key=f"trajectory_x_{client_id}",
+                                      help="Session number: the attended sessions up to each score, the scale the "
+                                           "expected curve is fitted on") == "Session number"
     tabs = st.tabs(measures)
     for tab, measure in zip(tabs, measures, strict=True):
         with tab:
@@ -37,7 +41,7 @@ def trajectories(ctx: PageContext, client_id: str) -> None:
             part["session_no"] = attended.searchsorted(part["administered_at"].to_numpy(), side="right")
             inst = INSTRUMENTS[measure]
             curve = _reference_curve(reference, measure, float(part["score"].iloc[0]), inst.range_max)
-            st.plotly_chart(trajectory(part, measure, inst, curve, z), config={"displayModeBar": False},
+            st.plotly_chart(trajectory(part, measure, inst, curve, z, by_session), config={"displayModeBar": False},
                             key=f"trajectory_{measure}")
             st.caption(_trajectory_caption(inst, part["rc_threshold"].dropna(), curve, z))
 

@@ -14,6 +14,7 @@ from datetime import date
 import pandas as pd
 
 from pipelines.models.reports import to_csv
+from schemas.vocabulary import label
 
 AGENDA_COLUMNS = ["section", "client_id", "item", "detail", "since"]
 SECTIONS = {
@@ -22,6 +23,7 @@ SECTIONS = {
     "win": "Wins to celebrate",
 }
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+MOVE_RANK = {"slipping": 0, "stalled": 1, "new": 2, "unknown": 3, "steady": 4, "building": 5}  # by where it went
 
 
 def build(
@@ -40,24 +42,36 @@ def build(
     """
     rows: list[dict] = []
     mine = flags[(flags["clinician_id"] == clinician_id) & ~flags["status"].isin(["snoozed", "resolved"])]
-    mine = mine.assign(rank=mine["severity"].map(SEVERITY_RANK)).sort_values(["rank", "since"])
+    # what a supervision has time for first: risk items, then flags not yet reviewed, by severity, each newest
+    # first (the flag queue, which is worked through rather than skimmed, is newest first after risk items)
+    mine = mine.assign(risk=(mine["flag"] != "RISK_ITEM").astype(int),
+                       reviewed=(~mine["status"].isin(["open", "reopened"])).astype(int),
+                       since_ts=pd.to_datetime(mine["since"]), rank=mine["severity"].map(SEVERITY_RANK))
+    mine = mine.sort_values(["risk", "reviewed", "rank", "since_ts", "client_id"],
+                            ascending=[True, True, True, False, True])
     for f in mine.itertuples(index=False):
         state = "" if f.status == "open" else f" [{f.status}]"
-        rows.append({"section": "flag", "client_id": f.client_id, "item": f"{f.flag} ({f.severity}){state}",
+        rows.append({"section": "flag", "client_id": f.client_id,
+                     "item": f"{label('flags', f.flag)} ({label('severity', f.severity).lower()}){state}",
                      "detail": f.reason, "since": pd.Timestamp(f.since).date().isoformat()})
     now = momentum_now[momentum_now["clinician_id"] == clinician_id].set_index("client_id")
     before = momentum_before[momentum_before["clinician_id"] == clinician_id].set_index("client_id")["momentum"]
+    moves = []
     for client_id, row in now.iterrows():
         was = before.get(client_id)
         if was is not None and was != row["momentum"]:
-            rows.append({"section": "momentum", "client_id": client_id, "item": f"{was} → {row['momentum']}",
-                         "detail": row["momentum_reason"], "since": ""})
-    posted = wins[wins["posted_by"] == clinician_id]
+            moves.append((MOVE_RANK.get(row["momentum"], len(MOVE_RANK)), str(client_id), {
+                "section": "momentum", "client_id": client_id,
+                "item": f"{label('momentum', was)} → {label('momentum', row['momentum'])}",
+                "detail": row["momentum_reason"], "since": ""}))
+    rows += [row for _rank, _client, row in sorted(moves, key=lambda m: m[:2])]  # moves for the worse first
+    posted = wins[wins["posted_by"] == clinician_id].sort_values("posted_at", ascending=False)
     for w in posted.itertuples(index=False):
         rows.append({"section": "win", "client_id": w.client_id if isinstance(w.client_id, str) else "",
                      "item": str(w.category).replace("_", " "), "detail": w.text,
                      "since": pd.Timestamp(w.posted_at).date().isoformat()})
-    for s in suggested[suggested["clinician_id"] == clinician_id].itertuples(index=False):
+    ideas = suggested[suggested["clinician_id"] == clinician_id].sort_values("occurred_on", ascending=False)
+    for s in ideas.itertuples(index=False):
         rows.append({"section": "win", "client_id": s.client_id if isinstance(s.client_id, str) else "",
                      "item": f"suggested: {str(s.category).replace('_', ' ')}", "detail": s.text,
                      "since": pd.Timestamp(s.occurred_on).date().isoformat()})

@@ -98,6 +98,12 @@ caseload_summary = declare(
 homework_weeks = declare(
     "homework_weeks", reads_from=("homework_by_week",), swap=(("model:homework_by_week", "homework_by_week_stored"),),
 )
+# the workload page: one row per clinician doing clinical work, from the rows of clinician_weekly_load and workload_signals
+workload_by_clinician = declare(
+    "workload_by_clinician", reads_from=("clinician_weekly_load", "workload_signals"),
+    swap=(("model:clinician_weekly_load", "clinician_weekly_load_stored"),
+          ("model:workload_signals", "workload_signals_stored")),
+)
 # one client (the client view): empty when the client is outside the scope
 client_scores = declare("client_scores", per_client=True)
 client_sessions = declare("client_sessions", per_client=True)
@@ -191,6 +197,12 @@ def default_as_of(cur: duckdb.DuckDBPyConnection) -> date | None:
         return stored
     (latest,) = cur.execute(sql("latest_activity_date")).fetchall()[0]
     return latest
+
+
+def data_freshness(cur: duckdb.DuckDBPyConnection) -> tuple[date | None, datetime | None]:
+    """(the latest session date in the data, when an ingest last loaded rows; UTC)."""
+    through, loaded = cur.execute(sql("data_freshness")).fetchall()[0]
+    return through, loaded
 
 
 def all_clinicians_scope(cur: duckdb.DuckDBPyConnection) -> Scope:

@@ -119,7 +119,7 @@ plateau AS (
     SELECT
         s.client_id, any_value(s.clinician_id) AS clinician_id, 'PLATEAU' AS flag, $severity_plateau AS severity,
         CAST(min(s.administered_at) AS DATE) AS since,
-        format('last {} {} scores {} span {} point(s), less than {} x the {}-point reliable change, and {} is still in caseness',
+        format('last {} {} scores {} span {} point(s), less than {} x the {}-point reliable change, and {} is still in the clinical range',
                count(*), s.measure, string_agg(CAST(s.score::INTEGER AS VARCHAR), ', ' ORDER BY s.administered_at),
                (max(s.score) - min(s.score))::INTEGER, $plateau_span_fraction, any_value(s.rc_threshold)::INTEGER,
                any_value(s.score::INTEGER) FILTER (WHERE s.score_rev = 1)) AS reason,

@@ -68,7 +68,7 @@ SELECT
         WHEN slope_direction = 'worsening'
             THEN format('{} worsening over the last scores ({:.1f} points per score)', primary_measure, -recent_slope)
         WHEN latest_case = false AND slope_direction <> 'improving'
-            THEN format('{} {} is out of caseness and stable', primary_measure, latest_score::INTEGER)
+            THEN format('{} {} is out of the clinical range and stable', primary_measure, latest_score::INTEGER)
         WHEN change_status = 'reliable_improvement'
             THEN format('{} reliably better: {} → {} (reliable change {})', primary_measure, baseline_score::INTEGER, latest_score::INTEGER, rc_threshold::INTEGER)
         WHEN slope_direction = 'improving'

@@ -6,7 +6,6 @@ these functions only shape and show it.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import NamedTuple
 
 import numpy as np
@@ -15,16 +14,24 @@ import streamlit as st
 
 from pipelines.models import queries
 from schemas.instruments import INSTRUMENTS
+from schemas.thresholds import THRESHOLDS
+from schemas.vocabulary import chip, chips, label, word
 from ui import data
-from ui.charts import MOMENTUM_ORDER, momentum_mix_by_clinician
+from ui.charts import momentum_mix_by_clinician
+from ui.definitions import link, section_link
 from ui.filters import PageContext
 from ui.flag_state import CLOSED_STATES, SEVERITY_ORDER
-from ui.team import merged
+from ui.formats import DATE_FORMAT, or_missing, show_date
+from ui.team import merged, this_week, week_filter
 
 # the reliable-change thresholds the tile's help names, as schemas/instruments.toml states them, of the
 # measures a course is counted on (its primary measure: PHQ-9, else ORS, else GAD-7; model_course_outcomes.sql)
 PRIMARY_MEASURES = ("PHQ-9", "ORS", "GAD-7")
 RC_THRESHOLDS = ", ".join(f"{code} {INSTRUMENTS[code].rc_threshold:g}" for code in PRIMARY_MEASURES)
+LOST_CONTACT_DAYS = int(THRESHOLDS["lost_contact_days"].value)
+# what the caseload opens on, in this order: a risk item, then reliable deterioration, then not on track
+ATTENTION_FLAGS = ("RISK_ITEM", "DETERIORATION", "NOT_ON_TRACK")
+ATTENTION_SHOWN = 8
 
 
 class Frames(NamedTuple):
@@ -54,23 +61,26 @@ def kpi_tiles(summary: pd.DataFrame, flags: pd.DataFrame) -> None:
     row1[0].metric("Active clients", f"{int(row['active_clients']):,}", border=True)
     row1[1].metric(
         "Building momentum", f"{int(row['building']):,}", border=True,
-        help="Reliable improvement on the primary measure, or an improving recent trend (docs/clinical-definitions.md).",
+        help=f"{word('momentum', 'building').explain} {link('momentum', 'building')}",
     )
     row1[2].metric("Stalled", f"{int(row['stalled']):,}", border=True,
-                   help="In caseness without reliable change or an improving trend after enough sessions.")
+                   help=f"{word('momentum', 'stalled').explain} {link('momentum', 'stalled')}")
     row1[3].metric("Slipping", f"{int(row['slipping']):,}", border=True,
-                   help="Disengaging (21+ days without attending), reliably worse, or a worsening trend.")
+                   help=f"{word('momentum', 'slipping').explain} Includes those who have lost contact "
+                   f"({LOST_CONTACT_DAYS}+ days), listed apart below. {link('momentum', 'slipping')}")
     row2 = st.columns(4)
     row2[0].metric(
         "Reliable improvement", _pct(row["reliable_improvement_share"]), border=True,
         help=f"{int(row['reliably_improved_courses']):,} of {int(row['measured_courses']):,} finished courses (discharged, "
         f"2+ scores) whose primary measure improved by at least its reliable-change threshold, rc_threshold: "
-        f"{RC_THRESHOLDS} points (Jacobson & Truax 1991; NHS Talking Therapies).",
+        f"{RC_THRESHOLDS} points (Jacobson & Truax 1991; NHS Talking Therapies). "
+        + section_link("The caseload page's numbers (model `caseload_summary`)"),
     )
     row2[1].metric(
         "Recovery", _pct(row["recovery_share"]), border=True,
-        help=f"{int(row['recovered_courses']):,} of {int(row['recovery_courses']):,} finished courses that started in "
-        "caseness ended below it (NHS Talking Therapies recovery).",
+        help=f"{int(row['recovered_courses']):,} of {int(row['recovery_courses']):,} finished courses that started "
+        "in the clinical range (past the clinical cut-off) ended out of it (NHS Talking Therapies recovery). "
+        + section_link("The caseload page's numbers (model `caseload_summary`)"),
     )
     median = row["median_sessions_to_improvement"]
     row2[2].metric(
@@ -80,9 +90,10 @@ def kpi_tiles(summary: pd.DataFrame, flags: pd.DataFrame) -> None:
     )
     row2[3].metric(
         "Open flags", f"{len(open_flags):,}", border=True,
-        delta=" · ".join(f"{int(by_sev.get(s, 0))} {s}" for s in SEVERITY_ORDER), delta_color="off",
+        delta=" · ".join(f"{int(by_sev.get(s, 0))} {label('severity', s).lower()}" for s in SEVERITY_ORDER),
+        delta_color="off",
         delta_arrow="off",
-        help="Flags not snoozed or resolved, by severity.",
+        help="Flags not snoozed or resolved, by severity. " + section_link("Flags (report `flags`)"),
     )
 
 
@@ -91,53 +102,138 @@ def _pct(share: float) -> str:
     return "–" if pd.isna(share) else f"{share:.0%}"
 
 
+def with_lost_contact(momentum: pd.DataFrame) -> pd.DataFrame:
+    """client_momentum with ``shown_momentum``: "lost_contact" for an active client with no attended session for
+    LOST_CONTACT_DAYS or more (a screen grouping: the model calls them slipping), else the model's momentum."""
+    lost = momentum["days_since_attended"].ge(LOST_CONTACT_DAYS).fillna(False).astype(bool)
+    return momentum.assign(shown_momentum=momentum["momentum"].where(~lost, "lost_contact"))
+
+
+def needs_attention(ctx: PageContext, flags: pd.DataFrame) -> str | None:
+    """The short list the caseload opens on: risk items, then reliable deterioration, then not on track - open
+    flags only (not snoozed or resolved), each newest first. Returns the client_id of a selected row."""
+    st.subheader("Needs attention")
+    open_flags = flags[~flags["status"].isin(CLOSED_STATES) & flags["flag"].isin(ATTENTION_FLAGS)]
+    if open_flags.empty:
+        st.success("No risk item, reliable deterioration or not-on-track flag is open in this selection.",
+                   icon=":material/check_circle:")
+        return None
+    rank = {code: i for i, code in enumerate(ATTENTION_FLAGS)}
+    shown = open_flags.assign(rank=open_flags["flag"].map(rank), since_ts=pd.to_datetime(open_flags["since"]))
+    shown = shown.sort_values(["rank", "since_ts", "client_id"], ascending=[True, False, True]).reset_index(drop=True)
+    shown["what"] = shown["flag"].map(lambda c: chip("flags", c))
+    shown["clinician"] = shown["clinician_id"].map(ctx.clinician_name)
+    counts = shown["flag"].value_counts()
+    st.caption(" · ".join(f"{word('flags', c).label}: {int(counts.get(c, 0))}" for c in ATTENTION_FLAGS)
+               + ". Select a row to open the client.")
+    columns = ["what", "client_id", "clinician", "since", "reason"]
+    if len(ctx.scope) == 1:
+        columns.remove("clinician")
+    config = {"what": "Flag", "client_id": st.column_config.TextColumn("Client", pinned=True),
+              "clinician": "Clinician", "since": st.column_config.DateColumn("Since", format=DATE_FORMAT),
+              "reason": st.column_config.TextColumn("Reason and evidence", width="large")}
+    top = shown.head(ATTENTION_SHOWN)
+    picked = _selected_client(top, st.dataframe(top[columns], hide_index=True, on_select="rerun",
+                                                selection_mode="single-row", key="attention_table",
+                                                column_config=config))
+    if len(shown) > ATTENTION_SHOWN:
+        with st.expander(f"Show all {len(shown)}"):
+            everyone = _selected_client(shown, st.dataframe(
+                shown[columns], hide_index=True, on_select="rerun", selection_mode="single-row",
+                key="attention_all", column_config=config))
+        picked = picked or everyone
+    return picked
+
+
+def _selected_client(frame: pd.DataFrame, event) -> str | None:
+    rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
+    return str(frame.iloc[rows[0]]["client_id"]) if rows else None
+
+
 def momentum_mix(ctx: PageContext, momentum: pd.DataFrame) -> None:
-    mix = momentum.groupby(["clinician_id", "momentum"]).size().rename("clients").reset_index()
+    mix = momentum.groupby(["clinician_id", "shown_momentum"]).size().rename("clients").reset_index()
+    mix = mix.rename(columns={"shown_momentum": "momentum"})
     mix["clinician"] = mix["clinician_id"].map(ctx.clinician_name)
     st.plotly_chart(momentum_mix_by_clinician(mix), config={"displayModeBar": False}, key="momentum_mix")
 
 
+_ATTENDING_ORDER = ["slipping", "stalled", "new", "unknown", "steady", "building"]
+
+
 def client_table(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, sparks: pd.DataFrame) -> str | None:
-    """The caseload table; returns the client_id of a selected row."""
+    """The clients still attending: slipping first (reliably worse, then a worsening trend, then the longest
+    without attending), then stalled, new, steady and building. Returns the client_id of a selected row."""
+    attending = momentum[momentum["shown_momentum"] != "lost_contact"]
+    if attending.empty:
+        st.caption("No client in this selection has attended in the last "
+                   f"{LOST_CONTACT_DAYS} days.")
+        return None
+    table = _client_rows(ctx, attending, flags, sparks)
+    table = table.assign(
+        momentum_rank=table["momentum"].map({m: i for i, m in enumerate(_ATTENDING_ORDER)}).fillna(len(_ATTENDING_ORDER)),
+        change_rank=(table["change_status"] != "reliable_deterioration").astype(int),
+        slope_rank=(table["slope_direction"] != "worsening").astype(int),
+    ).sort_values(["momentum_rank", "change_rank", "slope_rank", "days_since_attended", "client_id"])
+    return _selected_client(table, _client_frame(ctx, table, "caseload_table"))
+
+
+def lost_contact(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, sparks: pd.DataFrame) -> str | None:
+    """Open clients with no attended session for LOST_CONTACT_DAYS or more, apart from those still attending."""
+    lost = momentum[momentum["shown_momentum"] == "lost_contact"]
+    if lost.empty:
+        return None
+    table = _client_rows(ctx, lost, flags, sparks).sort_values(["days_since_attended", "client_id"])
+    with st.expander(f"{chip('momentum', 'lost_contact')}: {len(lost)} open client{'s' if len(lost) != 1 else ''} "
+                     f"with no attended session for {LOST_CONTACT_DAYS}+ days"):
+        st.caption(f"{word('momentum', 'lost_contact').explain} Consider a check-in call, or discharge.")
+        return _selected_client(table, _client_frame(ctx, table, "lost_contact_table"))
+
+
+def _client_rows(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, sparks: pd.DataFrame) -> pd.DataFrame:
     open_flags = flags[~flags["status"].isin(CLOSED_STATES)]
     per_client = flag_codes_by_client(open_flags)
     table = momentum.merge(sparks[["client_id", "primary_scores"]], on="client_id", how="left")
     table["clinician"] = table["clinician_id"].map(ctx.clinician_name)
-    table["open_flags"] = table["client_id"].map(per_client).astype(object).fillna("")
-    table["momentum_rank"] = table["momentum"].map({m: i for i, m in enumerate(MOMENTUM_ORDER)})
-    table = table.sort_values(["momentum_rank", "days_since_attended"], ascending=[False, False])
+    table["open_flags"] = table["client_id"].map(per_client).astype(object).fillna("").map(lambda c: chips("flags", c))
+    for column, kind in (("shown_momentum", "momentum"), ("change_status", "change_status"),
+                         ("slope_direction", "slope_direction")):
+        table[f"{column}_label"] = table[column].map(lambda code, k=kind: chip(k, code))
+    table["primary_measure"] = table["primary_measure"].fillna("–")
+    return table
+
+
+def _client_frame(ctx: PageContext, table: pd.DataFrame, key: str):
     columns = [
-        "client_id", "clinician", "momentum", "momentum_reason", "primary_scores", "primary_measure",
-        "baseline_score", "latest_score", "change", "change_status", "slope_direction", "last_attended",
+        "client_id", "clinician", "shown_momentum_label", "momentum_reason", "primary_scores", "primary_measure",
+        "baseline_score", "latest_score", "change", "change_status_label", "slope_direction_label", "last_attended",
         "days_since_attended", "open_flags",
     ]  # fmt: skip
     if len(ctx.scope) == 1:
         columns.remove("clinician")
-    event = st.dataframe(
+    return st.dataframe(
         table[columns],
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
-        key="caseload_table",
+        key=key,
         column_config={
             "client_id": st.column_config.TextColumn("Client", pinned=True),
             "clinician": "Clinician",
-            "momentum": st.column_config.TextColumn("Momentum", help="building, steady, new, stalled or slipping"),
+            "shown_momentum_label": st.column_config.TextColumn(
+                "Momentum", help="Building, steady, new, stalled or slipping. " + link("momentum", "building")),
             "momentum_reason": st.column_config.TextColumn("Why", width="large"),
             "primary_scores": st.column_config.LineChartColumn("Trend", help="Primary measure, oldest first"),
             "primary_measure": "Measure",
             "baseline_score": st.column_config.NumberColumn("Baseline", format="%g"),
             "latest_score": st.column_config.NumberColumn("Latest", format="%g"),
             "change": st.column_config.NumberColumn("Change", format="%+g", help="Improvement since baseline (+ is better)"),
-            "change_status": "Reliable change",
-            "slope_direction": "Recent trend",
-            "last_attended": st.column_config.DateColumn("Last attended", format="YYYY-MM-DD"),
+            "change_status_label": "Reliable change",
+            "slope_direction_label": "Recent trend",
+            "last_attended": st.column_config.DateColumn("Last attended", format=DATE_FORMAT),
             "days_since_attended": st.column_config.NumberColumn("Days since"),
             "open_flags": "Open flags",
         },
     )
-    rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
-    return str(table.iloc[rows[0]]["client_id"]) if rows else None
 
 
 def flag_codes_by_client(flags: pd.DataFrame) -> pd.Series:
@@ -159,16 +255,16 @@ def flag_codes_by_client(flags: pd.DataFrame) -> pd.Series:
 
 def wins(ctx: PageContext) -> None:
     suggested = data.model(ctx.version, queries.suggested_wins, ctx.scope, ctx.as_of)
-    since = datetime.combine(ctx.as_of - timedelta(days=6), time())
-    until = datetime.combine(max(ctx.as_of, ctx.today) + timedelta(days=1), time())
-    this_week = merged(ctx.version, ctx.user.username, ctx.scope, ctx.scope, since, until)
+    week = week_filter(*this_week(ctx.as_of), ctx.scope)
+    this_weeks = merged(ctx.version, ctx.user.username, ctx.scope, ctx.scope, week.since, week.until)
     left, right = st.columns(2)
     with left:
         st.subheader("This week's wins")
-        if this_week.empty:
-            st.caption("No wins posted in the last 7 days. Suggested wins, on the right, are a place to start.")
-        for win in this_week.head(8).itertuples(index=False):
-            st.markdown(f"**{_category(win.category)}** · {win.posted_at:%a %d %b}")
+        if this_weeks.empty:
+            st.caption(f"No wins posted in the 7 days to {show_date(ctx.as_of)}. Suggested wins, on the right, are "
+                       "a place to start.")
+        for win in this_weeks.head(8).itertuples(index=False):
+            st.markdown(f"**{_category(win.category)}** · {show_date(win.posted_at)}")
             st.text(win.text)  # text from a CSV: shown as plain text, never markdown or HTML
     with right:
         st.subheader("Suggested wins")
@@ -177,9 +273,10 @@ def wins(ctx: PageContext) -> None:
         else:
             shown = suggested.sort_values("occurred_on", ascending=False).head(8).copy()
             shown["clinician"] = shown["clinician_id"].map(ctx.clinician_name)
+            shown["client_id"] = or_missing(shown["client_id"])
             st.dataframe(
                 shown[["occurred_on", "clinician", "client_id", "text"]], hide_index=True,
-                column_config={"occurred_on": st.column_config.DateColumn("When", format="YYYY-MM-DD"),
+                column_config={"occurred_on": st.column_config.DateColumn("When", format=DATE_FORMAT),
                                "clinician": "Clinician", "client_id": "Client", "text": "What happened"},
             )
 

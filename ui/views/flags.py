@@ -1,36 +1,41 @@
-"""The stalled-progress flags page's parts: the queue, the review form, the supervision agenda."""
+"""The stalled-progress flags page's parts: the queue (risk items first) and the review form."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
-from pipelines.appstate import agenda
 from pipelines.appstate.flag_reviews import ReviewError, record
 from pipelines.models import queries
+from schemas.vocabulary import chip, label, word
 from ui import data
-from ui.downloads import export_button
+from ui.definitions import link
 from ui.filters import PageContext
 from ui.flag_state import SEVERITY_ORDER, flags_with_reviews
+from ui.formats import DATE_FORMAT, show_date
 from ui.layout import plain_md
 from ui.runtime import get_runtime
-from ui.team import merged
 
 REVIEWER_ROLES = ("clinician", "supervisor")
 AGENDA_LOOKBACK_DAYS = 28
 SAVED_KEY = "momentum_review_saved"
+REVIEW_PICK = "review_pick"
+RISK_FLAG = "RISK_ITEM"
 
 
 def queue(ctx: PageContext) -> pd.DataFrame:
-    """The flags of the scope with their review state, filtered; severity first, then oldest first."""
+    """The flags of the scope with their review state, filtered: risk items first, then flags that need
+    review, each newest first (a risk raised this week must not sit below months-old flags)."""
     momentum = data.model(ctx.version, queries.client_momentum, ctx.scope, ctx.as_of)
     flags = flags_with_reviews(ctx, data.model(ctx.version, queries.active_flags, ctx.scope, ctx.as_of), momentum)
     cols = st.columns(3)
     codes = sorted(flags["flag"].unique())
-    picked_codes = cols[0].multiselect("Flag", codes, placeholder="All flags", key="flags_code")
-    picked_sev = cols[1].multiselect("Severity", list(SEVERITY_ORDER), placeholder="All severities", key="flags_sev")
+    picked_codes = cols[0].multiselect("Flag", codes, format_func=lambda c: chip("flags", c), placeholder="All flags",
+                                       key="flags_code")
+    picked_sev = cols[1].multiselect("Severity", list(SEVERITY_ORDER), format_func=lambda s: chip("severity", s),
+                                     placeholder="All severities", key="flags_sev")
     show = cols[2].radio("Show", ["Needs review", "All active flags"], horizontal=True, key="flags_show")
     if picked_codes:
         flags = flags[flags["flag"].isin(picked_codes)]
@@ -38,30 +43,64 @@ def queue(ctx: PageContext) -> pd.DataFrame:
         flags = flags[flags["severity"].isin(picked_sev)]
     if show == "Needs review":
         flags = flags.loc[flags["needs_review"].astype(bool)]
-    flags = flags.assign(sev_rank=flags["severity"].map(SEVERITY_ORDER))
-    flags = flags.sort_values(["sev_rank", "since", "client_id"]).reset_index(drop=True)
-    flags["age_days"] = (pd.Timestamp(ctx.as_of) - pd.to_datetime(flags["since"])).dt.days
+    return ordered(ctx, flags)
+
+
+def ordered(ctx: PageContext, flags: pd.DataFrame) -> pd.DataFrame:
+    """Risk items first, then flags that need review, each newest first; severity breaks a tie."""
+    flags = flags.assign(
+        risk_rank=(flags["flag"] != RISK_FLAG).astype(int),
+        review_rank=(~flags["needs_review"].astype(bool)).astype(int),
+        since_ts=pd.to_datetime(flags["since"]),
+        sev_rank=flags["severity"].map(SEVERITY_ORDER),
+    )
+    flags = flags.sort_values(["risk_rank", "review_rank", "since_ts", "sev_rank", "client_id"],
+                              ascending=[True, True, False, True, True]).reset_index(drop=True)
+    flags["age_days"] = (pd.Timestamp(ctx.as_of) - flags["since_ts"]).dt.days
     flags["clinician"] = flags["clinician_id"].map(ctx.clinician_name)
-    return flags
+    flags["severity_shown"] = flags["severity"].map(lambda s: chip("severity", s))
+    flags["flag_shown"] = flags["flag"].map(lambda c: chip("flags", c))
+    return flags.drop(columns=["risk_rank", "review_rank", "since_ts", "sev_rank"])
+
+
+_QUEUE_COLUMNS = ["severity_shown", "flag_shown", "client_id", "clinician", "since", "age_days", "reason", "status",
+                  "reopen_reason", "last_reviewed_by", "last_note"]
+_QUEUE_CONFIG = {
+    "severity_shown": "Severity", "flag_shown": "Flag", "client_id": "Client", "clinician": "Clinician",
+    "since": st.column_config.DateColumn("Since", format=DATE_FORMAT),
+    "age_days": st.column_config.NumberColumn("Age (days)"),
+    "reason": st.column_config.TextColumn("Reason and evidence", width="large"),
+    "status": "State", "reopen_reason": "Why it came back",
+    "last_reviewed_by": "Reviewed by", "last_note": "Note",
+}
 
 
 def queue_table(flags: pd.DataFrame) -> None:
+    """Risk items in their own block at the top, then the rest of the queue. Selecting a row opens its
+    review in the form below (the pick is kept in st.session_state under REVIEW_PICK)."""
     if flags.empty:
         st.success("Nothing needs review in this selection.", icon=":material/check_circle:")
         return
-    st.dataframe(
-        flags[["severity", "flag", "client_id", "clinician", "since", "age_days", "reason", "status", "reopen_reason",
-               "last_reviewed_by", "last_note"]],
-        hide_index=True,
-        column_config={
-            "severity": "Severity", "flag": "Flag", "client_id": "Client", "clinician": "Clinician",
-            "since": st.column_config.DateColumn("Since", format="YYYY-MM-DD"),
-            "age_days": st.column_config.NumberColumn("Age (days)"),
-            "reason": st.column_config.TextColumn("Reason and evidence", width="large"),
-            "status": "State", "reopen_reason": "Why it came back",
-            "last_reviewed_by": "Reviewed by", "last_note": "Note",
-        },
-    )
+    risk = flags[flags["flag"] == RISK_FLAG]
+    rest = flags[flags["flag"] != RISK_FLAG]
+    if not risk.empty:
+        with st.container(border=True, key="risk_block"):
+            st.markdown(f":material/emergency: :red-background[**{len(risk)} risk item{'s' if len(risk) != 1 else ''}: "
+                        f"review first.**] {word('flags', RISK_FLAG).explain}")
+            _selectable(risk, "risk_table")
+    if not rest.empty:
+        st.caption("Select a row to review that flag. Flags that need review come first, newest first.")
+        _selectable(rest, "queue_table")
+
+
+def _selectable(frame: pd.DataFrame, key: str) -> None:
+    def picked() -> None:
+        rows = st.session_state[key].selection.rows
+        if rows:
+            st.session_state[REVIEW_PICK] = int(frame.index[rows[0]])
+
+    st.dataframe(frame[_QUEUE_COLUMNS], hide_index=True, column_config=_QUEUE_CONFIG, on_select=picked,
+                 selection_mode="single-row", key=key)
 
 
 def review_form(ctx: PageContext, flags: pd.DataFrame) -> None:
@@ -75,10 +114,14 @@ def review_form(ctx: PageContext, flags: pd.DataFrame) -> None:
         st.caption("Flags are reviewed by the clinician and their supervisor; managers see the queue.")
         return
     st.subheader("Review a flag")
-    labels = {i: f"{r.client_id} · {r.flag} ({r.severity}, since {pd.Timestamp(r.since):%Y-%m-%d})"
-              for i, r in flags.iterrows()}
-    pick = st.selectbox("Flag", list(labels), format_func=labels.get, key="review_pick")
+    labels = {i: f"{r.client_id} · {r.flag_shown} ({label('severity', r.severity).lower()}, since "
+                 f"{show_date(r.since)})" for i, r in flags.iterrows()}
+    if st.session_state.get(REVIEW_PICK) not in labels:  # the queue changed under an earlier pick
+        st.session_state.pop(REVIEW_PICK, None)
+    pick = st.selectbox("Flag to review", list(labels), format_func=labels.get, key=REVIEW_PICK)
     row = flags.loc[pick]
+    what = word("flags", row["flag"])
+    st.markdown(f"**{what.chip}:** {what.explain} {link('flags', row['flag'])}")
     st.markdown(f"**Reason and evidence:** {plain_md(row['reason'])}")
     st.page_link("pages/consultation.py", label="Bring this client to peer consultation", icon=":material/groups:",
                  query_params={"client": str(row["client_id"]), "flag": str(row["flag"])})
@@ -103,41 +146,3 @@ def review_form(ctx: PageContext, flags: pd.DataFrame) -> None:
             return
         st.session_state[SAVED_KEY] = f"Saved: {action} {plain_md(row['flag'])} for {plain_md(row['client_id'])}."
         st.rerun()
-
-
-def supervision_agenda(ctx: PageContext) -> None:
-    st.subheader("Supervision agenda")
-    supervisees = ctx.staff[ctx.staff["clinician_id"].isin(ctx.scope)]
-    if ctx.user.clinician_id and ctx.user.role == "supervisor":
-        supervisees = supervisees[supervisees["clinician_id"] != ctx.user.clinician_id]
-    if supervisees.empty:
-        st.caption("No supervisees in this selection.")
-        return
-    who = st.selectbox("Supervisee", supervisees["clinician_id"].tolist(), format_func=ctx.clinician_name,
-                       key="agenda_for")
-    one = (who,)
-    momentum_now = data.model(ctx.version, queries.client_momentum, one, ctx.as_of)
-    before = ctx.as_of - timedelta(days=AGENDA_LOOKBACK_DAYS)
-    momentum_before = data.model(ctx.version, queries.client_momentum, one, before)
-    flags = flags_with_reviews(ctx, data.model(ctx.version, queries.active_flags, one, ctx.as_of), momentum_now)
-    since = datetime.combine(before, time())
-    until = datetime.combine(ctx.as_of + timedelta(days=1), time())
-    wins = merged(ctx.version, ctx.user.username, one, one, since, until)
-    suggested = data.model(ctx.version, queries.suggested_wins, one, ctx.as_of)
-    items = agenda.build(who, flags, momentum_now, momentum_before, wins, suggested)
-    counts = items["section"].value_counts()
-    st.caption(f"{int(counts.get('flag', 0))} open flags · {int(counts.get('momentum', 0))} momentum changes since "
-               f"{before:%Y-%m-%d} · {int(counts.get('win', 0))} wins to celebrate")
-    name = ctx.clinician_name(who)
-    stem = f"supervision-agenda-{who}-{ctx.as_of:%Y-%m-%d}"
-    left, right = st.columns(2)
-    detail = {"what": "supervision_agenda", "clinician_id": who, "as_of": ctx.as_of.isoformat()}
-    export_button(left, "Download agenda (CSV)", lambda: agenda.as_csv(items), file_name=f"{stem}.csv",
-                  mime="text/csv", detail={**detail, "format": "csv"}, key="agenda_csv")
-    export_button(right, "Printable agenda (HTML)",
-                  lambda: agenda.as_html(items, name, ctx.as_of, ctx.user.display_name), file_name=f"{stem}.html",
-                  mime="text/html", detail={**detail, "format": "html"}, key="agenda_html", icon=":material/print:")
-    st.dataframe(items, hide_index=True, column_config={
-        "section": "Section", "client_id": "Client", "item": "Item",
-        "detail": st.column_config.TextColumn("Detail", width="large"), "since": "Date"})
-

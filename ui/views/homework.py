@@ -9,8 +9,10 @@ import streamlit as st
 
 from pipelines.models import queries
 from schemas.thresholds import THRESHOLDS
+from schemas.vocabulary import chip, word
 from ui import data
 from ui.charts import completion_bars, completion_vs_change, weekly_completion
+from ui.definitions import link
 from ui.filters import PageContext
 from ui.layout import plain_md, section
 
@@ -19,6 +21,8 @@ MIN_REVIEWED_FOR_SCATTER = 3
 MIN_CLIENTS_FOR_R = 10
 # named in the chart's caption; the rate itself is computed in model_homework_weeks.sql
 HOMEWORK_PARTIAL_WEIGHT = float(THRESHOLDS["homework_partial_weight"].value)
+DROPPING_NOTE = (f"{chip('flags', 'HOMEWORK_DROP')}: {word('flags', 'HOMEWORK_DROP').explain} "
+                 f"{link('flags', 'HOMEWORK_DROP')}. Select a row to open the client view.")
 
 
 def over_time(ctx: PageContext) -> None:
@@ -31,7 +35,7 @@ def over_time(ctx: PageContext) -> None:
     total = per_week["reviewed"].sum()
     st.caption(f"Last {len(per_week)} weeks with homework: {int(total):,} reviewed assignments. Completion = "
                f"(completed + {HOMEWORK_PARTIAL_WEIGHT:g} × partial) ÷ reviewed; quality is the therapist's 0-4 "
-               "rating, shown apart.")
+               "rating as a share of 4. A larger dot is a week with more reviewed assignments (hover for the count).")
 
 
 def by_category_and_clinician(ctx: PageContext) -> None:

@@ -8,7 +8,7 @@ Win text is always shown as plain text (``st.text``), never as Markdown or HTML.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
@@ -17,40 +17,37 @@ from pipelines.appstate import wins
 from pipelines.models import queries
 from ui import data
 from ui.downloads import export_button
+from ui.formats import DATE_INPUT_FORMAT, show_date, show_datetime
 from ui.layout import empty_state, plain_md
 from ui.phi_prompt import GUARD_NOTE, guarded
 from ui.runtime import get_runtime
-from ui.team import BoardContext, BoardFilter
+from ui.team import BoardContext, BoardFilter, this_week, week_filter
 
 POSTED_KEY = "momentum_win_posted"
 BOARD_LIMIT = 60
 PERIODS = ("This week", "4 weeks", "Dates")
 
 
-def _week_start(ctx: BoardContext) -> date:
-    return ctx.as_of - timedelta(days=6)
-
-
 def filters(ctx: BoardContext, key: str) -> BoardFilter:
-    cols = st.columns([2, 1, 2])
+    """Period ("This week": the 7 days ending at the data's as-of date), team and category."""
+    cols = st.columns([3, 2, 3])
     period = cols[0].segmented_control("Period", PERIODS, default=PERIODS[0], key=f"{key}_period") or PERIODS[0]
-    end = max(ctx.as_of, ctx.today)
-    if period == "This week":
-        start = _week_start(ctx)
-    elif period == "4 weeks":
+    start, end = this_week(ctx.as_of)
+    if period == "4 weeks":
         start = ctx.as_of - timedelta(days=27)
-    else:
-        picked = cols[0].date_input("Dates", value=(_week_start(ctx), end), format="YYYY-MM-DD", key=f"{key}_dates")
-        start, end = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (_week_start(ctx), end)
+    elif period == "Dates":
+        latest = max(ctx.as_of, ctx.today)
+        picked = cols[0].date_input("Dates", value=(start, end), max_value=latest, format=DATE_INPUT_FORMAT,
+                                    key=f"{key}_dates")
+        start, end = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (start, end)
     teams = sorted(t for t in ctx.staff["team"].dropna().unique())
     team = cols[1].selectbox("Team", ["All teams", *teams], key=f"{key}_team") if len(teams) > 1 else "All teams"
     audience = ctx.audience if team == "All teams" else tuple(
         sorted(ctx.staff.loc[ctx.staff["team"] == team, "clinician_id"]))
     categories = cols[2].multiselect("Category", wins.CATEGORIES, format_func=wins.CATEGORY_LABELS.get,
                                      placeholder="All categories", key=f"{key}_category")
-    label = f"{start:%a %d %b %Y} to {end:%a %d %b %Y}" + ("" if team == "All teams" else f", {team}")
-    return BoardFilter(datetime.combine(start, time()), datetime.combine(end + timedelta(days=1), time()),
-                       audience, tuple(categories), label)
+    return week_filter(start, end, audience, tuple(categories), "" if team == "All teams" else f", {team}",
+                       this=period == "This week")
 
 
 # -- posting ---------------------------------------------------------------------
@@ -79,6 +76,14 @@ def _posted(message: str, clear: str | None = None) -> None:
     st.rerun()
 
 
+def _later_note(ctx: BoardContext) -> str:
+    """Said after posting when today is past the data's as-of date: "This week" ends at the as-of date."""
+    if ctx.today <= ctx.as_of:
+        return ""
+    return (f" \"This week\" ends at the data's date, {show_date(ctx.as_of)}: choose Dates, up to "
+            f"{show_date(ctx.today)}, to see it now.")
+
+
 def post_form(ctx: BoardContext) -> None:
     """Post a win: category, text (≤ 500 characters), optionally a client from the poster's own caseload."""
     done = st.session_state.pop(POSTED_KEY, None)
@@ -103,7 +108,7 @@ def post_form(ctx: BoardContext) -> None:
         submitted = st.form_submit_button("Post win", type="primary", icon=":material/send:")
     payload = {"category": category, "text": text, "client_id": client or None} if submitted else None
     if guarded("win", payload, _store(ctx, own)):
-        _posted("Posted to the board.", clear="win_text")
+        _posted("Posted to the board." + _later_note(ctx), clear="win_text")
 
 
 def suggested(ctx: BoardContext, limit: int = 6) -> None:
@@ -123,7 +128,7 @@ def suggested(ctx: BoardContext, limit: int = 6) -> None:
         sid = str(idea.suggestion_id)
         with st.container(border=True):
             who = "" if idea.clinician_id == ctx.user.clinician_id else f" · {ctx.name(idea.clinician_id)}'s caseload"
-            st.caption(plain_md(f"{pd.Timestamp(idea.occurred_on):%a %d %b} · {str(idea.kind).replace('_', ' ')}{who}"))
+            st.caption(plain_md(f"{show_date(idea.occurred_on)} · {str(idea.kind).replace('_', ' ')}{who}"))
             text = st.text_input("Win text", value=str(idea.text), max_chars=wins.MAX_TEXT, key=f"sugg_{sid}",
                                  label_visibility="collapsed")
             clicked = st.button("Post this win", key=f"sugg_post_{sid}", icon=":material/send:")
@@ -131,7 +136,7 @@ def suggested(ctx: BoardContext, limit: int = 6) -> None:
             payload = ({"category": idea.category, "text": text, "client_id": client, "suggestion_id": sid}
                        if clicked else None)
             if guarded(f"sugg_{sid}", payload, store):
-                _posted("Suggested win posted to the board.")
+                _posted("Suggested win posted to the board." + _later_note(ctx))
 
 
 # -- the board -------------------------------------------------------------------
@@ -149,7 +154,7 @@ def board_list(ctx: BoardContext, board: pd.DataFrame) -> None:
     for w in board.head(BOARD_LIMIT).itertuples(index=False):
         with st.container(border=True):
             meta = [wins.CATEGORY_LABELS.get(w.category, w.category), ctx.name(w.posted_by),
-                    f"{w.posted_at:%a %d %b %H:%M}"]
+                    show_datetime(w.posted_at)]
             if isinstance(w.client_id, str):
                 meta.append(f"client {w.client_id}")
             if isinstance(w.celebrated_on, str):

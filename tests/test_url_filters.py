@@ -1,0 +1,96 @@
+"""Filters that follow the user: one team, clinicians and as-of selection shared by every clinical page,
+mirrored into the URL so a view can be bookmarked and shared. A URL can only narrow the user's scope:
+anything outside it is refused and audited."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from pipelines.appstate import audit
+from pipelines.appstate.db import AppState
+from pipelines.appstate.users import DEMO_PASSWORD, get_user
+from pipelines.models import queries
+from tests.apptest import app, frame, open_page, sign_in
+
+
+def _scope(demo_db, role: str) -> tuple[str, ...]:
+    user = get_user(AppState(demo_db.app_db), role)
+    con = duckdb.connect(str(demo_db.data_db), read_only=True)
+    try:
+        return queries.scope_for(con.cursor(), user.role, user.clinician_id).clinician_ids
+    finally:
+        con.close()
+
+
+def _owners(demo_db, clients) -> set[str]:
+    con = duckdb.connect(str(demo_db.data_db), read_only=True)
+    try:
+        return {r[0] for r in con.execute("SELECT DISTINCT clinician_id FROM clients WHERE list_contains($c, client_id)",
+                                          {"c": sorted(clients)}).fetchall()}
+    finally:
+        con.close()
+
+
+def _signed_in_with(demo_db, role: str, **params):
+    """Follow a shared link to the caseload (``params`` in its URL), signing in on the way."""
+    at = app()
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.text_input[0].input(role)
+    at.text_input[1].input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_filter_set_on_one_page_holds_on_the_next_and_is_in_the_url(demo_db):
+    one = _scope(demo_db, "supervisor")[1]
+    at = sign_in("supervisor")
+    at.multiselect(key="caseload_clinicians").set_value([one]).run()
+    at.date_input(key="caseload_as_of").set_value(date(2026, 10, 31)).run()
+    assert at.query_params["clinicians"] == one and at.query_params["as_of"] == "2026-10-31"
+    assert _owners(demo_db, frame(at, "caseload_table")["client_id"]) == {one}
+    open_page(at, "pages/flags.py")
+    assert at.multiselect(key="flags_clinicians").value == [one]
+    assert at.date_input(key="flags_as_of").value == date(2026, 10, 31)
+    assert _owners(demo_db, frame(at, "queue_table")["client_id"]) <= {one}
+
+
+def test_a_shared_link_narrows_the_view(demo_db):
+    one = _scope(demo_db, "supervisor")[0]
+    at = _signed_in_with(demo_db, "supervisor", clinicians=one, as_of="2026-11-01")
+    assert at.multiselect(key="caseload_clinicians").value == [one]
+    assert at.date_input(key="caseload_as_of").value == date(2026, 11, 1)
+    assert _owners(demo_db, frame(at, "caseload_table")["client_id"]) == {one}
+    assert not at.warning or all("outside your scope" not in w.value for w in at.warning)
+
+
+def test_a_link_that_tries_to_widen_the_scope_is_refused_and_audited(demo_db):
+    mine = _scope(demo_db, "clinician")
+    other = sorted(set(_scope(demo_db, "manager")) - set(_scope(demo_db, "supervisor")))[0]
+    # a supervisor's link naming a clinician outside their scope
+    at = _signed_in_with(demo_db, "supervisor", clinicians=other)
+    assert any("outside your scope" in w.value for w in at.warning)
+    assert other not in str(at.warning[0].value)  # the refusal does not confirm what was asked for
+    assert other not in _owners(demo_db, frame(at, "caseload_table")["client_id"])
+    assert at.multiselect(key="caseload_clinicians").value == []
+    entries = audit.recent(AppState(demo_db.app_db), 10)
+    assert any(e["action"] == "filter_refused" and other in e["detail"] for e in entries)
+    # a clinician's link: the clinician has no filters to widen; the view stays their own, and it is said
+    at = _signed_in_with(demo_db, "clinician", clinicians=other)
+    assert _owners(demo_db, frame(at, "caseload_table")["client_id"]) == set(mine)
+    assert any("outside your scope" in w.value for w in at.warning) and "clinicians" not in at.query_params
+    at.run()  # the refused part has left the URL: said once, not on every rerun
+    assert not any("outside your scope" in w.value for w in at.warning)
+
+
+def test_a_link_with_a_team_outside_the_scope_or_a_bad_date_falls_back_and_says_so(demo_db):
+    at = _signed_in_with(demo_db, "supervisor", team="No such team", as_of="2026-13-45")
+    warnings = [w.value for w in at.warning]
+    assert any("outside your scope" in w for w in warnings) and any("not a date" in w for w in warnings)
+    assert at.selectbox(key="caseload_team").value == "All teams"
+    assert any(e["action"] == "filter_refused" for e in audit.recent(AppState(demo_db.app_db), 10))
+    at = _signed_in_with(demo_db, "supervisor", as_of="2030-01-01")
+    assert any("after 2026-11-22" in w.value for w in at.warning)
