@@ -124,7 +124,7 @@ def test_caseload_and_direct_hours_against_their_targets(demo_db):
     at = _workload("manager")
     overview = _frame(at, "signal_labels").set_index("clinician")
     load = _weekly_load(demo_db, SAMPLE_AS_OF)
-    week = load[load["week_start"] == pd.Timestamp("2026-11-09")].set_index("clinician")
+    week = load[load["week_start"] == pd.Timestamp("2026-11-16")].set_index("clinician")  # the last complete week
     for name, row in overview.iterrows():
         w = week.loc[name]
         assert row["caseload"] == f"{w.active_caseload} of {w.caseload_target}"
@@ -138,25 +138,21 @@ def test_caseload_and_direct_hours_against_their_targets(demo_db):
     assert config["signal_labels"]["type_config"]["type"] == "list"
 
 
-def test_the_samples_last_week_is_complete_but_unusual_so_latest_is_the_week_before(demo_db):
+def test_the_samples_last_week_is_complete_and_usual_so_latest_is_that_week(demo_db):
+    """The sample's last week looks like the others (the generator no longer makes every ongoing client's last
+    session an attended one), so "latest" is that week and clinicians' no-show rates are not all 0%."""
     at = _workload("manager")
     notes = _captions(at)
-    assert "from the week of 2026-11-09 to 2026-11-15" in notes
-    assert (
-        "Left out: the week of 2026-11-16 (unusual week: not one no-show or late cancellation"
-        in notes
-    )
+    assert "from the week of 2026-11-16 to 2026-11-22" in notes
+    assert "Left out" not in notes
     trends = _frame(at, "direct_hours").set_index("clinician")
     load = _weekly_load(demo_db, SAMPLE_AS_OF)
     last = load[load["week_start"] == pd.Timestamp("2026-11-16")].set_index("clinician")
-    before = load[load["week_start"] == pd.Timestamp("2026-11-09")].set_index("clinician")
-    assert (last.loc[trends.index, "no_show_rate"] == 0).all()  # the week left out: 0% for everyone
-    assert (trends["no_show_rate_latest"] > 0).any()
+    assert (last.loc[trends.index, "no_show_rate"] > 0).sum() >= len(trends) // 2
     assert trends["no_show_rate_latest"].to_dict() == pytest.approx(
-        before.loc[trends.index, "no_show_rate"].to_dict()
+        last.loc[trends.index, "no_show_rate"].to_dict()
     )
-    # the unusual week is not in the lines either
-    assert {len(points) for points in trends["no_show_rate"]} == {11}
+    assert {len(points) for points in trends["no_show_rate"]} == {12}
 
 
 def test_latest_comes_from_the_last_complete_week_when_the_as_of_date_falls_mid_week(demo_db):

@@ -1001,7 +1001,16 @@ def _sessions_stage(
     forced_miss = drop_pre & (j >= k_of - c.n_miss[scl])
     sst[forced_miss] = np.where(rng.random(int(forced_miss.sum())) < 0.7, 1, 2)
     sst[j == 0] = 0
-    sst[last & ~drop_pre] = 0
+    # a finished course ends on an attended session; a course still open at the as-of date ends wherever
+    # its schedule stops, with the usual chance of a missed session (its last week is like the others)
+    sst[last & ~drop_pre & (c.status[scl] == 2)] = 0
+    # ...but a client who is not dropping out never ends on two missed sessions in a row (that is the
+    # MISSED_SESSIONS pattern their kind must not show)
+    missed = (sst == 1) | (sst == 2)
+    prev_missed = np.zeros_like(missed)
+    prev_missed[1:] = missed[:-1]
+    sst[last & ~drop_pre & missed & prev_missed & (j > 0)] = 0
+    del missed, prev_missed
     del last, drop_pre, k_of
     # Minimum number of attended sessions for the trajectory.
     min_att = np.where(c.kind == _K_NEW, k, _MIN_ATT[c.kind])
