@@ -18,8 +18,11 @@ if ctx is not None:
         wins_meeting(ctx, full=True)
     else:
         saved_notice()
-        celebrate, consult = st.tabs(["Celebrating wins", "Peer consultation"], key="meeting_tab")
-        with celebrate:
-            wins_meeting(ctx)
-        with consult:
-            consultation_meeting(ctx)
+        # only the open tab runs: the keyboard shortcuts (arrows, M) must never act on a hidden tab
+        celebrate, consult = st.tabs(["Celebrating wins", "Peer consultation"], key="meeting_tab", on_change="rerun")
+        if celebrate.open is not False:
+            with celebrate:
+                wins_meeting(ctx)
+        if consult.open:
+            with consult:
+                consultation_meeting(ctx)

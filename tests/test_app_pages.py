@@ -107,7 +107,7 @@ def test_every_page_says_how_old_the_data_is_and_turns_amber_when_stale(demo_db,
     monkeypatch.setenv("MOMENTUM_TODAY", "2026-12-04")  # twelve days on, no new exports
     at = _sign_in("clinician")
     stale = [w.value for w in at.sidebar if type(w).__name__ == "Warning" and "Data through" in w.value]
-    assert stale and "14 days old" in stale[0] and "over 7 days" in stale[0]
+    assert stale and "14 days old" in stale[0] and "for over 7 days" in stale[0]
 
 
 def test_scopes_nest_and_a_clinician_sees_only_their_own_clients(demo_db):
@@ -200,6 +200,20 @@ def test_flag_review_round_trip(demo_db):
     assert len(frame(at, "risk_table")) == len(risk) - 1  # acknowledged: no longer "needs review"
     assert "flag_review" in [e["action"] for e in audit.recent(AppState(demo_db.app_db), 5)]
     assert label
+
+
+def test_the_flag_under_review_stays_the_same_flag_when_the_queue_changes(demo_db):
+    at = _open(_sign_in("supervisor"), "pages/flags.py")
+    at.selectbox(key="review_pick").select_index(5).run()
+    chosen = at.selectbox(key="review_pick").value
+    client, code, _since = chosen.split("|")
+    at.radio(key="flags_show").set_value("All active flags").run()  # more rows: the queue's order shifts
+    assert at.selectbox(key="review_pick").value == chosen
+    at.multiselect(key="flags_code").set_value([code]).run()  # a filter that keeps it
+    assert at.selectbox(key="review_pick").value == chosen
+    assert any(f"{client} · " in o for o in at.selectbox(key="review_pick").options)
+    at.multiselect(key="flags_code").set_value([c for c in ("PLATEAU", "DISENGAGING") if c != code][:1]).run()
+    assert at.selectbox(key="review_pick").value != chosen  # filtered out: the form moves to a flag shown
 
 
 def test_acknowledge_without_a_note_is_refused_with_a_clear_message(demo_db):
@@ -499,6 +513,8 @@ def test_meeting_mode_is_for_supervisors_and_managers(demo_db):
 def test_meeting_full_screen_keeps_only_the_win_the_buttons_and_one_counter(demo_db):
     at = _open(_sign_in("supervisor"), "pages/meeting.py")
     at.date_input(key="meeting_range").set_value((date(2026, 11, 9), date(2026, 11, 22))).run()
+    # only the open tab runs: the consultation tab's navigator (and its keyboard shortcuts) is not on the page
+    assert not [b for b in at.button if (b.key or "").startswith("meeting_item_pos")]
     _button(at, "Full screen").click().run()
     assert not at.exception and len(at.header) == 0 and len(at.tabs) == 0 and len(at.date_input) == 0
     assert len(at.toggle) == 0

@@ -230,8 +230,9 @@ def _sign_in(page, username: str, password: str = "momentum-demo") -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def _signed_in_page(chromium, server: str, username: str, settle: bool = True, password: str = "momentum-demo"):
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+def _signed_in_page(chromium, server: str, username: str, settle: bool = True, password: str = "momentum-demo",
+                    height: int = 1000):
+    context = chromium.new_context(viewport={"width": 1400, "height": height})
     page = context.new_page()
     page.goto(server)
     _username(page).wait_for(timeout=60000)
@@ -971,7 +972,7 @@ def test_risk_first_a_selected_flag_opens_its_review_and_no_table_offers_a_csv(s
     reviewing_risk.wait_for(state="detached", timeout=30000)
     _settled(page)
     assert "Reason and evidence" in page.inner_text("body")
-    _shot(page, "flags")
+    _shot(page, "flags_risk_first")
     # a table's toolbar: search and full screen, but no CSV download that the audit would not see
     tables.nth(1).hover()
     toolbar = page.locator("[data-testid='stElementToolbar']").first
@@ -985,7 +986,7 @@ def test_freshness_prep_page_and_filters_that_follow_through_pages_and_a_shared_
     from pipelines.appstate.db import AppState
 
     server, db = server_db
-    context, page = _signed_in_page(chromium, server, "supervisor")
+    context, page = _signed_in_page(chromium, server, "supervisor", height=1800)  # tall: a full-page shot
     sidebar = page.locator("section[data-testid='stSidebar']")
     assert "Data through 2026-11-20 · 2 days old" in sidebar.inner_text()
     # narrow the caseload to one supervisee: the URL carries it, and the next page keeps it

@@ -94,3 +94,16 @@ def test_a_link_with_a_team_outside_the_scope_or_a_bad_date_falls_back_and_says_
     assert any(e["action"] == "filter_refused" for e in audit.recent(AppState(demo_db.app_db), 10))
     at = _signed_in_with(demo_db, "supervisor", as_of="2030-01-01")
     assert any("after 2026-11-22" in w.value for w in at.warning)
+
+
+def test_a_refused_link_is_audited_short_whatever_was_typed_into_it(demo_db):
+    typed = ",".join(f"Jane Doe {i} jane{i}@example.com" for i in range(2000))
+    _signed_in_with(demo_db, "supervisor", clinicians=typed)
+    entry = next(e for e in audit.recent(AppState(demo_db.app_db), 10) if e["action"] == "filter_refused")
+    assert len(entry["detail"]) < 600 and "2000" in entry["detail"] and "@example.com" not in entry["detail"]
+
+
+def test_a_clinicians_link_naming_a_team_is_refused_too(demo_db):
+    at = _signed_in_with(demo_db, "clinician", team="Somewhere else")
+    assert any("outside your scope" in w.value for w in at.warning) and "team" not in at.query_params
+    assert any(e["action"] == "filter_refused" for e in audit.recent(AppState(demo_db.app_db), 10))

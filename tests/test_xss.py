@@ -304,7 +304,7 @@ def test_saved_messages_show_hostile_ids_as_written(hostile_db):
     assert not at.exception, at.exception
     pick = next(sb for sb in at.selectbox if sb.label == "Flag to review")
     option = next(o for o in pick.options if MARKER in o)
-    pick.set_value(pick.options.index(option)).run()  # the options are the flag queue's row numbers, in order
+    pick.select_index(pick.options.index(option)).run()  # the options shown, in the queue's order
     next(t for t in at.text_area if t.label == "Note").input("Talked it through")
     next(b for b in at.button if b.label == "Save review").click().run()
     assert not at.exception, at.exception

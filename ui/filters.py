@@ -65,10 +65,16 @@ def _seed(widget_key: str, value) -> None:
         st.session_state[widget_key] = value
 
 
+AUDITED_VALUES = 10  # of a refused link: at most this many values, each cut to AUDITED_CHARS
+AUDITED_CHARS = 16
+
+
 def _refused(user: User, page: str, what: str, values: list[str]) -> None:
     """A link that asks for more than the user's scope: refused, audited, and said without naming what was
-    asked for (its existence is not confirmed)."""
-    audited(user.username, "filter_refused", page=page, **{what: values})
+    asked for (its existence is not confirmed). A link is anyone's text: the audit keeps a few values, cut
+    short, and their count - never a whole URL's worth of whatever was typed into it."""
+    audited(user.username, "filter_refused", page=page, what=what, count=len(values),
+            values=[str(v)[:AUDITED_CHARS] for v in values[:AUDITED_VALUES]])
     st.warning("This link asked for clinicians or a team outside your scope. Those were left out; "
                "you see only your own scope.", icon=":material/block:")
 
@@ -141,6 +147,9 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
         outside = [c for c in _url_list(url.get("clinicians")) if c not in full_scope]
         if outside:
             _refused(user, page, "clinicians", outside)
+        team = url.get("team")
+        if team and team not in set(staff["team"].dropna()):
+            _refused(user, page, "team", [str(team)])
         for name in ("clinicians", "team"):
             _to_url(name, None)
     if f"{key}_as_of" not in st.session_state:

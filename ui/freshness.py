@@ -44,7 +44,8 @@ def freshness_indicator() -> None:
         return
     with st.sidebar:
         if stale:
-            st.warning(f"{text}. The exports have not been loaded for over {stale_after_days()} days: "
-                       "numbers on every page are as of that date.", icon=":material/schedule:")
+            st.warning(f"{text}. No session in the data for over {stale_after_days()} days: unless the practice "
+                       "was closed, the latest exports have not been loaded, and every page is as of that date.",
+                       icon=":material/schedule:")
         else:
             st.caption(f":material/schedule: {text}")

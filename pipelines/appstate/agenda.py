@@ -64,7 +64,7 @@ def build(
                 "section": "momentum", "client_id": client_id,
                 "item": f"{label('momentum', was)} → {label('momentum', row['momentum'])}",
                 "detail": row["momentum_reason"], "since": ""}))
-    rows += [row for _rank, _client, row in sorted(moves, key=lambda m: m[:2])]  # moves for the worse first
+    rows += [row for _rank, _client, row in sorted(moves, key=lambda m: m[:2])]  # by where it went: slipping first
     posted = wins[wins["posted_by"] == clinician_id].sort_values("posted_at", ascending=False)
     for w in posted.itertuples(index=False):
         rows.append({"section": "win", "client_id": w.client_id if isinstance(w.client_id, str) else "",

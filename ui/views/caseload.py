@@ -173,7 +173,8 @@ def client_table(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, 
         momentum_rank=table["momentum"].map({m: i for i, m in enumerate(_ATTENDING_ORDER)}).fillna(len(_ATTENDING_ORDER)),
         change_rank=(table["change_status"] != "reliable_deterioration").astype(int),
         slope_rank=(table["slope_direction"] != "worsening").astype(int),
-    ).sort_values(["momentum_rank", "change_rank", "slope_rank", "days_since_attended", "client_id"])
+    ).sort_values(["momentum_rank", "change_rank", "slope_rank", "days_since_attended", "client_id"],
+                  ascending=[True, True, True, False, True])
     return _selected_client(table, _client_frame(ctx, table, "caseload_table"))
 
 
@@ -182,7 +183,8 @@ def lost_contact(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, 
     lost = momentum[momentum["shown_momentum"] == "lost_contact"]
     if lost.empty:
         return None
-    table = _client_rows(ctx, lost, flags, sparks).sort_values(["days_since_attended", "client_id"])
+    table = _client_rows(ctx, lost, flags, sparks).sort_values(["days_since_attended", "client_id"],
+                                                               ascending=[False, True])
     with st.expander(f"{chip('momentum', 'lost_contact')}: {len(lost)} open client{'s' if len(lost) != 1 else ''} "
                      f"with no attended session for {LOST_CONTACT_DAYS}+ days"):
         st.caption(f"{word('momentum', 'lost_contact').explain} Consider a check-in call, or discharge.")

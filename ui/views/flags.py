@@ -97,10 +97,15 @@ def _selectable(frame: pd.DataFrame, key: str) -> None:
     def picked() -> None:
         rows = st.session_state[key].selection.rows
         if rows:
-            st.session_state[REVIEW_PICK] = int(frame.index[rows[0]])
+            st.session_state[REVIEW_PICK] = flag_key(frame.iloc[rows[0]])
 
     st.dataframe(frame[_QUEUE_COLUMNS], hide_index=True, column_config=_QUEUE_CONFIG, on_select=picked,
                  selection_mode="single-row", key=key)
+
+
+def flag_key(row) -> str:
+    """One flag episode: client, code and the day it was raised."""
+    return f"{row['client_id']}|{row['flag']}|{show_date(row['since'])}"
 
 
 def review_form(ctx: PageContext, flags: pd.DataFrame) -> None:
@@ -114,12 +119,15 @@ def review_form(ctx: PageContext, flags: pd.DataFrame) -> None:
         st.caption("Flags are reviewed by the clinician and their supervisor; managers see the queue.")
         return
     st.subheader("Review a flag")
-    labels = {i: f"{r.client_id} · {r.flag_shown} ({label('severity', r.severity).lower()}, since "
-                 f"{show_date(r.since)})" for i, r in flags.iterrows()}
-    if st.session_state.get(REVIEW_PICK) not in labels:  # the queue changed under an earlier pick
+    # keyed by the flag itself, not its row: a filter or a colleague's review reorders the queue between runs,
+    # and the form must never slip onto another client's flag
+    keys = [flag_key(r) for _i, r in flags.iterrows()]
+    labels = {k: f"{r.client_id} · {r.flag_shown} ({label('severity', r.severity).lower()}, since "
+                 f"{show_date(r.since)})" for k, (_i, r) in zip(keys, flags.iterrows(), strict=True)}
+    if st.session_state.get(REVIEW_PICK) not in labels:  # that flag has left the queue (filtered, reviewed)
         st.session_state.pop(REVIEW_PICK, None)
-    pick = st.selectbox("Flag to review", list(labels), format_func=labels.get, key=REVIEW_PICK)
-    row = flags.loc[pick]
+    pick = st.selectbox("Flag to review", keys, format_func=lambda k: labels.get(k, k), key=REVIEW_PICK)
+    row = flags.iloc[keys.index(pick)]
     what = word("flags", row["flag"])
     st.markdown(f"**{what.chip}:** {what.explain} {link('flags', row['flag'])}")
     st.markdown(f"**Reason and evidence:** {plain_md(row['reason'])}")

@@ -153,8 +153,8 @@ def _mark(win_id: str, meeting_date: date, username: str) -> None:
 def wins_meeting(ctx: BoardContext, full: bool = False) -> None:
     flt, meeting_date, shuffle, fresh = kept_filter(ctx) if full else meeting_filter(ctx)
     board, flt, fell_back = board_with_fallback(ctx, flt)
-    if fell_back and not full:
-        st.caption(fell_back)
+    if fell_back:
+        st.caption(fell_back if not full else f"Wins of {flt.label} (the latest week with wins)")
     if fresh:
         board = board[board["celebrated_on"].isna()]
     if board.empty:
