@@ -16,7 +16,7 @@ import streamlit as st
 
 from pipelines.appstate.users import User
 from ui import data
-from ui.formats import DATE_INPUT_FORMAT
+from ui.formats import DATE_FORMAT
 from ui.runtime import audited
 
 
@@ -155,7 +155,7 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
     if f"{key}_as_of" not in st.session_state:
         _seed(f"{key}_as_of", _as_of_from(url.get("as_of"), shared.get("as_of"), default_as_of, latest))
     with cols[-1]:
-        as_of = st.date_input("As of", max_value=latest, key=f"{key}_as_of", format=DATE_INPUT_FORMAT)
+        as_of = st.date_input("As of", max_value=latest, key=f"{key}_as_of", format=DATE_FORMAT)
     shared["as_of"] = as_of
     _to_url("as_of", None if as_of == default_as_of else as_of.isoformat())
     record_view(user, page, scope=list(scope), as_of=as_of.isoformat())

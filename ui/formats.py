@@ -13,8 +13,7 @@ import pandas as pd
 
 from pipelines.settings import setting
 
-DATE_FORMAT = "YYYY-MM-DD"  # st.column_config.DateColumn
-DATE_INPUT_FORMAT = "YYYY-MM-DD"  # st.date_input (which takes only YYYY/MM/DD orders)
+DATE_FORMAT = "YYYY-MM-DD"  # st.column_config.DateColumn and st.date_input (which takes only Y/M/D orders)
 DATETIME_FORMAT = "YYYY-MM-DD HH:mm"  # st.column_config.DatetimeColumn
 MISSING = "–"
 

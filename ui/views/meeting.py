@@ -19,21 +19,19 @@ import streamlit as st
 
 from pipelines.appstate import wins
 from ui.consultation_queue import item_detail, queue, record_form
-from ui.formats import DATE_INPUT_FORMAT, show_date
+from ui.formats import DATE_FORMAT, show_date
 from ui.layout import empty_state
 from ui.runtime import get_runtime
 from ui.team import BoardContext, BoardFilter, board_with_fallback, this_week, week_filter
 
-# Static CSS (no data in it): hide the sidebar, header and toolbar; use the whole width; and hide the
-# buttons that are there for their keyboard shortcuts only (PageUp/PageDown from a presentation clicker,
-# Esc, M).
+# Static CSS (no data in it). Full screen: hide the sidebar, header and toolbar; use the whole width.
 FULL_SCREEN_CSS = """<style>
 section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
 div[data-testid="stToolbar"], div[data-testid="stDecoration"] { display: none !important; }
 div[data-testid="stMainBlockContainer"], .block-container { max-width: 100% !important; padding-top: 1rem !important; }
-[class*="st-key-meeting_keys"] { position: absolute !important; left: -10000px !important; height: 1px;
-  overflow: hidden; }
 </style>"""
+# Always: move off screen the buttons that are there for their keyboard shortcuts only (PageUp/PageDown from
+# a presentation clicker, Esc, M).
 KEYS_ONLY_CSS = """<style>
 [class*="st-key-meeting_keys"] { position: absolute !important; left: -10000px !important; height: 1px;
   overflow: hidden; }
@@ -56,12 +54,12 @@ def full_screen() -> bool:
     """Full screen for the projector: only the win, previous/next and one counter stay on the screen.
     Esc leaves it; the arrow keys and PageUp/PageDown (a presentation clicker) move between wins."""
     full = bool(st.session_state.get(FULL_KEY))
+    st.html(KEYS_ONLY_CSS)
     if full:
         st.html(FULL_SCREEN_CSS)
         with st.container(key="meeting_keys_exit"):
             st.button("Leave full screen", key="meeting_exit", shortcut="Esc", on_click=_set_full, args=(False,))
     else:
-        st.html(KEYS_ONLY_CSS)
         st.button("Full screen", key="meeting_enter", icon=":material/fullscreen:", on_click=_set_full, args=(True,),
                   help="Hide everything but the win for the projector. Esc leaves full screen; the arrow keys "
                        "and PageUp/PageDown move between wins.")
@@ -79,9 +77,9 @@ def meeting_filter(ctx: BoardContext) -> tuple[BoardFilter, date, bool, bool]:
             st.session_state[key] = value
     cols = st.columns([2, 1, 1, 1])
     picked = cols[0].date_input("Wins posted between", max_value=max(ctx.as_of, ctx.today),
-                                format=DATE_INPUT_FORMAT, key="meeting_range")
+                                format=DATE_FORMAT, key="meeting_range")
     start, stop = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else week
-    meeting_date = cols[1].date_input("Meeting date", max_value=ctx.today, format=DATE_INPUT_FORMAT,
+    meeting_date = cols[1].date_input("Meeting date", max_value=ctx.today, format=DATE_FORMAT,
                                       key="meeting_date")
     shuffle = cols[2].toggle("Shuffle", key="meeting_shuffle")
     fresh = cols[3].toggle("Only not yet celebrated", key="meeting_fresh")

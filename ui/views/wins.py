@@ -17,7 +17,7 @@ from pipelines.appstate import wins
 from pipelines.models import queries
 from ui import data
 from ui.downloads import export_button
-from ui.formats import DATE_INPUT_FORMAT, show_date, show_datetime
+from ui.formats import DATE_FORMAT, show_date, show_datetime
 from ui.layout import empty_state, plain_md
 from ui.phi_prompt import GUARD_NOTE, guarded
 from ui.runtime import get_runtime
@@ -37,7 +37,7 @@ def filters(ctx: BoardContext, key: str) -> BoardFilter:
         start = ctx.as_of - timedelta(days=27)
     elif period == "Dates":
         latest = max(ctx.as_of, ctx.today)
-        picked = cols[0].date_input("Dates", value=(start, end), max_value=latest, format=DATE_INPUT_FORMAT,
+        picked = cols[0].date_input("Dates", value=(start, end), max_value=latest, format=DATE_FORMAT,
                                     key=f"{key}_dates")
         start, end = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (start, end)
     teams = sorted(t for t in ctx.staff["team"].dropna().unique())
