@@ -4,8 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
-# test processes (pytest-xdist): the browser tests run in two of them (two xdist_groups), which mostly wait
-# on the browser and the server, so two more keep both cores busy on a 2-core machine
+# test processes (pytest-xdist): the browser tests run in four xdist groups of about equal length, one per
+# process; they wait on the browser and the server part of the time, and the other tests fill it
 TEST_WORKERS ?= 4
 
 .PHONY: run test lint imports unit bench campaign sample screenshots lock clean

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import os
 import shutil
 import subprocess
@@ -12,6 +14,7 @@ import duckdb
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from pipelines.appstate import pulse, users
 from pipelines.appstate.db import AppState
 from pipelines.demo import SAMPLE_AS_OF, ensure_demo_database
 from pipelines.settings import Paths, paths
@@ -45,6 +48,31 @@ def _pinned_today():
         os.environ["MOMENTUM_TODAY"] = before
 
 
+# bcrypt's least cost for the hashes the tests make: a check takes 1 ms instead of 270. What bcrypt costs
+# is bcrypt's business; the product's cost of 12 is checked, in a process of its own, by
+# tests/test_auth_sessions.py::test_passwords_are_hashed_at_bcrypts_cost_of_12.
+TEST_BCRYPT_ROUNDS = 4
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _costs_not_under_test():
+    """Costs paid once instead of in every test, none of them under test: the bcrypt cost of the
+    passwords the tests make (above); the pulse key's scrypt, a pure function of the username and
+    password (0.3 s per sign-in; remembered per pair in this process, the same keys either way);
+    and Streamlit's scan of every installed package for components, which AppTest repeats for each
+    app it starts (0.2 s; the packages do not change during a run)."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scanned = manifest_scanner.scan_component_manifests()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(users, "BCRYPT_ROUNDS", TEST_BCRYPT_ROUNDS)
+        mp.setattr(pulse, "derive_key", functools.cache(pulse.derive_key))
+        mp.setattr(manifest_scanner, "scan_component_manifests", lambda max_workers=None: list(scanned))
+        users._dummy_hash.cache_clear()
+        yield
+    users._dummy_hash.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path, monkeypatch):
     """No test touches data/ in the checkout: every default path points into tmp."""
@@ -56,9 +84,18 @@ def _isolated_env(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def demo_db_template(tmp_path_factory):
-    """The demo database built from sample_data/ once per run; tests copy it."""
-    folder = tmp_path_factory.mktemp("demo-template")
-    ensure_demo_database(paths(folder / "momentum.duckdb"))
+    """The demo database built from sample_data/ once per run, shared by pytest-xdist's test
+    processes (the first to get the lock builds it); tests copy it, none writes to it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each test process's own
+    folder = root / "demo-template"
+    with (root / "demo-template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "demo-template.built").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a build cut short
+            ensure_demo_database(paths(folder / "momentum.duckdb"))
+            (root / "demo-template.built").touch()
     return folder
 
 

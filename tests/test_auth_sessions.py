@@ -129,3 +129,18 @@ def test_a_mistyped_cookie_setting_is_a_clear_error():
 
     with pytest.raises(ValueError, match="use auto, on or off"):
         secure_cookie_wanted("yes", None, {})
+
+
+def test_passwords_are_hashed_at_bcrypts_cost_of_12():
+    """The tests hash at bcrypt's least cost (conftest's TEST_BCRYPT_ROUNDS); the product, in a
+    process of its own, at 12, refused sign-ins included."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = ("from pipelines.appstate import users; "
+            "print(users.hash_password('a-long-enough-password')); print(users._dummy_hash().decode())")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    made, dummy = out.stdout.split()
+    assert made.startswith("$2b$12$") and dummy.startswith("$2b$12$"), out.stdout

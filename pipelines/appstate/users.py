@@ -20,6 +20,7 @@ from pipelines.appstate.db import AppState
 
 ROLES = ("clinician", "supervisor", "manager")
 MIN_PASSWORD_LENGTH = 12
+BCRYPT_ROUNDS = 12  # bcrypt's cost: 2**12 rounds, about a quarter of a second per check
 MAX_PASSWORD_BYTES = 72  # bcrypt reads at most 72 bytes of a password (bcrypt 5 refuses more)
 DEMO_PASSWORD = "momentum-demo"
 
@@ -94,7 +95,7 @@ def normalise_username(username: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=12)).decode("ascii")
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=BCRYPT_ROUNDS)).decode("ascii")
 
 
 def add_user(
@@ -193,4 +194,4 @@ def refuse_at_equal_cost(password: str) -> None:
 
 @cache
 def _dummy_hash() -> bytes:
-    return bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(rounds=12))
+    return bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(rounds=BCRYPT_ROUNDS))
