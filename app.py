@@ -1,6 +1,6 @@
 """Momentum: entry point (`streamlit run app.py`).
 
-Settings and resources → sign-in → role-based navigation → idle logoff.
+Settings and resources → the idle-logoff timer (on every page) → sign-in → role-based navigation.
 Pages check the signed-in user themselves too (ui.auth.require_user).
 """
 

@@ -83,11 +83,11 @@ def _isolated_env(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def demo_db_template(tmp_path_factory):
+def demo_db_template(tmp_path_factory, request):
     """The demo database built from sample_data/ once per run, shared by pytest-xdist's test
     processes (the first to get the lock builds it); tests copy it, none writes to it."""
     root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+    if hasattr(request.config, "workerinput"):  # a pytest-xdist test process
         root = root.parent  # the run's folder, above each test process's own
     folder = root / "demo-template"
     with (root / "demo-template.lock").open("w") as lock:
