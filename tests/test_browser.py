@@ -802,6 +802,10 @@ def test_two_tab_sign_out_leaves_no_tab_signed_in(server, chromium):
                 values.append(now[0])
                 break
             page.wait_for_timeout(250)
+        # and until the rerun the cookie's report causes has finished: a tab whose report is still on
+        # its way sets the cookie again on that run, the likely cause of a cookie found in the jar
+        # after the first tab's sign-out (1 of 3 browser-suite runs under load)
+        _settled(page)
     assert len(values) == 2
     cookie_before = _momentum_cookies(context)
     first.bring_to_front()
