@@ -1,6 +1,6 @@
 """Momentum: entry point (`streamlit run app.py`).
 
-Settings and resources → the idle-logoff timer (on every page) → sign-in → role-based navigation.
+Settings and resources → sign-in → role-based navigation → idle logoff.
 Pages check the signed-in user themselves too (ui.auth.require_user).
 """
 
@@ -8,7 +8,8 @@ import streamlit as st
 
 from schemas.instruments import INSTRUMENTS_PROBLEM
 from ui.auth import (
-    idle_timer,
+    idle_check_interval_s,
+    idle_watch,
     issue_cookie_once,
     sign_in_form,
     sign_out,
@@ -30,8 +31,6 @@ if INSTRUMENTS_PROBLEM:  # a practice's own instruments that cannot be used: not
 # clear message; page views are audited before anything is shown (ui.runtime.audited)
 with app_state_guard():
     user = signed_in_user()
-    # the idle check: a timer that is not a user action, so it does not reset the idle clock
-    idle_timer()
     if user is None:
         # the only page before sign-in; calling st.navigation also hides the
         # pages/ folder's automatic links
@@ -39,6 +38,8 @@ with app_state_guard():
         st.stop()
 
     issue_cookie_once(get_runtime())
+    # the idle check: a timer that is not a user action, so it does not reset the idle clock
+    st.fragment(run_every=idle_check_interval_s())(idle_watch)()
 
     sidebar_user(user, sign_out)
     freshness_indicator()

@@ -126,17 +126,6 @@ def signed_in_user(activity: bool = True) -> User | None:
     return user
 
 
-def idle_timer() -> None:
-    """The timer that clears the screen when the session ends while the tab is left open.
-
-    It is the first thing drawn on every run, the sign-in page's too. Its ticks come from the
-    browser, and Streamlit names a fragment by its function and its place on the page: a tick sent
-    while the sign-out's rerun was on its way used to reach a page without this timer (or with it
-    in another place, after the cookie component) and left the browser blank instead of on the
-    sign-in form. In the first place on both pages it keeps one name, and such a tick finds it."""
-    st.fragment(run_every=idle_check_interval_s())(idle_watch)()
-
-
 def idle_watch() -> None:
     """Run by a timer fragment: clear the screen once the session has ended (idle or expired)."""
     rt = get_runtime()
