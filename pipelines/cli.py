@@ -60,7 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--months", type=int, default=12)
     s.add_argument("--sessions", type=int, default=None, help="scale to about this many sessions")
     s.add_argument("--as-of", type=_date, default=None, help="last date in the data (default today)")
+    s.add_argument("--vendor", choices=["simplepractice", "jane", "owl"], default=None,
+                   help="write the practice as this practice system's reports, with invented names")
     s.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+    ps = sub.add_parser("pseudonym", help="the pseudonymous code of a client's name (nothing is stored or logged)")
+    ps.add_argument("name", nargs="?", default=None, help="the client's name (default: read from stdin, "
+                    "which keeps it out of the shell's history)")
+    ps.add_argument("--dob", type=_date, default=None, help="date of birth (YYYY-MM-DD), when the exports have one")
+    ps.add_argument("--db", default=None, help="data database (its secrets file holds the key)")
 
     b = sub.add_parser("bench", help="benchmarks (not part of the tests)")
     b.add_argument("phase", choices=["ingest", "models", "pages", "all"], help="what to measure")
@@ -231,10 +239,32 @@ def cmd_sample(args: argparse.Namespace) -> int:
     )
     show = _progress_printer(False)
     practice = generate_practice(spec, progress=show)
-    counts = practice.write(args.out)
+    if args.vendor:
+        from pipelines.synthetic.vendor_exports import write_vendor_exports
+
+        counts = write_vendor_exports(practice, args.vendor, args.out, seed=args.seed)
+    else:
+        counts = practice.write(args.out)
     for table, n in counts.items():
         print(f"{table:12} {n:>10,} rows", file=sys.stderr)
     print(f"wrote {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_pseudonym(args: argparse.Namespace) -> int:
+    from pipelines.appstate.secrets_file import WeakSecretError, read_pseudonym_key
+    from pipelines.ingest.pseudonym import client_code
+
+    name = args.name if args.name is not None else sys.stdin.readline()
+    if not name.strip():
+        print("error: give the client's name (as an argument or on stdin)", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    try:
+        key = read_pseudonym_key(paths(args.db).secrets)
+    except WeakSecretError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    print(client_code(key, name, args.dob.isoformat() if args.dob else None))
     return EXIT_OK
 
 
@@ -428,6 +458,7 @@ COMMANDS = {
     "backup": cmd_backup,
     "restore": cmd_restore,
     "audit": cmd_audit,
+    "pseudonym": cmd_pseudonym,
 }
 
 

@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from schemas.profiles import normalise  # how an export's measure word is matched to a code
+from schemas.text import normalise  # how an export's measure word is matched to a code
 
 INSTRUMENTS_FILE = Path(__file__).with_name("instruments.toml")
 

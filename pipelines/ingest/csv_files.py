@@ -19,6 +19,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,11 +212,9 @@ def _has_bad_bytes(value: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in value)
 
 
-def _load_careful(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> RawLoad:
-    n = len(names)
-    cols: list[list[str | None]] = [[] for _ in range(n)]
-    row_numbers: list[int] = []
-    structural: list[tuple[int, str, str]] = []
+def careful_records(path: Path, n: int) -> Iterator[tuple[int, list[str] | None, str, str]]:
+    """Every data record, read by Python's csv module: (row, record, "", "") for a good one,
+    (row, None, value, reason) for one that cannot be a row. Blank lines are not rows."""
     row = 0
     with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         reader = csv.reader(fh, strict=True)
@@ -242,31 +241,36 @@ def _load_careful(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) 
                     reason = "the row contains a NUL byte"
                 else:
                     reason = f"the row is not valid CSV ({msg}); check its quotes"
-                structural.append((row, "", reason))
+                yield row, None, "", reason
                 continue
             if _is_blank(record):
                 continue  # blank line: not a row
             row += 1
             joined = ",".join(record)
             if any(_has_bad_bytes(v) for v in record):
-                structural.append(
-                    (row, preview(joined), "the row has bytes that are not UTF-8; export the file as UTF-8")
-                )
-                continue
-            if len(record) != n:
-                structural.append(
-                    (
-                        row,
-                        preview(joined),
-                        f"the row has {len(record)} values but the header has {n} columns",
-                    )
-                )
-                continue
-            row_numbers.append(row)
-            for i, v in enumerate(record):
-                cols[i].append(v)
+                yield row, None, preview(joined), "the row has bytes that are not UTF-8; export the file as UTF-8"
+            elif len(record) != n:
+                yield row, None, preview(joined), f"the row has {len(record)} values but the header has {n} columns"
+            else:
+                yield row, record, "", ""
+
+
+def _load_careful(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> RawLoad:
+    n = len(names)
+    cols: list[list[str | None]] = [[] for _ in range(n)]
+    row_numbers: list[int] = []
+    structural: list[tuple[int, str, str]] = []
+    rows = 0
+    for row, record, value, reason in careful_records(path, n):
+        rows = row
+        if record is None:
+            structural.append((row, value, reason))
+            continue
+        row_numbers.append(row)
+        for i, v in enumerate(record):
+            cols[i].append(v)
     store_rows(con, row_numbers, names, cols)
-    return RawLoad(rows_read=row, path_used="careful", structural=structural)
+    return RawLoad(rows_read=rows, path_used="careful", structural=structural)
 
 
 def store_rows(con: duckdb.DuckDBPyConnection, row_numbers: list[int], names: list[str],

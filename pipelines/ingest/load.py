@@ -21,7 +21,8 @@ import duckdb
 
 from pipelines import clock
 from pipelines.appstate.db import AppState
-from pipelines.ingest import csv_files, items, xlsx_files
+from pipelines.appstate.secrets_file import WeakSecretError, ensure_pseudonym_key
+from pipelines.ingest import csv_files, items, vendor, xlsx_files
 from pipelines.ingest.csv_files import FileRefused
 from pipelines.ingest.validate import ValidationCompiler, upsert_statements
 from pipelines.ingest.xlsx_files import EXCEL_SUFFIXES, is_excel
@@ -31,7 +32,7 @@ from pipelines.sql_files import sql, statements
 from pipelines.store import DataStore, StoreError
 from schemas.contract import TABLES, TableSpec
 from schemas.exports import LOAD_ORDER
-from schemas.profiles import DEFAULT_PROFILE, HeaderProfile, load_profile, normalise
+from schemas.profiles import DEFAULT_PROFILE, HeaderProfile, ReportSpec, load_profile, normalise
 
 ProgressFn = Callable[[str], None]
 
@@ -79,6 +80,8 @@ class _Planned:
     refused: str | None = None
     has_nul: bool = True  # a NUL byte anywhere in the file: the validation tests every value for chr(0)
     wide: items.WideHeader | None = None  # an item-level measures file: scored into totals first
+    report: ReportSpec | None = None  # a practice system's report (pipelines/ingest/vendor.py)
+    fields: list[str] = field(default_factory=list)  # its header
 
 
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -185,6 +188,11 @@ def _plan(path: Path, profile: HeaderProfile) -> _Planned:
     has_nul = has_nul or excel  # a workbook is a zip: its bytes say nothing of its cells (_x0000_ is a NUL)
     try:
         header = xlsx_files.read_header(path)[0] if excel else csv_files.read_header(path)
+        report = vendor.detect(header.fields, profile)
+        if report is not None:
+            vendor.source_columns(report, header.fields)  # refuses a report without a column it needs
+            return _Planned(path, sha, report.table, {}, len(header.fields), [], load_profile(report.profile),
+                            has_nul=has_nul, report=report, fields=header.fields)
         wide = _wide(header.fields, profile)
         fields = wide.fields if wide else header.fields
         table, mapping, notes = recognise(path, fields, profile)
@@ -256,6 +264,7 @@ def _load_one(
     profile: HeaderProfile,
     loaded_by: str,
     progress: ProgressFn,
+    key: bytes | None = None,
 ) -> FileResult:
     result = FileResult(path=str(plan.path), table=plan.table, notes=list(plan.notes))
     dup = con.execute(
@@ -270,7 +279,12 @@ def _load_one(
         # in DuckDB's fast reader would otherwise abort the transaction
         progress(f"{plan.path.name}: reading ({plan.table})")
         try:
-            if is_excel(plan.path):
+            if plan.report is not None:
+                assert plan.profile is not None
+                raw = vendor.read_report(con, plan.path, plan.report, plan.profile, plan.fields, key)
+                plan.column_map = raw.column_map
+                result.notes.extend(raw.notes)
+            elif is_excel(plan.path):
                 assert plan.table is not None
                 kinds = {int(raw_name[1:]): TABLES[plan.table].column(col).kind for col, raw_name in plan.column_map.items()}
                 raw = xlsx_files.load_raw(con, plan.path, plan.n_columns, kinds)
@@ -345,6 +359,8 @@ def _validate_and_upsert(
     name = plan.path.name
     if raw.path_used == "careful":
         result.notes.append("the file had irregular rows; they were read one by one")
+    if isinstance(raw, vendor.VendorLoad):
+        _vendor_facts(con, raw, result)
     progress(f"{name}: validating {raw.rows_read:,} rows")
     compiled = ValidationCompiler(
         spec, plan.column_map, plan.profile or profile, setting("MOMENTUM_TIMEZONE"), check_nul=plan.has_nul
@@ -385,6 +401,23 @@ def _validate_and_upsert(
         result.message = "every row was rejected; see rejected_rows"
 
 
+def _vendor_facts(con: duckdb.DuckDBPyConnection, raw: vendor.VendorLoad, result: FileResult) -> None:
+    """What a practice system's report adds besides its rows, in the same transaction: the
+    (name code, client code) pairs seen with a date of birth, and clients it adds."""
+    if raw.births:
+        names, codes = zip(*sorted(raw.births), strict=True)
+        con.execute(sql("client_births_add"), {"names": list(names), "codes": list(codes), "load_id": result.load_id})
+    if raw.new_clients:
+        before = con.execute("SELECT count(*) FROM clients").fetchall()[0][0]
+        ids, clinicians, days = zip(*raw.new_clients, strict=True)
+        con.execute(sql("clients_derived_add"), {"ids": list(ids), "clinicians": list(clinicians),
+                                                 "days": list(days), "load_id": result.load_id})
+        added = con.execute("SELECT count(*) FROM clients").fetchall()[0][0] - before
+        if added:
+            result.notes.append(f"added {added} client(s) first seen here (intake date: their first session in "
+                                "this file; clinician: that session's; status active)")
+
+
 def ingest(
     paths: Iterable[str | Path],
     db_paths: Paths,
@@ -406,17 +439,24 @@ def ingest(
     loaded_by = loaded_by or _whoami()
     plans = [_plan(f, profile) for f in files]
     order = {t: i for i, t in enumerate(LOAD_ORDER)}
-    # dependency order; unrecognised files first (they load nothing); stable within a table
-    plans.sort(key=lambda p: -1 if p.table is None else order[p.table])
+    # dependency order; unrecognised files first (they load nothing); within a table, a report that
+    # keeps stored values of columns it lacks after the reports that give them; else stable
+    plans.sort(key=lambda p: (-1, 0) if p.table is None else (order[p.table], bool(p.report and p.report.keep_stored)))
     if refresh:
         marts.refresh_memory_limit()  # a bad MOMENTUM_REFRESH_MEMORY stops the run before any file loads
+    key = None
+    if any(p.report is not None and "client" in p.report.names.values() for p in plans):
+        try:
+            key = ensure_pseudonym_key(db_paths.secrets)
+        except WeakSecretError as exc:
+            raise IngestArgumentError(f"client names cannot be pseudonymised: {exc}") from None
     store = DataStore(db_paths)
     results: list[FileResult] = []
     started = time.monotonic()
     with store.writer() as con, _storage_failures(db_paths, results, plans):
         for i, plan in enumerate(plans, 1):
             progress(f"[{i}/{len(plans)}] {plan.path.name}")
-            results.append(_load_one(con, plan, profile, loaded_by, progress))
+            results.append(_load_one(con, plan, profile, loaded_by, progress, key))
         if demo or any(r.status in ("loaded", "partial") for r in results):
             # demo accounts only work while every loaded file came from sample_data/
             con.execute(sql("meta_set"), {"key": "demo", "value": "true" if demo else "false"})

@@ -430,3 +430,11 @@ def upsert_statements(spec: TableSpec) -> list[str]:
         delete = f"DELETE FROM {table} USING valid v WHERE {cond}"
     insert = f"INSERT INTO {table} ({cols}, load_id) SELECT {cols}, $load_id FROM valid"
     return [delete, insert]
+
+
+def stored_values_sql(spec: TableSpec, columns: list[str]) -> str:
+    """The stored values (as text) of ``columns`` of the rows whose key is in ``$keys`` (a one-column key)."""
+    (key,) = spec.key
+    selected = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR)" for c in columns)
+    return (f"SELECT {quote_ident(key)}, {selected} FROM {quote_ident(spec.name)} "
+            f"WHERE {quote_ident(key)} IN (SELECT unnest($keys))")

@@ -55,7 +55,7 @@ def _rows(path: Path) -> Iterator[tuple[int, list]]:
         raise FileRefused(f"the file is not a readable Excel workbook ({exc})") from None
 
 
-def _blank(cells: list) -> bool:
+def blank(cells: list) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
@@ -94,12 +94,23 @@ def cell_text(value: object, kind: str | None = None) -> str:
 def read_header(path: Path) -> tuple[Header, int]:
     """The header (its cells as text) and the sheet row it is on."""
     for number, cells in _rows(path):
-        if not _blank(cells):
+        if not blank(cells):
             fields = [cell_text(c).strip() for c in cells]
             while fields and not fields[-1]:
                 fields.pop()
             return Header(fields=fields, has_bom=False), number
     raise FileRefused("the first sheet is empty: it has no header row")
+
+
+def data_rows(path: Path) -> Iterator[tuple[int, list]]:
+    """(sheet row number, cells) of every row under the header that holds a value."""
+    header_seen = False
+    for number, cells in _rows(path):
+        if blank(cells):
+            continue
+        if header_seen:
+            yield number, cells
+        header_seen = True
 
 
 def load_raw(con: duckdb.DuckDBPyConnection, path: Path, n_columns: int, kinds: dict[int, str]) -> RawLoad:
@@ -110,14 +121,14 @@ def load_raw(con: duckdb.DuckDBPyConnection, path: Path, n_columns: int, kinds: 
     rows = 0
     header_seen = False  # one pass over the sheet: its first row holding a value is the header
     for number, cells in _rows(path):
-        if _blank(cells):
+        if blank(cells):
             continue
         if not header_seen:
             header_seen = True
             continue
         rows += 1
-        if len(cells) > n_columns and not _blank(cells[n_columns:]):
-            shown = ",".join(cell_text(c) for c in cells if not _blank([c]))
+        if len(cells) > n_columns and not blank(cells[n_columns:]):
+            shown = ",".join(cell_text(c) for c in cells if not blank([c]))
             structural.append((number, preview(shown), f"the row has values to the right of the header's "
                                                         f"{n_columns} columns"))
             continue
@@ -133,6 +144,6 @@ def load_raw(con: duckdb.DuckDBPyConnection, path: Path, n_columns: int, kinds: 
 def count_rows(path: Path) -> int:
     """Data rows under the header of the first sheet (for the ledger of a refused file); 0 if unreadable."""
     try:
-        return max(0, sum(1 for _number, cells in _rows(path) if not _blank(cells)) - 1)  # less the header
+        return max(0, sum(1 for _number, cells in _rows(path) if not blank(cells)) - 1)  # less the header
     except FileRefused:
         return 0

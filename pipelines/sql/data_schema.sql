@@ -115,3 +115,12 @@ CREATE TABLE IF NOT EXISTS meta (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR
 );
+
+-- Which client codes a client name has had with a date of birth (pipelines/ingest/pseudonym.py):
+-- both are keyed codes, never the name or the date. A later row with that name and no date of
+-- birth takes the one code seen, or is rejected as a possible collision when there were several.
+CREATE TABLE IF NOT EXISTS client_births (
+    name_code VARCHAR NOT NULL,
+    client_id VARCHAR NOT NULL,
+    load_id   BIGINT NOT NULL
+);

@@ -2,16 +2,19 @@
 
 Reachable only for clients in the user's scope: every query takes the scope,
 so a client outside it returns no rows and the page says so, showing nothing.
-No identifier beyond client_id is shown.
+No identifier beyond client_id is shown. Where exports named clients, a client is found by
+typing their name: the page computes the code, the name goes nowhere.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import streamlit as st
 
 from pipelines.appstate.flag_reviews import reviews_for
+from pipelines.appstate.secrets_file import WeakSecretError, read_pseudonym_key
+from pipelines.ingest.pseudonym import client_code
 from pipelines.models import queries
 from ui import data
 from ui.charts import session_timeline
@@ -21,10 +24,48 @@ from ui.runtime import audited, get_runtime
 from ui.team import merged
 
 
+def find_by_name(ctx: PageContext, options: list[str]) -> None:
+    """A client's code from a typed name (and date of birth), when exports named clients: the code is
+    computed with the practice's key, and the name is neither kept (the form's fields are emptied in
+    the same step), put in the link, nor audited."""
+    try:
+        key = read_pseudonym_key(get_runtime().paths.secrets)
+    except WeakSecretError:
+        return  # no export ever named a client: codes are the practice system's own
+    result = st.session_state.pop("find_client_result", None)
+    with st.expander("Find a client by name", icon=":material/person_search:", expanded=result == ""), \
+            st.form("find_client", border=False):
+        st.caption("The name is turned into the client's code with the practice's key, as on loading; "
+                   "it is not stored, logged or put in the link.")
+        st.text_input("Client's name", key="find_client_name", autocomplete="off")
+        st.date_input("Date of birth (if the exports have one)", value=None, key="find_client_dob",
+                      min_value=date(1900, 1, 1), max_value=ctx.as_of, format="YYYY-MM-DD")
+        st.form_submit_button("Find", on_click=_look_up, args=(key, options, ctx.user.username))
+    if result == "":
+        st.warning("No client with that name (and date of birth) is in your caseload.", icon=":material/search_off:")
+    elif result:
+        st.session_state.pop("client_pick", None)  # the picker then opens on the client found
+        st.query_params["client"] = result
+
+
+def _look_up(key: bytes, options: list[str], username: str) -> None:
+    """The Find button's step, before the page runs: the code, or "" when it is not in the caseload."""
+    name, dob = st.session_state.get("find_client_name", ""), st.session_state.get("find_client_dob")
+    st.session_state["find_client_name"], st.session_state["find_client_dob"] = "", None
+    if not name.strip():
+        return
+    code = client_code(key, name, dob.isoformat() if dob else None)
+    found = code in options
+    audited(username, "client_lookup_by_name", found=found)  # whether it was found, never the name
+    st.session_state["find_client_result"] = code if found else ""
+
+
 def pick_client(ctx: PageContext) -> str | None:
     """The client to show: from the link (?client=) or the picker; None when there is none."""
     courses = data.model(ctx.version, queries.course_outcomes, ctx.scope, ctx.as_of)
     options = courses.sort_values(["is_active", "client_id"], ascending=[False, True])["client_id"].tolist()
+    if options:
+        find_by_name(ctx, options)
     wanted = st.query_params.get("client")
     if wanted and wanted not in options:
         audited(ctx.user.username, "client_view_refused", client_id=str(wanted)[:64])
