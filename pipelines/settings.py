@@ -127,6 +127,11 @@ class Paths:
     def snapshot_pointer(self) -> Path:
         return self.data_db.parent / f"{self.data_db.name}.current"
 
+    @property
+    def practice_profiles(self) -> Path:
+        """The practice's own header profiles, saved by the column-mapping page (one TOML file each)."""
+        return self.data_db.parent / "profiles"
+
 
 def paths(data_db: str | os.PathLike[str] | None = None) -> Paths:
     db = Path(data_db or setting("MOMENTUM_DB"))

@@ -328,7 +328,7 @@ def test_audit_log_page_is_for_managers_only(demo_db):
 def test_manager_data_status_shows_the_ledger(demo_db):
     at = _open(_sign_in("manager"), "pages/data_status.py")
     assert "Load history" in [s.value for s in at.subheader] and "Load exports" in [s.value for s in at.subheader]
-    assert len(at.get("file_uploader")) == 1
+    assert len(at.get("file_uploader")) == 2  # load exports; map a new export's columns
     assert any(e.label == "Instruments and thresholds in force" for e in at.expander)
     instruments = next(d.value for d in at.dataframe if "caseness" in d.value.columns).set_index("code")
     assert (instruments.loc["PHQ-9", "caseness"], instruments.loc["ORS", "caseness"]) == ("≥ 10", "< 25")

@@ -555,7 +555,7 @@ def test_flag_review_round_trip(server_db, chromium):
 
 
 @THIRD_PROCESS
-def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(fresh_server_db, chromium, tmp_path):
+def test_manager_uploads_a_dirty_csv_sees_its_rejects_then_maps_an_unknown_export(fresh_server_db, chromium, tmp_path):
     import duckdb
 
     from pipelines.appstate.db import AppState
@@ -591,7 +591,7 @@ def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(fresh_ser
     _cookie_settled(page)
     page.get_by_role("link", name="Data status").click()
     page.get_by_text("Load exports").wait_for(timeout=60000)
-    page.locator("input[type='file']").set_input_files({"name": hostile, "mimeType": "text/csv", "buffer": dirty})
+    page.locator("input[type='file']").first.set_input_files({"name": hostile, "mimeType": "text/csv", "buffer": dirty})
     page.get_by_text(re.compile(r"^appoint.*\.csv$")).first.wait_for(timeout=30000)  # its name, shortened
     page.get_by_role("button", name="Load", exact=True).click()
     page.get_by_text("Some rows or files were rejected").wait_for(timeout=120000)
@@ -616,7 +616,82 @@ def test_manager_uploads_a_dirty_csv_and_sees_its_rejects_with_reasons(fresh_ser
     assert not [u for u in requests if "momentum-probe" in u], requests
     assert page.locator("a[href*='evil-example']").count() == 0
     assert page.locator("img[src*='momentum-probe']").count() == 0
+    _map_an_unknown_export(page, db, tmp_path)
     context.close()
+
+
+VISITS_HEADER = "Visit Person,Therapist Name,When,Minutes,Outcome,Billing Email"
+VISIT_PEOPLE = ["Wren Hollis", "Tamsin Quarry", "Oren Blackwood"]
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``."""
+    _fresh(page).get_by_role("combobox", name=label, exact=True).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    _settled(page)
+
+
+def _map_an_unknown_export(page, db, tmp_path) -> None:
+    """The column-mapping step, end to end: a file no profile knows is mapped, previewed and saved as a
+    profile; it then loads by upload, and a second file with the same header loads by the command line."""
+    import duckdb
+
+    from pipelines.appstate.db import AppState
+    from pipelines.store import DataStore
+    from tests.conftest import run_cli
+
+    visits = "\n".join([VISITS_HEADER,
+                        "Wren Hollis,Clinician Fir,11/16/2026 09:00,50,Kept,wh@example.org",
+                        "Tamsin Quarry,clinician  fir,11/17/2026 09:00,50,Gone Missing,tq@example.org",
+                        "Wren Hollis,Clinician Fir,11/18/2026 09:00,50,Kept,wh@example.org"]).encode() + b"\n"
+    page.locator("input[type='file']").nth(1).set_input_files(
+        {"name": "visits.csv", "mimeType": "text/csv", "buffer": visits})
+    _settle(page, "These rows are")
+    for label, option in (("client_id (required)", "Visit Person"), ("clinician_id (required)", "Therapist Name"),
+                          ("start (required)", "When"), ("status (required)", "Outcome")):
+        _choose(page, label, option)
+    for box in ("The client column holds names (turn them into codes)",
+                "The clinician column holds names (match them to the staff list)", "Add clients first seen here"):
+        page.get_by_text(box, exact=True).click()
+        _settled(page)
+    page.get_by_text("MM/DD/YYYY", exact=True).click()
+    _settled(page)
+    _choose(page, "“Gone Missing” means", "no_show")
+    _settle(page, "3 of 3 rows would load")
+    name_field = page.get_by_role("textbox", name="Save as profile")
+    name_field.fill("acme-visits")
+    name_field.press("Enter")
+    _settled(page)
+    _shot(page, "data_mapping_preview")
+    page.get_by_role("button", name="Save this profile").click()
+    _settle(page, "Saved profile acme-visits")
+    assert (db.practice_profiles / "acme-visits.toml").is_file()
+    # the same file through Load exports: recognised by its header now
+    page.locator("input[type='file']").nth(0).set_input_files(
+        {"name": "visits.csv", "mimeType": "text/csv", "buffer": visits})
+    page.get_by_role("button", name="Load", exact=True).click()
+    page.locator("[role='gridcell']", has_text="read as the acme-visits sessions export").first.wait_for(
+        state="attached", timeout=120000)  # the results table's notes (a canvas grid: its cells are hidden)
+    _settled(page)
+    # and a later export with the same header, by the command line
+    later = tmp_path / "visits-later.csv"
+    later.write_text(VISITS_HEADER + "\nOren Blackwood,Clinician Fir,11/19/2026 09:00,50,Kept,ob@example.org\n",
+                     encoding="utf-8")
+    done = run_cli("ingest", str(later), "--db", str(db.data_db))
+    assert done.returncode == 0 and "read as the acme-visits sessions export" in done.stderr, done.stderr
+    con = duckdb.connect(str(DataStore(db).current_snapshot()), read_only=True)
+    try:
+        statuses = con.execute("SELECT s.status, count(*) FROM sessions s JOIN loads l USING (load_id) "
+                               "WHERE l.profile = 'acme-visits' GROUP BY 1 ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert statuses == [("attended", 3), ("no_show", 1)]
+    with AppState(db.app_db).reading() as state:
+        saved = state.execute("SELECT actor, detail FROM audit_log WHERE action = 'profile_saved'").fetchall()
+    assert [tuple(r)[0] for r in saved] == ["office"] and "Visit Person" in saved[0][1]
+    found = [(p.name, who) for p in db.data_db.parent.rglob("*") if p.is_file() for who in
+             [*VISIT_PEOPLE, "@example.org"] if who.lower().encode() in p.read_bytes().lower()]
+    assert found == []
 
 
 # -- team meetings: the wins board, meeting mode, the consultation queue ------

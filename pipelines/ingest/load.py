@@ -182,16 +182,17 @@ def recognise(path: Path, fields: list[str], profile: HeaderProfile) -> tuple[st
     )
 
 
-def _plan(path: Path, profile: HeaderProfile) -> _Planned:
+def _plan(path: Path, profile: HeaderProfile, practice_dir: Path | None = None) -> _Planned:
     sha, has_nul = csv_files.fingerprint(path)
     excel = is_excel(path)
     has_nul = has_nul or excel  # a workbook is a zip: its bytes say nothing of its cells (_x0000_ is a NUL)
     try:
         header = xlsx_files.read_header(path)[0] if excel else csv_files.read_header(path)
-        report = vendor.detect(header.fields, profile)
+        report = vendor.detect(header.fields, profile, practice_dir)
         if report is not None:
             vendor.source_columns(report, header.fields)  # refuses a report without a column it needs
-            return _Planned(path, sha, report.table, {}, len(header.fields), [], load_profile(report.profile),
+            return _Planned(path, sha, report.table, {}, len(header.fields), [],
+                            load_profile(report.profile, practice_dir),
                             has_nul=has_nul, report=report, fields=header.fields)
         wide = _wide(header.fields, profile)
         fields = wide.fields if wide else header.fields
@@ -432,12 +433,11 @@ def ingest(
     """Load files into the imported-data store and publish a new snapshot."""
     progress = progress or (lambda _msg: None)
     try:
-        profile = load_profile(profile_name)
-    except ValueError as exc:
+        profile = load_profile(profile_name, db_paths.practice_profiles)
+        plans = [_plan(f, profile, db_paths.practice_profiles) for f in collect_files(paths)]
+    except ValueError as exc:  # a profile file that breaks the rules, named with its key
         raise IngestArgumentError(str(exc)) from None
-    files = collect_files(paths)
     loaded_by = loaded_by or _whoami()
-    plans = [_plan(f, profile) for f in files]
     order = {t: i for i, t in enumerate(LOAD_ORDER)}
     # dependency order; unrecognised files first (they load nothing); within a table, a report that
     # keeps stored values of columns it lacks after the reports that give them; else stable

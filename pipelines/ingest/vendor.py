@@ -53,14 +53,15 @@ class VendorLoad(RawLoad):
     births: set[tuple[str, str]] = field(default_factory=set)
 
 
-def detect(fields: list[str], requested: HeaderProfile) -> ReportSpec | None:
-    """The report a header belongs to: among every practice system's reports when ``requested`` is
-    ``auto``, among its own reports when it is a practice system's profile, none otherwise."""
+def detect(fields: list[str], requested: HeaderProfile, practice_dir: Path | None = None) -> ReportSpec | None:
+    """The report a header belongs to: among every practice system's reports and the practice's own
+    profiles (``practice_dir``) when ``requested`` is ``auto``, among its own reports when it is a
+    profile with reports, none otherwise."""
     headers = {normalise(f) for f in fields}
     if requested.reports:
         candidates = list(requested.reports)
     elif requested.name == "auto":
-        candidates = [r for p in vendor_profiles() for r in p.reports]
+        candidates = [r for p in vendor_profiles(practice_dir) for r in p.reports]
     else:
         return None
     fits = [r for r in candidates if {normalise(h) for h in r.detect} <= headers]
@@ -143,7 +144,7 @@ def derived_id(column: str, parts: list[str]) -> str:
     return column[0].upper() + "-" + digest[:16]
 
 
-def _records(path: Path, n: int, kinds: dict[int, str]) -> Iterator[tuple[int, list[str] | None, str]]:
+def records(path: Path, n: int, kinds: dict[int, str]) -> Iterator[tuple[int, list[str] | None, str]]:
     """(row, cells as text, problem) of every data row, from a CSV file or a workbook's first sheet."""
     if xlsx_files.is_excel(path):
         for number, cells in xlsx_files.data_rows(path):
@@ -158,8 +159,9 @@ def _records(path: Path, n: int, kinds: dict[int, str]) -> Iterator[tuple[int, l
 
 
 def read_report(con: duckdb.DuckDBPyConnection, path: Path, report: ReportSpec, profile: HeaderProfile,
-                fields: list[str], key: bytes | None) -> VendorLoad:
-    """Create ``raw_rows`` from a practice system's report (see the module's docstring)."""
+                fields: list[str], key: bytes | None, limit: int | None = None) -> VendorLoad:
+    """Create ``raw_rows`` from a practice system's report (see the module's docstring); ``limit``:
+    stop after that many data rows (the mapping page's preview)."""
     spec = TABLES[report.table]
     index = source_columns(report, fields)
     used = {i for at in index.values() for i in at}
@@ -185,7 +187,7 @@ def read_report(con: duckdb.DuckDBPyConnection, path: Path, report: ReportSpec, 
     row_numbers: list[int] = []
     repeated, summaries = [], []
     first_session: dict[str, tuple[str, str]] = {}
-    for number, cells, problem in _records(path, len(fields), kinds):
+    for number, cells, problem in records(path, len(fields), kinds):
         if cells is not None and [normalise(c) for c in cells] == header:
             repeated.append(number)
             continue
@@ -194,6 +196,8 @@ def read_report(con: duckdb.DuckDBPyConnection, path: Path, report: ReportSpec, 
             if filled and all(summary.fullmatch(c) for c in filled):
                 summaries.append(number)
                 continue
+        if limit is not None and load.rows_read >= limit:
+            break
         load.rows_read += 1
         if cells is None:
             load.structural.append((number, "", f"{problem} ({NOT_KEPT}: the row may hold names)"))

@@ -26,7 +26,7 @@ from schemas.contract import TABLES
 from schemas.text import normalise
 
 __all__ = ["DEFAULT_PROFILE", "HeaderProfile", "ReportSpec", "available_profiles", "load_profile", "normalise",
-           "read_profile", "vendor_profiles"]
+           "practice_profile_names", "read_profile", "shipped_profiles", "vendor_profiles"]
 
 PROFILE_DIR = Path(__file__).parent
 ISO_DATE_FORMATS = ("%Y-%m-%d",)
@@ -89,15 +89,30 @@ def _read(path: Path) -> dict:
         return tomllib.load(fh)
 
 
-def available_profiles() -> list[str]:
-    return sorted([p.stem for p in PROFILE_DIR.glob("*.toml")] + [DEFAULT_PROFILE])
+def shipped_profiles() -> list[str]:
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
+
+
+def practice_profile_names(practice_dir: Path | None) -> list[str]:
+    """The practice's own profiles (saved by the column-mapping page) in ``practice_dir``."""
+    if practice_dir is None or not practice_dir.is_dir():
+        return []
+    return sorted(p.stem for p in practice_dir.glob("*.toml") if p.stem not in shipped_profiles())
+
+
+def available_profiles(practice_dir: Path | None = None) -> list[str]:
+    return sorted([*shipped_profiles(), *practice_profile_names(practice_dir), DEFAULT_PROFILE])
 
 
 @functools.cache
-def vendor_profiles() -> list[HeaderProfile]:
-    """The profiles of practice systems (those with reports), by name."""
-    found = [load_profile(p.stem) for p in sorted(PROFILE_DIR.glob("*.toml"))]
-    return [p for p in found if p.reports]
+def _shipped_vendor_profiles() -> tuple[HeaderProfile, ...]:
+    return tuple(p for p in (load_profile(name) for name in shipped_profiles()) if p.reports)
+
+
+def vendor_profiles(practice_dir: Path | None = None) -> list[HeaderProfile]:
+    """The profiles with reports: the practice systems' shipped here, then the practice's own."""
+    own = [read_profile(practice_dir / f"{name}.toml") for name in practice_profile_names(practice_dir)]
+    return [*_shipped_vendor_profiles(), *own]
 
 
 def _report(path: Path, index: int, raw: dict, profile: str, tables: dict[str, list[str]]) -> ReportSpec:
@@ -143,8 +158,9 @@ def _report(path: Path, index: int, raw: dict, profile: str, tables: dict[str, l
     )
 
 
-def load_profile(name: str = DEFAULT_PROFILE) -> HeaderProfile:
-    """Load a profile by name; ``auto`` merges the canonical and generic profiles."""
+def load_profile(name: str = DEFAULT_PROFILE, practice_dir: Path | None = None) -> HeaderProfile:
+    """Load a profile by name (shipped, or the practice's own in ``practice_dir``); ``auto`` merges the
+    canonical and generic profiles (and detection then also tries every profile's reports)."""
     if name == DEFAULT_PROFILE:
         # Canonical names always match; auto adds every alias of the generic profile.
         return replace(
@@ -153,9 +169,11 @@ def load_profile(name: str = DEFAULT_PROFILE) -> HeaderProfile:
             description="canonical names plus the aliases and formats of the generic profile",
         )
     path = PROFILE_DIR / f"{name}.toml"
+    if not path.is_file() and name in practice_profile_names(practice_dir):
+        path = practice_dir / f"{name}.toml"  # type: ignore[operator]
     if not path.is_file():
         raise ValueError(
-            f"unknown header profile {name!r}; choose one of: {', '.join(available_profiles())}"
+            f"unknown header profile {name!r}; choose one of: {', '.join(available_profiles(practice_dir))}"
         )
     return read_profile(path)
 

@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import re
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from pipelines import clock
 from pipelines.appstate.users import User
+from pipelines.ingest import mapping
+from pipelines.ingest.csv_files import FileRefused
 from pipelines.ingest.load import IngestArgumentError, ingest
 from pipelines.models import reports
 from pipelines.store import StoreError
+from schemas.contract import TABLES
+from schemas.exports import LOAD_ORDER
 from schemas.instruments import INSTRUMENTS
 from schemas.profiles import DEFAULT_PROFILE, available_profiles
 from schemas.thresholds import THRESHOLDS
@@ -22,7 +28,7 @@ from ui import data
 from ui.charts import row_counts_bar
 from ui.downloads import export_button
 from ui.layout import plain_md
-from ui.runtime import get_runtime
+from ui.runtime import audited, get_runtime
 
 _STEP = re.compile(r"^\[(\d+)/(\d+)\]")
 MAX_UPLOAD_FILES = 20
@@ -35,9 +41,10 @@ def upload(user: User) -> None:
         files = st.file_uploader("CSV or Excel exports", type=["csv", "xlsx", "xlsm"], accept_multiple_files=True,
                                  help="Each file is recognised from its header; load them together so "
                                       "references between them are checked in one go.")
-        profiles = available_profiles()
+        profiles = available_profiles(get_runtime().paths.practice_profiles)
         profile = st.selectbox("Header profile", profiles, index=profiles.index(DEFAULT_PROFILE),
-                               help="auto: canonical column names plus the generic vendor aliases")
+                               help="auto: each file's header picks its profile (a practice system's report, "
+                                    "a profile saved below, or the canonical names and generic aliases)")
         submitted = st.form_submit_button("Load", type="primary", icon=":material/upload:")
     if not submitted:
         return
@@ -110,6 +117,108 @@ def _run_ingest(user: User, files, profile: str) -> None:
         "rows_rejected": "Rejected", "status": "Status", "message": "Notes"})
     if result.exit_code != 0:
         st.warning("Some rows or files were rejected: see their reasons under Rejected rows below.")
+    unknown = [shown.get(str(r.path), Path(r.path).name) for r in result.files
+               if r.table is None and r.status == "rejected"]
+    if unknown:
+        st.info(plain_md(f"No profile recognises {', '.join(unknown)}: map its columns under "
+                         "\"Map a new export's columns\" below, then load it again."), icon=":material/table_edit:")
+
+
+NONE = "(none)"
+REJECT = "(reject these rows)"
+
+
+def map_columns(user: User) -> None:
+    """The column-mapping step for an export no profile recognises: choose the table and, for each
+    contract column, its source column; assign unknown status words; preview; save as a profile."""
+    st.subheader("Map a new export's columns")
+    st.caption("For an export no profile recognises: say which of its columns is which, check the first rows "
+               "as they would load, and save the mapping as a profile of this practice. Files with the same "
+               "header then load by themselves, here and with `python -m pipelines ingest`.")
+    upload_file = st.file_uploader("An export to map", type=["csv", "xlsx", "xlsm"], key="map_file")
+    if upload_file is None:
+        return
+    rt = get_runtime()
+    with tempfile.TemporaryDirectory(prefix="momentum-mapping-") as tmp:
+        ((path, _name),) = save_uploads([upload_file], Path(tmp))
+        try:
+            fields = mapping.header_of(path)
+        except FileRefused as exc:
+            st.error(plain_md(f"This file cannot be mapped: {exc}"))
+            return
+        choice = _mapping_choices(user, fields, path)
+        try:  # the preview needs no name yet
+            profile = mapping.build(replace(choice, name=choice.name or "unnamed"), fields)
+        except mapping.MappingError as exc:
+            st.warning(plain_md(str(exc)), icon=":material/edit_note:")
+            return
+        st.markdown("**Preview: the first 20 rows as they would load**")
+        try:
+            rows = mapping.preview(rt.paths, path, profile)
+        except mapping.MappingError as exc:
+            st.warning(plain_md(str(exc)))
+            return
+        loads = int((rows["outcome"] == "loads").sum())
+        st.caption(f"{loads} of {len(rows)} rows would load; the rest are rejected with the reason shown.")
+        st.dataframe(rows, hide_index=True, key="map_preview", column_config={
+            "row": "Row", "outcome": "Outcome", "reason": st.column_config.TextColumn("Reason", width="large")})
+        if st.button("Save this profile", type="primary", icon=":material/save:", key="map_save",
+                     disabled=not choice.name, help=None if choice.name else "Give the profile a name first."):
+            try:
+                profile = mapping.build(choice, fields)
+                saved = mapping.save(rt.paths, profile)
+            except mapping.MappingError as exc:
+                st.error(plain_md(str(exc)))
+                return
+            audited(user.username, "profile_saved", profile=choice.name, table=choice.table,
+                    columns=profile["reports"][0]["columns"], names=profile["reports"][0].get("names", {}))
+            st.success(plain_md(f"Saved profile {choice.name} ({saved.name}). Load the file with Load exports "
+                                "above, or by `python -m pipelines ingest FILE`: it is recognised by its header."),
+                       icon=":material/check_circle:")
+
+
+def _mapping_choices(user: User, fields: list[str], path: Path) -> mapping.Mapping:
+    proposed_table, _found = mapping.propose(fields)
+    table = st.selectbox("These rows are", LOAD_ORDER, index=LOAD_ORDER.index(proposed_table), key="map_table",
+                         help="The Momentum table the file's rows belong to.")
+    proposed = mapping.propose_columns(fields, table)
+    options = [NONE, *fields]
+    spec = TABLES[table]
+    columns: dict[str, str] = {}
+    grid = st.columns(3)
+    for i, col in enumerate(spec.columns):
+        label = f"{col.name}{' (required)' if col.required else ''}"
+        if table == "sessions" and col.name == "session_id":
+            label = "session_id (if none: derived from client, clinician and start)"
+        picked = grid[i % 3].selectbox(label, options, index=options.index(proposed.get(col.name, NONE)),
+                                       key=f"map_col_{table}_{col.name}")
+        if picked != NONE:
+            columns[col.name] = picked
+    left, right = st.columns(2)
+    client_names = "client_id" in spec.column_names and left.checkbox(
+        "The client column holds names (turn them into codes)", key="map_client_names",
+        help="Each name becomes a pseudonymous code with the practice's key; no name is stored.")
+    clinician_names = "clinician_id" in spec.column_names and left.checkbox(
+        "The clinician column holds names (match them to the staff list)", key="map_clinician_names")
+    add_clients = table == "sessions" and left.checkbox(
+        "Add clients first seen here", key="map_add_clients",
+        help="For an export with no client list: a new client's intake date is their first session in the file.")
+    style = right.radio("Dates are written as", list(mapping.DATE_STYLES), key="map_date_style", horizontal=True)
+    words: dict[str, dict[str, str]] = {}
+    for col, unknown in mapping.unknown_words(path, fields, table, columns).items():
+        allowed = list(spec.column(col).allowed or ())
+        st.markdown(plain_md(f"Words in {col} that Momentum does not know:"))
+        word_cols = st.columns(3)
+        for j, word in enumerate(unknown[:30]):
+            value = word_cols[j % 3].selectbox(plain_md(f"“{word}” means"), [REJECT, *allowed],
+                                               key=f"map_word_{table}_{col}_{j}")
+            words.setdefault(col, {})[word] = "" if value == REJECT else value
+    name = st.text_input("Save as profile", key="map_name", max_chars=40,
+                         placeholder="e.g. acme-visits", help="Lower-case letters, digits, '-' and '_'.")
+    return mapping.Mapping(name=name.strip(), table=table, columns=columns, client_names=bool(client_names),
+                           clinician_names=bool(clinician_names), add_clients=bool(add_clients), date_style=style,
+                           words=words, saved_by=user.username,
+                           saved_on=clock.today().isoformat())
 
 
 def rejected_download(user: User, load_id: int, file_name: str, rejected: pd.DataFrame) -> None:
