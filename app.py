@@ -44,4 +44,4 @@ with app_state_guard():
     sidebar_user(user, sign_out)
     freshness_indicator()
 
-    st.navigation(pages_for(user)).run()
+    st.navigation(pages_for(user), expanded=True).run()  # every page listed: no "View more"

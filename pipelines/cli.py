@@ -76,11 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--repeat", type=int, default=3, help="runs of each command (medians reported)")
     b.add_argument("--workdir", type=Path, default=Path("bench_data"))
     b.add_argument("--json", action="store_true")
+    b.add_argument("--excel", action="store_true", help="ingest: also load the practice as Excel workbooks")
     b.add_argument("--plot", type=Path, default=None, help="write the scale curve as a PNG (needs Chromium)")
     b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     r = sub.add_parser("report", help="clinical reports: outcomes, flags, momentum, homework, workload, wins")
-    r.add_argument("kind", choices=["outcomes", "flags", "momentum", "homework", "workload", "wins"])
+    r.add_argument("kind", choices=["outcomes", "flags", "momentum", "homework", "workload", "wins", "completeness"])
     r.add_argument("--db", help="database file (default: $MOMENTUM_DB or data/momentum.duckdb)")
     r.add_argument("--as-of", type=_date, default=None, help="the date everything is relative to (default today)")
     r.add_argument("--format", choices=["csv", "json", "table"], default="csv")
@@ -253,18 +254,34 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_pseudonym(args: argparse.Namespace) -> int:
     from pipelines.appstate.secrets_file import WeakSecretError, read_pseudonym_key
-    from pipelines.ingest.pseudonym import client_code
+    from pipelines.ingest.pseudonym import code_for, name_code
+    from pipelines.models.queries import client_birth_codes
+    from pipelines.store import DataStore, open_read_only
 
     name = args.name if args.name is not None else sys.stdin.readline()
     if not name.strip():
         print("error: give the client's name (as an argument or on stdin)", file=sys.stderr)
         return EXIT_NOTHING_DONE
+    db = paths(args.db)
     try:
-        key = read_pseudonym_key(paths(args.db).secrets)
+        key = read_pseudonym_key(db.secrets)
     except WeakSecretError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_NOTHING_DONE
-    print(client_code(key, name, args.dob.isoformat() if args.dob else None))
+    births: list[str] = []
+    snapshot = DataStore(db).current_snapshot()
+    if snapshot is not None and args.dob is None:  # a name that has come with a date of birth has that code
+        con = open_read_only(snapshot, "256MB")
+        try:
+            births = client_birth_codes(con, name_code(key, name))
+        finally:
+            con.close()
+    code = code_for(key, name, args.dob.isoformat() if args.dob else None, births)
+    if code is None:
+        print("error: more than one client has had this name, each with a date of birth: give --dob",
+              file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    print(code)
     return EXIT_OK
 
 
@@ -277,7 +294,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     show = _progress_printer(False)
     reports = {}
     if args.phase in ("ingest", "all"):
-        reports["ingest"] = ingest_bench.run(args.sessions, args.repeat, args.workdir, progress=show)
+        reports["ingest"] = ingest_bench.run(args.sessions, args.repeat, args.workdir, progress=show,
+                                             excel=args.excel)
     if args.phase in ("models", "all"):
         reports["models"] = models_bench.run(args.sessions, args.repeat, args.workdir, progress=show)
     if args.phase in ("pages", "all"):

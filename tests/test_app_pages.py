@@ -40,7 +40,7 @@ def test_sign_in_form_shows_no_data(demo_db):
 
 
 PAGES = ["pages/caseload.py", "pages/client.py", "pages/flags.py", "pages/homework.py", "pages/wins.py",
-         "pages/consultation.py", "pages/workload.py",
+         "pages/consultation.py", "pages/workload.py", "pages/clinician_outcomes.py",
          "pages/data_status.py", "pages/definitions.py"]
 ROLES = ["manager", "supervisor", "clinician"]
 

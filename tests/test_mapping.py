@@ -74,8 +74,13 @@ def test_a_saved_profile_previews_loads_by_itself_and_is_not_overwritten(tmp_pat
     saved = mapping.save(db, data)
     assert read_profile(saved).reports[0].derive == {"session_id": ("client_id", "clinician_id", "start")}
     assert "acme" in available_profiles(db.practice_profiles)
+    with pytest.raises(mapping.MappingError, match="already read as the acme sessions export"):
+        mapping.save(db, data)  # the same header again, under any name
     with pytest.raises(mapping.MappingError, match="already has a profile named 'acme'"):
-        mapping.save(db, data)
+        mapping.save(db, mapping.build(_choices(), [*fields, "Room"]))  # another header, the same name
+    # a file that merely contains the mapped columns is not taken for this profile
+    wider = write_csv(tmp_path / "wider" / "visits.csv", HEADER + ",Room", ["Ann Bee,Robin Ash,02/03/2026 10:00,50,Came,1 Road,4"])
+    assert ingest([wider], db, audit=False).files[0].status == "rejected"
     (result,) = ingest([path], db, audit=False).files
     assert (result.status, result.rows_loaded, result.rows_rejected) == ("partial", 2, 2)
     assert "read as the acme sessions export" in result.message
@@ -86,6 +91,20 @@ def test_a_saved_profile_previews_loads_by_itself_and_is_not_overwritten(tmp_pat
     assert ingest([again], db, profile_name="acme", audit=False).files[0].status == "loaded"
     with pytest.raises(IngestArgumentError, match="acme"):
         ingest([again], db, profile_name="acme2", audit=False)
+
+
+def test_a_profile_for_a_header_the_ingest_already_reads_is_refused(tmp_path, db):
+    canonical = ["session_id", "client_id", "clinician_id", "start", "duration_min", "status"]
+    data = mapping.build(_choices(columns={"session_id": "session_id", "client_id": "client_id",
+                                           "clinician_id": "clinician_id", "start": "start",
+                                           "duration_min": "duration_min", "status": "status"}, words={}), canonical)
+    with pytest.raises(mapping.MappingError, match="already read as the canonical sessions columns"):
+        mapping.save(db, data)
+    owl = ["Client Name", "Clinician", "Date", "Time", "Duration", "Service", "Attendance"]
+    data = mapping.build(_choices(columns={"client_id": "Client Name", "clinician_id": "Clinician", "start": "Date",
+                                           "duration_min": "Duration", "status": "Attendance"}, words={}), owl)
+    with pytest.raises(mapping.MappingError, match="already read as the owl attendance report"):
+        mapping.save(db, data)
 
 
 def test_a_damaged_practice_profile_stops_the_ingest_naming_it(tmp_path, db):

@@ -118,8 +118,8 @@ def m_email_in_name(r, rng):
 
 def m_unknown_clinician(r, rng):
     col = _col(r, "clinicianname", "clinician", "staffmember", "practitionername")
-    done = _set(r, col, rng.choice(["Nobody Known", "", "Robin"]), rng)
-    return "an unknown or empty clinician" if done else "(no clinician column)"
+    done = _set(r, col, rng.choice(["Nobody Known", "", "Robin", *[p[1] for p in PEOPLE], *[p[2] for p in PEOPLE]]), rng)
+    return "an unknown or empty clinician, or an email or phone there" if done else "(no clinician column)"
 
 
 def m_ragged(r, rng):

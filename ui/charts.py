@@ -277,3 +277,23 @@ def pulse_high_share(aggregates: pd.DataFrame) -> go.Figure:
                       xaxis={"title": None, "type": "category", "categoryorder": "array", "categoryarray": periods},
                       legend={"orientation": "h", "y": -0.25})
     return fig
+
+
+def completeness_bars(frame: pd.DataFrame, metric: str, label: str, target: float, target_text: str,
+                      meets: str) -> go.Figure:
+    """One bar per clinician (``frame``: clinician, ``metric`` as a share, n, and the boolean column ``meets``
+    from the model) against a target line; bars that miss the target are orange, those that meet it green.
+    Sorted by name, never ranked."""
+    frame = frame.sort_values("clinician", ascending=False)  # top to bottom: alphabetical
+    meets = frame[meets].fillna(False).astype(bool)
+    fig = go.Figure(go.Bar(
+        x=frame[metric], y=[_safe(v) for v in frame["clinician"]], orientation="h",
+        marker_color=["#009E73" if ok else "#E69F00" for ok in meets],
+        text=[f"{v:.0%} of {int(n)}" for v, n in zip(frame[metric], frame["n"], strict=True)],
+        textposition="auto", hovertemplate="%{y}: %{x:.0%}<extra></extra>",
+    ))
+    fig.add_vline(x=target, line_dash="dash", line_color="#555555", annotation_text=_safe(target_text),
+                  annotation_position="top")
+    fig.update_layout(height=max(220, 26 * len(frame) + 70), margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      xaxis={"tickformat": ".0%", "range": [0, 1.02], "title": _safe(label)}, yaxis={"title": None})
+    return fig

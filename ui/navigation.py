@@ -16,6 +16,7 @@ def pages_for(user: User) -> list:
         st.Page("pages/wins.py", title="Wins board", icon=":material/celebration:"),
         st.Page("pages/consultation.py", title="Peer consultation", icon=":material/groups:"),
         st.Page("pages/workload.py", title="Workload", icon=":material/monitor_heart:"),
+        st.Page("pages/clinician_outcomes.py", title="Clinician outcomes", icon=":material/insights:"),
         st.Page("pages/data_status.py", title="Data status", icon=":material/database:"),
     ]
     if user.role in ("clinician", "supervisor"):  # supervisors are clinicians too; the pulse is their own

@@ -12,6 +12,7 @@ is refused.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import stat
@@ -47,6 +48,15 @@ def read_pseudonym_key(path: Path) -> bytes:
 
 
 def _ensure(path: Path, name: str) -> None:
+    """Make the file (0600) and the key when missing, holding a lock beside the file so two processes
+    starting at once (the app and an ingest) never both add the key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _ensure_locked(path, name)
+
+
+def _ensure_locked(path: Path, name: str) -> None:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

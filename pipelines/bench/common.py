@@ -46,6 +46,35 @@ def practice(workdir: Path, sessions: int, progress: Callable[[str], None]) -> P
 
 
 
+def excel_copy(folder: Path, progress: Callable[[str], None]) -> Path:
+    """The practice's CSV files written as typed Excel workbooks (dates as date cells, numbers as numbers),
+    once, next to them: what a practice system exporting XLSX would hand over."""
+    out = folder / "xlsx"
+    marker = out / ".complete"
+    if marker.exists():
+        return out
+    import duckdb
+    from openpyxl import Workbook
+
+    out.mkdir(exist_ok=True)
+    con = duckdb.connect()
+    try:
+        for table in TABLE_FILES:
+            progress(f"writing {table}.xlsx")
+            book = Workbook(write_only=True)
+            sheet = book.create_sheet(table)
+            cursor = con.execute("SELECT * FROM read_csv($path)", {"path": str(folder / f"{table}.csv")})
+            sheet.append([d[0] for d in cursor.description])
+            while rows := cursor.fetchmany(50_000):
+                for row in rows:
+                    sheet.append(row)
+            book.save(out / f"{table}.xlsx")
+    finally:
+        con.close()
+    marker.write_text("ok\n", encoding="utf-8")
+    return out
+
+
 def run_worker(module: str, *args: str) -> dict:
     """Run ``python -m MODULE ARGS`` in a fresh process; its last stdout line is JSON."""
     out = subprocess.run(

@@ -6,7 +6,9 @@ For each practice size the same CSV files are loaded two ways, alternating,
 * **validated** - Momentum's ingest (header recognition, lazy validation of
   every rule, quarantine, upsert, ledger, snapshot publish);
 * **raw** - DuckDB's own ``CREATE TABLE t AS SELECT * FROM read_csv(file)``
-  for each file, then close (a checkpoint), with no validation at all.
+  for each file, then close (a checkpoint), with no validation at all;
+* with ``--excel``, also **xlsx** - the validated ingest of the same practice written as
+  typed Excel workbooks (``common.excel_copy``), against the same raw CSV load.
 
 Each worker times only the load (not interpreter start-up) and reports its
 peak resident memory. Medians are reported; the ratio is validated / raw.
@@ -23,7 +25,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pipelines.bench.common import TABLE_FILES, duckdb_version, peak_rss_mb, practice, run_worker
+from pipelines.bench.common import (
+    TABLE_FILES,
+    duckdb_version,
+    excel_copy,
+    peak_rss_mb,
+    practice,
+    run_worker,
+)
 
 
 def _run_worker(mode: str, folder: Path, db: Path) -> dict:
@@ -35,21 +44,25 @@ def _run_worker(mode: str, folder: Path, db: Path) -> dict:
 
 
 def run(
-    sizes: list[int], repeat: int, workdir: Path, progress: Callable[[str], None] | None = None
+    sizes: list[int], repeat: int, workdir: Path, progress: Callable[[str], None] | None = None,
+    excel: bool = False,
 ) -> dict:
     progress = progress or (lambda _m: None)
     workdir = workdir.resolve()
     results = []
     for n in sizes:
         folder = practice(workdir, n, progress)
+        if excel:
+            excel_copy(folder, progress)
         files = [folder / f"{t}.csv" for t in TABLE_FILES]
         rows = {}
         for f in files:
             with f.open("rb") as fh:
                 rows[f.stem] = sum(1 for _ in fh) - 1
-        runs: dict[str, list[dict]] = {"validated": [], "raw": []}
+        runs: dict[str, list[dict]] = {"validated": [], "raw": [], **({"xlsx": []} if excel else {})}
         for r in range(repeat):
             order = ["validated", "raw"] if r % 2 == 0 else ["raw", "validated"]
+            order += ["xlsx"] if excel else []
             for mode in order:
                 progress(f"{n:,} sessions: run {r + 1}/{repeat}, {mode}")
                 runs[mode].append(_run_worker(mode, folder, workdir / "db" / f"{mode}.duckdb"))
@@ -66,6 +79,8 @@ def run(
                 "validated_peak_rss_mb": round(peak["validated"], 1),
                 "raw_peak_rss_mb": round(peak["raw"], 1),
                 "runs": runs,
+                **({"xlsx_s": round(med["xlsx"], 3), "xlsx_ratio": round(med["xlsx"] / med["raw"], 2),
+                    "xlsx_peak_rss_mb": round(peak["xlsx"], 1)} if excel else {}),
             }
         )
     shutil.rmtree(workdir / "db", ignore_errors=True)
@@ -93,6 +108,10 @@ def format_report(report: dict) -> str:
             f"{r['rows']['sessions']:>10,} {r['csv_mb']:>8} {r['validated_s']:>12} {r['raw_s']:>8} "
             f"{r['ratio']:>6} {r['validated_peak_rss_mb']:>20} {r['raw_peak_rss_mb']:>14}"
         )
+    for r in report["results"]:
+        if "xlsx_s" in r:
+            lines.append(f"{r['rows']['sessions']:>10,} as Excel workbooks: validated {r['xlsx_s']} s, "
+                         f"{r['xlsx_ratio']}x the raw CSV load, peak {r['xlsx_peak_rss_mb']} MB")
     t = report["targets"]
     lines.append(f"targets: ratio <= {t['ratio_max']}, peak memory <= {t['peak_rss_mb_max']} MB")
     return "\n".join(lines)
@@ -102,6 +121,8 @@ def format_report(report: dict) -> str:
 # -- worker (one measured load per process) ----------------------------------
 def _worker(mode: str, folder: Path, db: Path) -> dict:
     files = [folder / f"{t}.csv" for t in TABLE_FILES]
+    if mode == "xlsx":
+        mode, files = "validated", [folder / "xlsx" / f"{t}.xlsx" for t in TABLE_FILES]
     if mode == "validated":
         from pipelines.ingest.load import ingest
         from pipelines.settings import paths
@@ -129,7 +150,7 @@ def _worker(mode: str, folder: Path, db: Path) -> dict:
         rejected = 0
     else:
         raise SystemExit(f"unknown mode {mode}")
-    return {"mode": mode, "seconds": seconds, "peak_rss_mb": peak_rss_mb(), "rows_loaded": loaded, "rows_rejected": rejected}
+    return {"mode": sys.argv[1] if __name__ == "__main__" else mode, "seconds": seconds, "peak_rss_mb": peak_rss_mb(), "rows_loaded": loaded, "rows_rejected": rejected}
 
 
 

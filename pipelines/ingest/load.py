@@ -389,6 +389,8 @@ def _validate_and_upsert(
     if con.execute(sql("table_has_rows"), {"table": spec.name}).fetchall()[0][0]:
         con.execute(delete)  # only stored rows can be replaced
     con.execute(insert, {"load_id": result.load_id})
+    if isinstance(raw, vendor.VendorLoad) and raw.new_clients:
+        _clients_added(con, result)
     result.rows_read = raw.rows_read
     result.rows_loaded = int(valid)
     result.rows_rejected = int(rejected)
@@ -409,14 +411,18 @@ def _vendor_facts(con: duckdb.DuckDBPyConnection, raw: vendor.VendorLoad, result
         names, codes = zip(*sorted(raw.births), strict=True)
         con.execute(sql("client_births_add"), {"names": list(names), "codes": list(codes), "load_id": result.load_id})
     if raw.new_clients:
-        before = con.execute("SELECT count(*) FROM clients").fetchall()[0][0]
         ids, clinicians, days = zip(*raw.new_clients, strict=True)
         con.execute(sql("clients_derived_add"), {"ids": list(ids), "clinicians": list(clinicians),
                                                  "days": list(days), "load_id": result.load_id})
-        added = con.execute("SELECT count(*) FROM clients").fetchall()[0][0] - before
-        if added:
-            result.notes.append(f"added {added} client(s) first seen here (intake date: their first session in "
-                                "this file; clinician: that session's; status active)")
+
+
+def _clients_added(con: duckdb.DuckDBPyConnection, result: FileResult) -> None:
+    """After the rows are written: the clients the report added that no loaded row names are taken out."""
+    con.execute(sql("clients_derived_unused_drop"), {"load_id": result.load_id})
+    (added,) = con.execute(sql("clients_added_by_load"), {"load_id": result.load_id}).fetchall()[0]
+    if added:
+        result.notes.append(f"added {added} client(s) first seen here (intake date: their first session in "
+                            "this file; clinician: that session's; status active)")
 
 
 def ingest(

@@ -102,6 +102,21 @@ def propose(fields: list[str]) -> tuple[str, dict[str, str]]:
     return table, propose_columns(fields, table)
 
 
+def looks_like_names(path: Path, fields: list[str], column: str | None, sample: int = 200) -> bool:
+    """Do the column's values look like people's names (two words or more, letters)? The mapping page then
+    proposes to turn them into codes."""
+    if column not in fields:
+        return False
+    at = fields.index(column)  # type: ignore[arg-type]
+    for n, (_row, cells, _problem) in enumerate(vendor.records(path, len(fields), {})):
+        if n >= sample:
+            break
+        value = (cells or [""] * len(fields))[at].strip()
+        if len(value.split()) >= 2 and any(ch.isalpha() for ch in value):
+            return True
+    return False
+
+
 def _allowed_columns(table: str) -> list[str]:
     return [c.name for c in TABLES[table].columns if c.allowed is not None]
 
@@ -164,7 +179,7 @@ def build(mapping: Mapping, fields: list[str]) -> dict:
     dates, datetimes = DATE_STYLES[mapping.date_style]
     report: dict = {
         "name": f"{mapping.table} export", "table": mapping.table,
-        "detect": [columns[c] for c in spec.column_names if c in columns],
+        "detect": list(fields), "exact_header": True,  # this header and no other: see vendor.fits_header
         "columns": {c: columns[c] for c in spec.column_names if c in columns},
         "evidence": f"mapped on the data page by {mapping.saved_by or 'a manager'} on {mapping.saved_on or 'the day saved'}",
     }
@@ -227,20 +242,46 @@ def _toml(data: dict) -> str:
             + tomli_w.dumps(data))
 
 
+def already_read(paths: Paths, fields: list[str]) -> str | None:
+    """What reads this header already, if anything: a practice system's report, a profile of the practice,
+    or the canonical names of a table (a profile for it would take over files the ingest reads now)."""
+    try:
+        report = vendor.detect(fields, load_profile(DEFAULT_PROFILE), paths.practice_profiles)
+    except FileRefused:
+        report = None  # two reports fit: the ingest refuses it, so a profile of its own does no harm
+    if report is not None:
+        return f"the {report.label}"
+    headers = {normalise(f) for f in fields}
+    for table in LOAD_ORDER:
+        names = {normalise(c) for c in TABLES[table].column_names}
+        if headers <= names and {normalise(c) for c in TABLES[table].required_columns} <= headers:
+            return f"the canonical {table} columns"
+    return None
+
+
 def save(paths: Paths, data: dict) -> Path:
-    """Write the profile into the data folder (validated first; atomically), and return its path.
-    A profile of that name already there is not replaced (MappingError)."""
+    """Write the profile into the data folder (validated first), and return its path. A profile of that
+    name already there is never replaced (MappingError), even by a save at the same moment (a hard link
+    is made only where no file is), nor one for a header the ingest already reads."""
     _as_profile(data)
+    fields = data["reports"][0]["detect"]
+    taken = already_read(paths, fields)
+    if taken:
+        raise MappingError(f"files with this header are already read as {taken}; load them as they are")
     folder = paths.practice_profiles
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{data['name']}.toml"
-    if target.exists():
-        raise MappingError(f"this practice already has a profile named {data['name']!r}; choose another name")
-    tmp = folder / f".{target.name}.tmp"
-    tmp.write_text(_toml(data), encoding="utf-8")
-    with tmp.open("rb") as fh:
+    with tempfile.NamedTemporaryFile("w", dir=folder, prefix=".", suffix=".tmp", delete=False,
+                                     encoding="utf-8") as fh:
+        fh.write(_toml(data))
+        fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, target)
+    try:
+        os.link(fh.name, target)
+    except FileExistsError:
+        raise MappingError(f"this practice already has a profile named {data['name']!r}; choose another name") from None
+    finally:
+        os.unlink(fh.name)
     return target
 
 

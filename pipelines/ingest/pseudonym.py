@@ -37,3 +37,14 @@ def name_code(key: bytes, name: str) -> str:
     """A code of the name alone (``N-``), kept to tell when one name has come with several dates of birth."""
     digest = hmac.new(key, ("name\x1f" + name_key(name)).encode("utf-8"), hashlib.sha256).hexdigest()
     return "N-" + digest[:CODE_HEX_DIGITS]
+
+
+def code_for(key: bytes, name: str, date_of_birth: str | None, birth_codes: list[str]) -> str | None:
+    """The code the ingest gives a name, as a search would look it up: with a date of birth, its code;
+    without one, the one code the name has had with a date of birth (``birth_codes``, from client_births),
+    else the name's own code; None when the name has come with several dates of birth (ask for it)."""
+    if date_of_birth:
+        return client_code(key, name, date_of_birth)
+    if len(birth_codes) > 1:
+        return None
+    return birth_codes[0] if birth_codes else client_code(key, name)

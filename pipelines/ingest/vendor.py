@@ -64,7 +64,7 @@ def detect(fields: list[str], requested: HeaderProfile, practice_dir: Path | Non
         candidates = [r for p in vendor_profiles(practice_dir) for r in p.reports]
     else:
         return None
-    fits = [r for r in candidates if {normalise(h) for h in r.detect} <= headers]
+    fits = [r for r in candidates if fits_header(r, headers)]
     if len(fits) > 1:
         raise FileRefused("the header fits more than one practice system's report ("
                           + ", ".join(r.label for r in fits) + "); name the one it is with --profile")
@@ -74,6 +74,13 @@ def detect(fields: list[str], requested: HeaderProfile, practice_dir: Path | Non
         wanted = "; ".join(f"{r.name}: {', '.join(r.detect)}" for r in requested.reports)
         raise FileRefused(f"the header is not one of the {requested.name} reports Momentum knows ({wanted})")
     return None
+
+
+def fits_header(report: ReportSpec, headers: set[str]) -> bool:
+    """Does a header (its normalised names) fit the report: include its columns, or, for a practice's own
+    profile (``exact_header``), be exactly them, so a file that merely contains them is not taken for it."""
+    wanted = {normalise(h) for h in report.detect}
+    return wanted == headers if report.exact_header else wanted <= headers
 
 
 def source_columns(report: ReportSpec, fields: list[str]) -> dict[str, list[int]]:
@@ -89,12 +96,15 @@ def source_columns(report: ReportSpec, fields: list[str]) -> dict[str, list[int]
     if report.ends:
         wanted["__end"] = report.ends
     for col, source in wanted.items():
+        if positions.get(normalise(source)):  # a header as it is written ("Date + Time", "# of visits")
+            found[col] = positions[normalise(source)][:1]
+            continue
         parts = []
         for part in source.split("+"):
             name, _, nth = part.partition("#")
             at = positions.get(normalise(name), [])
-            k = int(nth or 1) - 1
-            if k < len(at):
+            k = int(nth) - 1 if nth.strip().isdigit() else 0
+            if k < len(at) and (not nth or nth.strip().isdigit()):
                 parts.append(at[k])
         if len(parts) == len(source.split("+")):
             found[col] = parts
@@ -134,7 +144,7 @@ def _minutes(start: str, end: str, profile: HeaderProfile) -> str:
     a, b = _when(start, profile), _when(end, profile)
     try:
         return str(round((datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds() / 60))
-    except ValueError:
+    except (ValueError, TypeError):  # not a date-time, or one with an offset and one without
         return ""
 
 
@@ -187,6 +197,8 @@ def read_report(con: duckdb.DuckDBPyConnection, path: Path, report: ReportSpec, 
     row_numbers: list[int] = []
     repeated, summaries = [], []
     first_session: dict[str, tuple[str, str]] = {}
+    if dob_at is not None and key is not None and "client_id" in index:
+        _births_in_file(path, fields, kinds, index["client_id"], dob_at, profile, key, births)
     for number, cells, problem in records(path, len(fields), kinds):
         if cells is not None and [normalise(c) for c in cells] == header:
             repeated.append(number)
@@ -235,6 +247,27 @@ def read_report(con: duckdb.DuckDBPyConnection, path: Path, report: ReportSpec, 
     return load
 
 
+def _births_in_file(path: Path, fields: list[str], kinds: dict[int, str], name_at: list[int], dob_at: int,
+                    profile: HeaderProfile, key: bytes, births: dict[str, list[str]]) -> None:
+    """Every (name, date of birth) of the file, before any row is resolved: a row without a date of birth
+    then finds the code of its name whether the row with the date comes before or after it."""
+    for _number, cells, _problem in records(path, len(fields), kinds):
+        if cells is None:
+            continue
+        name = " ".join(cells[i].strip() for i in name_at).strip()
+        birth = _day(cells[dob_at].strip(), profile) if cells[dob_at].strip() else None
+        if name and birth and not _looks_like_contact(name):
+            code = client_code(key, name, birth)
+            known = births.setdefault(name_code(key, name), [])
+            if code not in known:
+                known.append(code)
+
+
+def _looks_like_contact(text: str) -> bool:
+    """An email address or a phone number (seven digits or more), where a name should be."""
+    return bool(_EMAIL.fullmatch(text) or (_PHONE.fullmatch(text) and sum(ch.isdigit() for ch in text) >= 7))
+
+
 def _resolve_names(values: dict[str, str], report: ReportSpec, staff: dict[str, list[str]], key: bytes | None,
                    dob: str, profile: HeaderProfile, load: VendorLoad, births: dict[str, list[str]]) -> tuple[str, str] | None:
     """Names become codes in ``values``; returns (reason, value shown) when the row cannot load."""
@@ -242,6 +275,8 @@ def _resolve_names(values: dict[str, str], report: ReportSpec, staff: dict[str, 
         text = values.get(col, "")
         if not text:
             continue  # a required column then says it is empty
+        if _looks_like_contact(text):
+            return f"the {kind} column holds an email address or a phone number, not a name; {NOT_KEPT}", ""
         if kind == "clinician":
             ids = staff.get(name_key(text), [])
             if not ids:
@@ -251,8 +286,6 @@ def _resolve_names(values: dict[str, str], report: ReportSpec, staff: dict[str, 
                 return f"clinician name {text!r} fits {len(ids)} clinicians ({', '.join(ids)}) in the staff list", text[:60]
             values[col] = ids[0]
             continue
-        if _EMAIL.fullmatch(text) or (_PHONE.fullmatch(text) and sum(ch.isdigit() for ch in text) >= 7):
-            return f"the client column holds an email address or a phone number, not a name; {NOT_KEPT}", ""
         assert key is not None, "a report with client names needs the pseudonym key"
         named = name_code(key, text)
         if dob:
@@ -262,7 +295,7 @@ def _resolve_names(values: dict[str, str], report: ReportSpec, staff: dict[str, 
             values[col] = client_code(key, text, birth)
             if values[col] not in births.setdefault(named, []):
                 births[named].append(values[col])
-                load.births.add((named, values[col]))
+            load.births.add((named, values[col]))  # recorded with the load (client_births_add skips known pairs)
             continue
         codes = births.get(named, [])
         if len(codes) > 1:

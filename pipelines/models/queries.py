@@ -82,6 +82,8 @@ suggested_wins = declare("suggested_wins", stored=BY_CLINICIAN)
 caseload_sparklines = declare("caseload_sparklines", stored=BY_CLINICIAN)
 # per client on the primary measure: finished or not, reliable change, recovery, sessions to improvement
 course_outcomes = declare("course_outcomes", stored=BY_CLINICIAN)
+# per clinician: how complete the outcome scores are (sessions scored, early baselines, final scores, DNA)
+completeness_by_clinician = declare("completeness_by_clinician", stored=BY_CLINICIAN, report="completeness")
 # practice-wide expected curves (aggregates only); a scope is still required
 etr_reference = declare("etr_reference", stored=PRACTICE_WIDE)
 wins_board = declare("wins_board", stored=BY_POSTER_AND_CLIENT, report="wins")
@@ -168,6 +170,11 @@ def load_ledger(cur: duckdb.DuckDBPyConnection, limit: int = 500) -> pd.DataFram
 def table_row_counts(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Aggregate counts per table; no client-level data."""
     return _frame(cur, "table_row_counts")
+
+
+def client_birth_codes(cur: duckdb.DuckDBPyConnection, name_code: str) -> list[str]:
+    """The client codes a client name (its keyed name code, never the name) has had with a date of birth."""
+    return [r[0] for r in cur.execute(sql("client_birth_codes"), {"name_code": name_code}).fetchall()]
 
 
 def rejected_rows_for_load(cur: duckdb.DuckDBPyConnection, load_id: int, limit: int = 1000) -> pd.DataFrame:

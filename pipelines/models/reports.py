@@ -38,6 +38,11 @@ REPORT_COLUMNS: dict[str, list[str]] = {
         "median_note_lag_hours", "late_notes", "after_hours_notes", "signals",
     ],
     "wins": ["win_id", "posted_at", "category", "text", "posted_by"],
+    "completeness": [
+        "clinician_id", "attended_sessions", "sessions_with_score", "pct_sessions_with_score", "no_shows", "dna_rate",
+        "clients_seen", "early_baseline", "pct_early_baseline", "two_scores", "pct_two_scores", "finished_courses",
+        "finished_without_final_score", "pct_finished_without_final_score",
+    ],
 }
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -36,7 +36,7 @@ DEFAULT_PROFILE = "auto"  # canonical names plus every alias of the generic prof
 
 # the contract columns a report may fill, and the kinds of name a column may hold
 NAME_KINDS = ("client", "clinician")
-_REPORT_KEYS = {"name", "table", "detect", "columns", "names", "date_of_birth", "ends", "derive", "defaults",
+_REPORT_KEYS = {"name", "table", "detect", "exact_header", "columns", "names", "date_of_birth", "ends", "derive", "defaults",
                 "keep_stored", "derive_clients", "summary_row", "evidence"}
 
 
@@ -48,6 +48,7 @@ class ReportSpec:
     name: str  # "attendance report"
     table: str  # the contract table it feeds
     detect: tuple[str, ...]  # headers that must all be present (compared normalised) to recognise it
+    exact_header: bool  # the header must be exactly these columns (a practice's own profile), not include them
     columns: dict[str, str]  # contract column -> source header ("Charge#2": its second "Charge")
     names: dict[str, str]  # contract column -> "client" (pseudonymised) or "clinician" (matched by name)
     date_of_birth: str | None  # a source header read into the client's pseudonym, then dropped
@@ -152,7 +153,7 @@ def _report(path: Path, index: int, raw: dict, profile: str, tables: dict[str, l
         re.compile(summary)
     return ReportSpec(
         profile=profile, name=str(raw["name"]), table=table,
-        detect=tuple(str(h) for h in raw["detect"]), columns=columns, names=names,
+        detect=tuple(str(h) for h in raw["detect"]), exact_header=bool(raw.get("exact_header", False)), columns=columns, names=names,
         date_of_birth=raw.get("date_of_birth"), ends=raw.get("ends"), derive=derive, defaults=defaults, keep_stored=keep,
         derive_clients=bool(raw.get("derive_clients", False)), summary_row=summary, evidence=str(raw["evidence"]),
     )

@@ -14,7 +14,7 @@ import streamlit as st
 
 from pipelines.appstate.flag_reviews import reviews_for
 from pipelines.appstate.secrets_file import WeakSecretError, read_pseudonym_key
-from pipelines.ingest.pseudonym import client_code
+from pipelines.ingest.pseudonym import code_for, name_code
 from pipelines.models import queries
 from ui import data
 from ui.charts import session_timeline
@@ -33,7 +33,7 @@ def find_by_name(ctx: PageContext, options: list[str]) -> None:
     except WeakSecretError:
         return  # no export ever named a client: codes are the practice system's own
     result = st.session_state.pop("find_client_result", None)
-    with st.expander("Find a client by name", icon=":material/person_search:", expanded=result == ""), \
+    with st.expander("Find a client by name", icon=":material/person_search:", expanded=result in ("", "?")), \
             st.form("find_client", border=False):
         st.caption("The name is turned into the client's code with the practice's key, as on loading; "
                    "it is not stored, logged or put in the link.")
@@ -43,7 +43,9 @@ def find_by_name(ctx: PageContext, options: list[str]) -> None:
         st.form_submit_button("Find", on_click=_look_up, args=(key, options, ctx.user.username))
     if result == "":
         st.warning("No client with that name (and date of birth) is in your caseload.", icon=":material/search_off:")
-    elif result:
+    elif result == "?":
+        st.warning("More than one client has had this name: give the date of birth too.", icon=":material/search_off:")
+    elif result and result != "?":
         st.session_state.pop("client_pick", None)  # the picker then opens on the client found
         st.query_params["client"] = result
 
@@ -54,7 +56,12 @@ def _look_up(key: bytes, options: list[str], username: str) -> None:
     st.session_state["find_client_name"], st.session_state["find_client_dob"] = "", None
     if not name.strip():
         return
-    code = client_code(key, name, dob.isoformat() if dob else None)
+    births = queries.client_birth_codes(get_runtime().reader.cursor(), name_code(key, name))
+    code = code_for(key, name, dob.isoformat() if dob else None, births)
+    if code is None:  # the name has come with several dates of birth
+        audited(username, "client_lookup_by_name", found=False, needs="date of birth")
+        st.session_state["find_client_result"] = "?"
+        return
     found = code in options
     audited(username, "client_lookup_by_name", found=found)  # whether it was found, never the name
     st.session_state["find_client_result"] = code if found else ""

@@ -4,6 +4,7 @@ their sources)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tempfile
 from dataclasses import replace
@@ -135,7 +136,13 @@ def map_columns(user: User) -> None:
     st.caption("For an export no profile recognises: say which of its columns is which, check the first rows "
                "as they would load, and save the mapping as a profile of this practice. Files with the same "
                "header then load by themselves, here and with `python -m pipelines ingest`.")
-    upload_file = st.file_uploader("An export to map", type=["csv", "xlsx", "xlsm"], key="map_file")
+    saved_now = st.session_state.pop("map_saved", None)
+    if saved_now:
+        st.success(plain_md(f"Saved profile {saved_now}. Load the file with Load exports above, or by "
+                            "`python -m pipelines ingest FILE`: it is recognised by its header."),
+                   icon=":material/check_circle:")
+    upload_file = st.file_uploader("An export to map", type=["csv", "xlsx", "xlsm"],
+                                   key=f"map_file_{st.session_state.get('map_round', 0)}")
     if upload_file is None:
         return
     rt = get_runtime()
@@ -172,9 +179,10 @@ def map_columns(user: User) -> None:
                 return
             audited(user.username, "profile_saved", profile=choice.name, table=choice.table,
                     columns=profile["reports"][0]["columns"], names=profile["reports"][0].get("names", {}))
-            st.success(plain_md(f"Saved profile {choice.name} ({saved.name}). Load the file with Load exports "
-                                "above, or by `python -m pipelines ingest FILE`: it is recognised by its header."),
-                       icon=":material/check_circle:")
+            # the export leaves the session: the next run draws a new, empty uploader
+            st.session_state["map_round"] = st.session_state.get("map_round", 0) + 1
+            st.session_state["map_saved"] = f"{choice.name} ({saved.name})"
+            st.rerun()
 
 
 def _mapping_choices(user: User, fields: list[str], path: Path) -> mapping.Mapping:
@@ -197,6 +205,7 @@ def _mapping_choices(user: User, fields: list[str], path: Path) -> mapping.Mappi
     left, right = st.columns(2)
     client_names = "client_id" in spec.column_names and left.checkbox(
         "The client column holds names (turn them into codes)", key="map_client_names",
+        value=mapping.looks_like_names(path, fields, columns.get("client_id")),
         help="Each name becomes a pseudonymous code with the practice's key; no name is stored.")
     clinician_names = "clinician_id" in spec.column_names and left.checkbox(
         "The clinician column holds names (match them to the staff list)", key="map_clinician_names")
@@ -210,8 +219,8 @@ def _mapping_choices(user: User, fields: list[str], path: Path) -> mapping.Mappi
         st.markdown(plain_md(f"Words in {col} that Momentum does not know:"))
         word_cols = st.columns(3)
         for j, word in enumerate(unknown[:30]):
-            value = word_cols[j % 3].selectbox(plain_md(f"“{word}” means"), [REJECT, *allowed],
-                                               key=f"map_word_{table}_{col}_{j}")
+            value = word_cols[j % 3].selectbox(plain_md(f"“{word}” means"), [REJECT, *allowed],  # keyed by the word
+                                               key=f"map_word_{table}_{col}_{hashlib.sha256(word.encode()).hexdigest()[:12]}")
             words.setdefault(col, {})[word] = "" if value == REJECT else value
     name = st.text_input("Save as profile", key="map_name", max_chars=40,
                          placeholder="e.g. acme-visits", help="Lower-case letters, digits, '-' and '_'.")

@@ -1,0 +1,87 @@
+"""Data completeness per clinician (model completeness_by_clinician), worked by hand on a tiny practice,
+and the Clinician outcomes page for each role."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from schemas.thresholds import THRESHOLDS
+from tests.test_models_homework_workload import Practice, one, run_model
+
+AS_OF = date(2026, 11, 22)
+
+
+def test_the_thresholds_these_tests_were_worked_with():
+    assert {k: THRESHOLDS[k].value for k in ("baseline_by_session", "sessions_without_score_max", "dna_rate_max")} \
+        == {"baseline_by_session": 2, "sessions_without_score_max": 0.1, "dna_rate_max": 0.2}
+
+
+@pytest.fixture
+def practice_db(tmp_path, db):
+    p = Practice()
+    for c in ("T1", "T2"):
+        p.clinician(c)
+    # A (T1): 4 attended, scored at sessions 2, 3 and 4 (PHQ-9): a baseline by session 2, just; one no-show.
+    p.client("A", "T1")
+    for day, scored in (("2026-10-05", False), ("2026-10-12", True), ("2026-10-19", True), ("2026-10-26", True)):
+        p.session("A", "T1", f"{day} 10:00")
+        if scored:
+            p.measure("A", "PHQ-9", day, 12)
+    p.session("A", "T1", "2026-11-02 10:00", status="no_show")
+    # B (T1): 3 attended, first score at session 3 (late baseline), discharged with no score at the last
+    # session: the GAD-7 on session 3 is the only one; a GOAL rating does not count as an outcome score.
+    p.client("B", "T1", discharge="2026-11-01", status="discharged")
+    for day in ("2026-10-06", "2026-10-13", "2026-10-20", "2026-10-27"):
+        p.session("B", "T1", f"{day} 11:00", status="attended" if day != "2026-10-27" else "no_show")
+    p.measure("B", "GAD-7", "2026-10-20", 9)
+    # B's last attended session is 10-20, scored: so B is not "without a final score"
+    # C (T2): 2 attended, both scored on ORS, discharged; a session after as_of does not count.
+    p.client("C", "T2", discharge="2026-11-10", status="discharged")
+    for day in ("2026-10-07", "2026-10-14"):
+        p.session("C", "T2", f"{day} 09:00")
+        p.measure("C", "ORS", day, 20)
+    p.session("C", "T2", "2026-11-30 09:00")
+    # D (T2): discharged after 1 attended session with no score at all; never seen clients do not count.
+    p.client("D", "T2", discharge="2026-11-10", status="discharged")
+    p.session("D", "T2", "2026-10-08 09:00")
+    p.client("E", "T2")
+    return p.load(tmp_path / "in", db)
+
+
+def test_completeness_is_counted_as_defined(practice_db):
+    rows = run_model(practice_db, "completeness_by_clinician", ["T1", "T2"], AS_OF)
+    t1 = one(rows, clinician_id="T1")
+    assert (t1.attended_sessions, t1.sessions_with_score, t1.no_shows) == (7, 4, 2)  # A 4 + B 3; A 3 + B 1
+    assert t1.pct_sessions_with_score == pytest.approx(4 / 7) and t1.dna_rate == pytest.approx(2 / 9)
+    assert (t1.clients_seen, t1.early_baseline, t1.two_scores) == (2, 1, 1)  # B's first score is at session 3
+    assert (t1.finished_courses, t1.finished_without_final_score) == (1, 0)
+    assert (bool(t1.meets_score_target), bool(t1.meets_dna_target)) == (False, False)  # 43% unscored; DNA 22%
+    t2 = one(rows, clinician_id="T2")
+    assert (t2.attended_sessions, t2.sessions_with_score, t2.no_shows, t2.dna_rate) == (3, 2, 0, 0)
+    assert (t2.clients_seen, t2.early_baseline, t2.two_scores) == (2, 1, 1)  # D: no score; E: never seen
+    assert (t2.finished_courses, t2.finished_without_final_score) == (2, 1)  # D ends with no final score
+    assert bool(t2.meets_dna_target) and not bool(t2.meets_score_target)
+    # scoped: one clinician sees only their own row
+    assert list(run_model(practice_db, "completeness_by_clinician", ["T2"], AS_OF)["clinician_id"]) == ["T2"]
+
+
+@pytest.mark.parametrize("role", ["manager", "supervisor", "clinician"])
+def test_the_clinician_outcomes_page_shows_only_the_roles_scope(demo_db, role):
+    from tests.apptest import frame, open_page, sign_in
+
+    at = open_page(sign_in(role), "pages/clinician_outcomes.py")
+    assert [s.value for s in at.subheader] == ["Data completeness", "Clients whose outcome measure is overdue",
+                                               "Outcomes of finished courses"]
+    rates = next(d.value for d in at.dataframe if "courses" in d.value.columns)
+    shown = [c for c in rates["clinician"] if c != "All in this selection"]
+    overdue = frame(at, "overdue_measures")
+    expected = {"manager": 24, "supervisor": None, "clinician": 1}[role]
+    if expected is not None:
+        assert len(shown) == expected
+    assert shown == sorted(shown)  # name order, never ranked
+    if role == "clinician":
+        assert overdue is None or overdue["clinician"].nunique() <= 1
+    metrics = {m.label: m.value for m in at.metric}
+    assert "Sessions with an outcome score" in metrics and metrics["Sessions with an outcome score"].endswith("%")

@@ -1,0 +1,126 @@
+"""The clinician outcomes page's parts: how complete the outcome data is, then the outcomes of finished
+courses, per clinician in the user's scope (a clinician sees only their own; never a ranked table)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pipelines.models import queries
+from schemas.thresholds import THRESHOLDS
+from ui import data
+from ui.charts import completeness_bars
+from ui.filters import PageContext
+from ui.layout import plain_md
+
+WITH_SCORE_TARGET = 1 - float(THRESHOLDS["sessions_without_score_max"].value)
+DNA_TARGET = float(THRESHOLDS["dna_rate_max"].value)
+BASELINE_BY = int(THRESHOLDS["baseline_by_session"].value)
+# PCOMS benchmarks shown beside the outcome rates (data, with their sources: schemas/thresholds.toml)
+BENCH_IMPROVED = float(THRESHOLDS["benchmark_reliable_or_clinical_change"].value)
+BENCH_DETERIORATED = float(THRESHOLDS["benchmark_deterioration_max"].value)
+
+
+def completeness(ctx: PageContext) -> pd.DataFrame:
+    """The completeness of the outcome data, for the whole scope and per clinician; returns the per-clinician rows."""
+    rows = data.model(ctx.version, queries.completeness_by_clinician, ctx.scope, ctx.as_of)
+    if rows.empty:
+        st.info("No attended sessions in this selection yet, so there is nothing to measure.")
+        return rows
+    total = rows.drop(columns=["meets_score_target", "meets_dna_target"]).sum(numeric_only=True)
+    with_score = total["sessions_with_score"] / total["attended_sessions"]
+    dna = total["no_shows"] / (total["attended_sessions"] + total["no_shows"])
+    tiles = st.columns(4)
+    tiles[0].metric("Sessions with an outcome score", f"{with_score:.0%}", border=True,
+                    help=f"Attended sessions with a PHQ-9, GAD-7 or ORS score the same day. Target: at least "
+                         f"{WITH_SCORE_TARGET:.0%} ({THRESHOLDS['sessions_without_score_max'].source}).")
+    tiles[1].metric("Did not attend", f"{dna:.0%}", border=True,
+                    help=f"No-shows ÷ (attended + no-shows). Target: under {DNA_TARGET:.0%} "
+                         f"({THRESHOLDS['dna_rate_max'].source}).")
+    tiles[2].metric(f"Baseline by session {BASELINE_BY}", f"{total['early_baseline'] / total['clients_seen']:.0%}",
+                    border=True, help=f"Clients seen whose first outcome score came by their session {BASELINE_BY}.")
+    finished = total["finished_courses"]
+    tiles[3].metric("Finished courses without a final score",
+                    f"{total['finished_without_final_score'] / finished:.0%}" if finished else "–", border=True,
+                    help="Discharged clients with no outcome score on or after their last attended session.")
+    st.caption(f"{int(total['attended_sessions']):,} attended sessions of {int(total['clients_seen']):,} clients; "
+               f"{int(total['two_scores']):,} clients ({total['two_scores'] / total['clients_seen']:.0%}) have two or "
+               "more scores on one measure, the least a change figure needs.")
+    named = rows.assign(clinician=rows["clinician_id"].map(ctx.clinician_name))
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(completeness_bars(named.assign(n=named["attended_sessions"]), "pct_sessions_with_score",
+                                          "sessions with an outcome score", WITH_SCORE_TARGET,
+                                          f"target {WITH_SCORE_TARGET:.0%}", meets="meets_score_target"),
+                        config={"displayModeBar": False}, key="completeness_scored")
+    with right:
+        st.plotly_chart(completeness_bars(named.assign(n=named["attended_sessions"] + named["no_shows"]), "dna_rate",
+                                          "did not attend", DNA_TARGET, f"target under {DNA_TARGET:.0%}",
+                                          meets="meets_dna_target"),
+                        config={"displayModeBar": False}, key="completeness_dna")
+    return rows
+
+
+def overdue(ctx: PageContext) -> str | None:
+    """The clients whose outcome measure is overdue (the MEASURES_MISSING flag); the client picked, if any."""
+    flags = data.model(ctx.version, queries.active_flags, ctx.scope, ctx.as_of)
+    late = flags[flags["flag"] == "MEASURES_MISSING"]
+    if late.empty:
+        st.success("No client's outcome measure is overdue.")
+        return None
+    shown = late.assign(clinician=late["clinician_id"].map(ctx.clinician_name))[["client_id", "clinician", "reason"]]
+    event = st.dataframe(shown.sort_values(["clinician", "client_id"]), hide_index=True, key="overdue_measures",
+                         on_select="rerun", selection_mode="single-row",
+                         column_config={"client_id": "Client", "clinician": "Clinician", "reason": "Why"})
+    picked = event.selection.rows if event and event.selection else []
+    return str(shown.sort_values(["clinician", "client_id"]).iloc[picked[0]]["client_id"]) if picked else None
+
+
+def outcomes(ctx: PageContext) -> None:
+    """Outcome rates of finished courses per clinician, with n and the PCOMS benchmarks beside them."""
+    courses = data.model(ctx.version, queries.course_outcomes, ctx.scope, ctx.as_of)
+    done = courses[courses["finished"] & courses["change_status"].isin(
+        ["reliable_improvement", "reliable_deterioration", "no_reliable_change"])]
+    if done.empty:
+        st.info("No finished course with a baseline and a later score in this selection yet.")
+        return
+    per = done.groupby("clinician_id").agg(
+        courses=("client_id", "count"),
+        improved=("change_status", lambda s: (s == "reliable_improvement").mean()),
+        deteriorated=("change_status", lambda s: (s == "reliable_deterioration").mean()),
+        recovered=("recovered", lambda s: s.dropna().astype(bool).mean() if s.notna().any() else float("nan")),
+    ).reset_index()
+    per.insert(0, "clinician", per["clinician_id"].map(ctx.clinician_name))
+    practice = pd.DataFrame([{"clinician": "All in this selection", "clinician_id": "", "courses": len(done),
+                              "improved": (done["change_status"] == "reliable_improvement").mean(),
+                              "deteriorated": (done["change_status"] == "reliable_deterioration").mean(),
+                              "recovered": done["recovered"].dropna().astype(bool).mean()
+                              if done["recovered"].notna().any() else float("nan")}])
+    table = pd.concat([practice, per.sort_values("clinician")], ignore_index=True).drop(columns="clinician_id")
+    st.dataframe(table, hide_index=True, key="outcome_rates", column_config={
+        "clinician": "Clinician", "courses": st.column_config.NumberColumn("Finished courses", help="with n ≥ 2 scores"),
+        "improved": st.column_config.NumberColumn("Reliable improvement", format="percent",
+                                                  help=f"PCOMS benchmark: {BENCH_IMPROVED:.1%} reliable or clinically "
+                                                       "significant change"),
+        "deteriorated": st.column_config.NumberColumn("Reliable deterioration", format="percent",
+                                                      help=f"PCOMS benchmark: at most {BENCH_DETERIORATED:.1%}"),
+        "recovered": st.column_config.NumberColumn("Recovery", format="percent",
+                                                   help="Of the courses that began in caseness: ended below the cut-off"),
+    })
+    st.caption(plain_md(
+        f"Benchmarks (PCOMS): reliable or clinically significant change {BENCH_IMPROVED:.1%} "
+        f"({THRESHOLDS['benchmark_reliable_or_clinical_change'].source}); deterioration at most "
+        f"{BENCH_DETERIORATED:.1%} ({THRESHOLDS['benchmark_deterioration_max'].source}). Rows are in name order, "
+        "not ranked; a rate from a few courses says little."))
+    if not done.empty:
+        low = rows_below_completeness(ctx)
+        if low:
+            st.warning(plain_md(f"Outcome data is patchy for {', '.join(low)}: under "
+                                f"{WITH_SCORE_TARGET:.0%} of sessions have a score, so their rates may not "
+                                "reflect their clients' change."), icon=":material/warning:")
+
+
+def rows_below_completeness(ctx: PageContext) -> list[str]:
+    rows = data.model(ctx.version, queries.completeness_by_clinician, ctx.scope, ctx.as_of)
+    below = rows[~rows["meets_score_target"].fillna(False).astype(bool)]
+    return sorted(ctx.clinician_name(c) for c in below["clinician_id"])
