@@ -1,12 +1,13 @@
-"""Clinician outcomes: how complete the outcome data is, the clients whose measure is overdue, and the
-outcomes of finished courses per clinician in the user's scope."""
+"""Clinician outcomes: how complete the outcome data is, the clients whose measure is overdue, the
+severity-adjusted effect size per clinician against the practice, and the outcomes of finished courses,
+for the clinicians in the user's scope."""
 
 import streamlit as st
 
 from ui.auth import require_user
 from ui.filters import page_context
 from ui.layout import demo_banner
-from ui.views.clinician_outcomes import completeness, outcomes, overdue
+from ui.views.clinician_outcomes import adjusted, completeness, outcomes, overdue
 
 user = require_user()
 
@@ -20,5 +21,7 @@ if ctx is not None:
     selected = overdue(ctx)
     if selected:
         st.switch_page("pages/client.py", query_params={"client": selected})
+    st.subheader("Outcomes adjusted for case mix")
+    adjusted(ctx)
     st.subheader("Outcomes of finished courses")
     outcomes(ctx)

@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     r = sub.add_parser("report", help="clinical reports: outcomes, flags, momentum, homework, workload, wins")
-    r.add_argument("kind", choices=["outcomes", "flags", "momentum", "homework", "workload", "wins", "completeness"])
+    r.add_argument("kind", choices=["outcomes", "flags", "momentum", "homework", "workload", "wins", "completeness",
+                                     "clinician-outcomes"])
     r.add_argument("--db", help="database file (default: $MOMENTUM_DB or data/momentum.duckdb)")
     r.add_argument("--as-of", type=_date, default=None, help="the date everything is relative to (default today)")
     r.add_argument("--format", choices=["csv", "json", "table"], default="csv")

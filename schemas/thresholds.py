@@ -39,7 +39,7 @@ def load_thresholds(path: Path = THRESHOLDS_FILE) -> tuple[dict[str, Threshold],
         if "source" in table:
             flag_source[code] = table["source"]
         take(f"flags.{code}", table)
-    for section in ("momentum", "homework", "workload", "wins", "completeness"):
+    for section in ("momentum", "homework", "workload", "wins", "completeness", "casemix"):
         take(section, raw.get(section, {}))
     return thresholds, severity, flag_source
 

@@ -73,7 +73,11 @@ def test_the_clinician_outcomes_page_shows_only_the_roles_scope(demo_db, role):
 
     at = open_page(sign_in(role), "pages/clinician_outcomes.py")
     assert [s.value for s in at.subheader] == ["Data completeness", "Clients whose outcome measure is overdue",
-                                               "Outcomes of finished courses"]
+                                               "Outcomes adjusted for case mix", "Outcomes of finished courses"]
+    adjusted = next(d.value for d in at.dataframe if "verdict" in d.value.columns)
+    assert list(adjusted["clinician"]) == sorted(adjusted["clinician"])  # name order, never ranked
+    if role == "clinician":  # their own figure only; the practice's spread has no names
+        assert len(adjusted) == 1
     rates = next(d.value for d in at.dataframe if "courses" in d.value.columns)
     shown = [c for c in rates["clinician"] if c != "All in this selection"]
     overdue = frame(at, "overdue_measures")

@@ -297,3 +297,27 @@ def completeness_bars(frame: pd.DataFrame, metric: str, label: str, target: floa
     fig.update_layout(height=max(220, 26 * len(frame) + 70), margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       xaxis={"tickformat": ".0%", "range": [0, 1.02], "title": _safe(label)}, yaxis={"title": None})
     return fig
+
+
+def adjusted_effects(named: pd.DataFrame, spread: pd.DataFrame, effective: float, highly: float) -> go.Figure:
+    """Each clinician in scope (``named``: clinician, adjusted_effect, ci_low, ci_high, cases) with the 90%
+    interval, over the practice's clinicians as unnamed grey dots, with the ACE lines at 0.5 and 0.8."""
+    fig = go.Figure()
+    fig.add_scatter(x=spread["adjusted_effect"], y=["Practice (unnamed)"] * len(spread), mode="markers",
+                    marker={"color": "#999999", "size": 9, "opacity": 0.6}, name="every clinician, unnamed",
+                    customdata=spread["cases"], hovertemplate="%{x:.2f} (%{customdata} cases)<extra></extra>")
+    named = named.sort_values("clinician", ascending=False)
+    fig.add_scatter(
+        x=named["adjusted_effect"], y=[_safe(c) for c in named["clinician"]], mode="markers", name="in your scope",
+        marker={"color": "#0072B2", "size": 11},
+        error_x={"type": "data", "symmetric": False, "array": named["ci_high"] - named["adjusted_effect"],
+                 "arrayminus": named["adjusted_effect"] - named["ci_low"], "color": "#0072B2"},
+        customdata=named[["cases", "ci_low", "ci_high"]].to_numpy(),
+        hovertemplate="%{y}: %{x:.2f} (90% interval %{customdata[1]:.2f} to %{customdata[2]:.2f}; "
+                      "%{customdata[0]} cases)<extra></extra>")
+    for x, text in ((effective, "effective"), (highly, "highly effective")):
+        fig.add_vline(x=x, line_dash="dash", line_color="#555555", annotation_text=text, annotation_position="top")
+    fig.update_layout(height=max(240, 30 * (len(named) + 1) + 90), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      xaxis={"title": "severity-adjusted effect size"}, yaxis={"title": None},
+                      legend={"orientation": "h", "y": -0.25})
+    return fig

@@ -9,7 +9,7 @@ import streamlit as st
 
 from pipelines import clock, demo
 from pipelines.appstate import phi_guard
-from pipelines.models import queries
+from pipelines.models import casemix, queries
 from pipelines.scope import Scope
 from pipelines.store import StoreError
 from ui.plain_text import plain_md
@@ -110,6 +110,12 @@ def client_detail(version: str, query: queries.Model, scope: tuple[str, ...], as
                   ) -> pd.DataFrame:
     """A one-client model (the client view) within ``scope``: empty when the client is outside it."""
     return query(get_runtime().reader.cursor(), Scope(scope), as_of, client_id)
+
+
+@st.cache_data(ttl=600, show_spinner="Adjusting for case mix…", max_entries=256)
+def adjusted_outcomes(version: str, scope: tuple[str, ...], as_of: date) -> casemix.Outcomes:
+    """The severity-adjusted effect sizes of the scope's clinicians, with the practice's unnamed spread."""
+    return casemix.outcomes(get_runtime().reader.cursor(), Scope(scope), as_of)
 
 
 # -- team meetings -------------------------------------------------------------

@@ -82,6 +82,10 @@ suggested_wins = declare("suggested_wins", stored=BY_CLINICIAN)
 caseload_sparklines = declare("caseload_sparklines", stored=BY_CLINICIAN)
 # per client on the primary measure: finished or not, reliable change, recovery, sessions to improvement
 course_outcomes = declare("course_outcomes", stored=BY_CLINICIAN)
+# the severity-adjusted effect size (pipelines/models/casemix.py): the scope's cases, and the practice's
+# fit as sums of products per measure and unnamed clinician group (aggregates only)
+casemix_clients = declare("casemix_clients", stored=BY_CLINICIAN, report="clinician-outcomes")
+casemix_fit = declare("casemix_fit", stored=PRACTICE_WIDE)
 # per clinician: how complete the outcome scores are (sessions scored, early baselines, final scores, DNA)
 completeness_by_clinician = declare("completeness_by_clinician", stored=BY_CLINICIAN, report="completeness")
 # practice-wide expected curves (aggregates only); a scope is still required

@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pipelines.models import queries
+from pipelines.models import casemix, queries
 from pipelines.scope import Scope
 
 REPORT_COLUMNS: dict[str, list[str]] = {
@@ -38,6 +38,10 @@ REPORT_COLUMNS: dict[str, list[str]] = {
         "median_note_lag_hours", "late_notes", "after_hours_notes", "signals",
     ],
     "wins": ["win_id", "posted_at", "category", "text", "posted_by"],
+    "clinician-outcomes": [
+        "clinician_id", "cases", "adjusted_effect", "ci_low", "ci_high", "verdict", "share_significantly_improved",
+        "share_somewhat_improved", "share_no_change", "share_somewhat_worse", "share_significantly_worse",
+    ],
     "completeness": [
         "clinician_id", "attended_sessions", "sessions_with_score", "pct_sessions_with_score", "no_shows", "dna_rate",
         "clients_seen", "early_baseline", "pct_early_baseline", "two_scores", "pct_two_scores", "finished_courses",
@@ -64,8 +68,15 @@ def _with_signals(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date, loa
 
 # each report kind is built from the model that declares it (pipelines/models/queries.py), then finished here
 BUILDERS: dict[str, queries.Model] = {m.report: m for m in queries.MODELS if m.report}
+def _adjusted_by_clinician(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date, _cases: pd.DataFrame
+                           ) -> pd.DataFrame:
+    """The clinician-outcomes report: the scope's cases, adjusted with the practice's fit, per clinician."""
+    return casemix.outcomes(cur, scope, as_of).clinicians
+
+
 FINISH: dict[str, Callable[[duckdb.DuckDBPyConnection, Scope, date, pd.DataFrame], pd.DataFrame]] = {
     "workload": _with_signals,
+    "clinician-outcomes": _adjusted_by_clinician,
 }
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pipelines.models import queries
+from pipelines.models import casemix, queries
 from schemas.thresholds import THRESHOLDS
 from ui import data
-from ui.charts import completeness_bars
+from ui.charts import adjusted_effects, completeness_bars
 from ui.filters import PageContext
 from ui.layout import plain_md
 
@@ -123,4 +123,69 @@ def outcomes(ctx: PageContext) -> None:
 def rows_below_completeness(ctx: PageContext) -> list[str]:
     rows = data.model(ctx.version, queries.completeness_by_clinician, ctx.scope, ctx.as_of)
     below = rows[~rows["meets_score_target"].fillna(False).astype(bool)]
+    return sorted(ctx.clinician_name(c) for c in below["clinician_id"])
+
+
+ADJUSTED_NOTE = (
+    "Each client whose first outcome score was in the clinical range and who has a later one is a case. "
+    "Their change is compared with what the practice's clients with the same intake score, first assessed "
+    "at the same point in treatment, changed (a least-squares fit per measure), and expressed in standard "
+    "deviations of intake scores: the severity-adjusted effect size of the ACORN Criteria for Effectiveness. "
+    "A clinician's figure is the mean over their cases with its 90% interval.")
+
+
+def adjusted(ctx: PageContext) -> None:
+    """The severity-adjusted effect size of each clinician in scope, against the practice's unnamed spread."""
+    result = data.adjusted_outcomes(ctx.version, ctx.scope, ctx.as_of)
+    st.caption(ADJUSTED_NOTE)
+    if result.practice_cases < casemix.MIN_PRACTICE_CASES:
+        st.info(f"The practice has {result.practice_cases} cases; a figure needs at least "
+                f"{casemix.MIN_PRACTICE_CASES} ({casemix.MIN_PRACTICE_CASES - result.practice_cases} more), "
+                f"so none is shown yet ({THRESHOLDS['ace_min_practice_cases'].source}).")
+        return
+    st.metric("The practice", f"{result.practice_effect:.2f}", border=True,
+              help=f"{result.practice_cases:,} cases; 90% interval {result.practice_low:.2f} to "
+                   f"{result.practice_high:.2f}")
+    table = result.clinicians
+    if table.empty:
+        st.info("No case in this selection yet: a case needs an intake score in the clinical range and a later one.")
+        return
+    named = table.assign(clinician=table["clinician_id"].map(ctx.clinician_name))
+    shown = named[named["cases"] >= casemix.MIN_CLINICIAN_CASES]
+    st.plotly_chart(adjusted_effects(shown, result.spread, casemix.EFFECTIVE, casemix.HIGHLY_EFFECTIVE),
+                    config={"displayModeBar": False}, key="adjusted_effects")
+    view = named.sort_values("clinician")[["clinician", "cases", "adjusted_effect", "ci_low", "ci_high", "verdict",
+                                            "share_significantly_improved", "share_somewhat_improved",
+                                            "share_no_change", "share_somewhat_worse", "share_significantly_worse"]]
+    few = view["cases"] < casemix.MIN_CLINICIAN_CASES
+    view.loc[few, ["adjusted_effect", "ci_low", "ci_high"]] = float("nan")  # a figure needs 15 cases: not shown
+    pct = {"format": "percent"}
+    st.dataframe(view, hide_index=True, key="adjusted_table", column_config={
+        "clinician": "Clinician", "cases": "Cases",
+        "adjusted_effect": st.column_config.NumberColumn("Adjusted effect size", format="%.2f"),
+        "ci_low": st.column_config.NumberColumn("90% interval from", format="%.2f"),
+        "ci_high": st.column_config.NumberColumn("to", format="%.2f"),
+        "verdict": "ACE", "share_significantly_improved": st.column_config.NumberColumn("Significantly improved", **pct),
+        "share_somewhat_improved": st.column_config.NumberColumn("Somewhat improved", **pct),
+        "share_no_change": st.column_config.NumberColumn("No change", **pct),
+        "share_somewhat_worse": st.column_config.NumberColumn("Somewhat worse", **pct),
+        "share_significantly_worse": st.column_config.NumberColumn("Significantly worse", **pct)})
+    st.caption(plain_md(
+        f"Effective: the interval's lower end above {casemix.EFFECTIVE:g}; highly effective: above "
+        f"{casemix.HIGHLY_EFFECTIVE:g} (ACE, at 90% confidence), with at least {casemix.MIN_CLINICIAN_CASES} cases. "
+        f"Client bands: beyond ±{casemix.SOMEWHAT:g} somewhat, beyond ±{casemix.SIGNIFICANT:g} significantly "
+        "improved or worse. Rows are in name order, never ranked."))
+    thin = rows_below_consistency(ctx)
+    if thin:
+        st.warning(plain_md(f"Fewer than {TWO_SCORES_SHARE:.0%} of the clients of {', '.join(thin)} have two or "
+                            "more scores, the least ACE asks: their figures may not reflect their caseload."),
+                   icon=":material/warning:")
+
+
+TWO_SCORES_SHARE = float(THRESHOLDS["ace_min_two_scores_share"].value)
+
+
+def rows_below_consistency(ctx: PageContext) -> list[str]:
+    rows = data.model(ctx.version, queries.completeness_by_clinician, ctx.scope, ctx.as_of)
+    below = rows[rows["pct_two_scores"] < TWO_SCORES_SHARE]
     return sorted(ctx.clinician_name(c) for c in below["clinician_id"])
