@@ -5,7 +5,15 @@ import streamlit as st
 from ui.auth import require_user
 from ui.filters import page_context
 from ui.layout import demo_banner
-from ui.views.supervision import downloads, items_for, overview, pick, section, since_label
+from ui.views.supervision import (
+    downloads,
+    items_for,
+    outcome_figures,
+    overview,
+    pick,
+    section,
+    since_label,
+)
 
 user = require_user(roles=("supervisor", "manager"))
 
@@ -17,6 +25,7 @@ if ctx is not None:
     if who is not None:
         items, summary = items_for(ctx, who)
         overview(summary, items)
+        outcome_figures(ctx, who)
         downloads(ctx, who, items)
         st.caption("Select a row to open the client.")
         selected = None

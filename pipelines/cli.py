@@ -93,11 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--as-of", type=_date, default=None, help="default today")
     f.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    e = sub.add_parser("etr-check", help="NOT_ON_TRACK sensitivity and specificity on a generated practice")
+    e = sub.add_parser("etr-check", help="NOT_ON_TRACK on a generated practice: sensitivity, specificity, "
+                                         "and how early it warns")
     e.add_argument("--db", help="a database built from `python -m pipelines sample` output")
     e.add_argument("--seed", type=int, default=7, help="the seed the practice was generated with")
     e.add_argument("--as-of", type=_date, default=date(2026, 11, 22))
     e.add_argument("--plot", type=Path, help="also write the PHQ-9 reference curves as PNG here")
+    e.add_argument("--weeks", type=int, default=52,
+                   help="early warning: the flags as they stood on each of this many past weeks")
     e.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     d = sub.add_parser("demo", help="build the demo database from sample_data/ if it does not exist")
@@ -388,6 +391,8 @@ def cmd_etr_check(args: argparse.Namespace) -> int:
     try:
         cur = reader.cursor()
         result = etr_check.evaluate(cur, args.seed, args.as_of)
+        result["early_warning"] = etr_check.early_warning(cur, args.as_of, weeks=args.weeks,
+                                                          progress=_progress_printer(False))
         if args.plot:
             reference = etr_reference(cur, all_clinicians_scope(cur), args.as_of)
             etr_check.write_png(etr_check.reference_figure(reference), args.plot)

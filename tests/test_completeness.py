@@ -89,3 +89,31 @@ def test_the_clinician_outcomes_page_shows_only_the_roles_scope(demo_db, role):
         assert overdue is None or overdue["clinician"].nunique() <= 1
     metrics = {m.label: m.value for m in at.metric}
     assert "Sessions with an outcome score" in metrics and metrics["Sessions with an outcome score"].endswith("%")
+
+
+def test_etr_check_reports_the_early_warning_figures_consistently(demo_db):
+    """The early-warning part of etr-check on the sample practice (8 weeks of history here; the command's
+    default is 52): shares within 0-1, the bands adding up to the whole."""
+    from pipelines.store import DataStore, SnapshotReader
+    from pipelines.synthetic import etr_check
+
+    reader = SnapshotReader(DataStore(demo_db))
+    try:
+        figures = etr_check.early_warning(reader.cursor(), AS_OF, weeks=8)
+    finally:
+        reader.close()
+    assert figures["deteriorated"] > 0 and figures["improved"] > 0 and figures["no_improvement_8plus"] > 0
+    for key in ("deteriorated_warned_share", "no_improvement_flagged_share", "false_alarm_share"):
+        assert 0 <= figures[key] <= 1, key
+    for key in ("deteriorated", "deteriorated_warned_before", "no_improvement_8plus", "improved"):
+        assert sum(b[key] for b in figures["by_band"].values()) == figures[key], key
+    assert figures["median_lead_sessions"] is None or figures["median_lead_sessions"] >= 0
+
+
+def test_supervision_prep_shows_the_supervisees_outcome_figures(demo_db):
+    from tests.apptest import open_page, sign_in
+
+    at = open_page(sign_in("supervisor"), "pages/supervision.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert {"Adjusted effect size", "Sessions with an outcome score", "Did not attend"} <= set(metrics)
+    assert metrics["Sessions with an outcome score"].endswith("%")

@@ -1,19 +1,28 @@
-"""How well NOT_ON_TRACK separates the generated practice's trajectories.
+"""How well NOT_ON_TRACK separates the generated practice's trajectories, and how early it warns.
 
 On a database built from ``python -m pipelines sample`` output, the generator's
 own labels are the truth: non-responders and deteriorators should be flagged
 (sensitivity), improvers should not (specificity). Only clients active at the
 as-of date count, since flags apply to active clients only.
+
+:func:`early_warning` judges the flag as an early warning, as a supervisor saw it: the flags are
+computed as they stood on every past week's as-of date, and for every course as it stands on the as-of
+date (ended or still open: the generated deteriorators are still in care) it asks whether a flag came
+*before* the outcome was plain: before a deterioration
+became reliable, before the last session of a course without reliable improvement, and how often a
+course that ended reliably improved had been flagged NOT_ON_TRACK on the way (a false alarm).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
 
 from pipelines.models.queries import active_flags, all_clinicians_scope, client_momentum
+from pipelines.sql_files import sql
 from pipelines.synthetic.sample_practice import PracticeSpec, generate_practice
 
 POSITIVE = ("non_responder", "deteriorator")
@@ -38,6 +47,91 @@ def evaluate(cur: duckdb.DuckDBPyConnection, seed: int, as_of: date, clinicians:
         "positives": int(len(pos)),
         "negatives": int(len(neg)),
         "by_trajectory": {k: {"active": int(v["active"]), "flagged": int(v["flagged"])} for k, v in by_label.iterrows()},
+    }
+
+
+PROGRESS_FLAGS = ("NOT_ON_TRACK", "DETERIORATION", "NO_RELIABLE_CHANGE", "PLATEAU")
+# PHQ-9 severity bands (Kroenke, Spitzer & Williams 2001): where the baseline started
+BANDS = ((0, 9, "mild or less (0-9)"), (10, 14, "moderate (10-14)"), (15, 19, "moderately severe (15-19)"),
+         (20, 27, "severe (20-27)"))
+
+
+def _band(score: float) -> str:
+    return next(name for lo, hi, name in BANDS if lo <= score <= hi)
+
+
+def flag_history(cur: duckdb.DuckDBPyConnection, as_of: date, weeks: int,
+                 progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """(client_id, flag, as_of) for every progress flag as it stood on each of the past ``weeks`` weekly
+    as-of dates up to ``as_of`` (the models computed live for each date, as a page would)."""
+    scope = all_clinicians_scope(cur)
+    frames = []
+    for k in range(weeks, -1, -1):
+        day = as_of - timedelta(days=7 * k)
+        if progress:
+            progress(f"flags as of {day.isoformat()}")
+        flags = active_flags(cur, scope, day)
+        flags = flags[flags["flag"].isin(PROGRESS_FLAGS)][["client_id", "flag"]]
+        frames.append(flags.assign(as_of=pd.Timestamp(day)))
+    return pd.concat(frames, ignore_index=True)
+
+
+def early_warning(cur: duckdb.DuckDBPyConnection, as_of: date, weeks: int = 52,
+                  progress: Callable[[str], None] | None = None) -> dict:
+    """The early-warning figures of NOT_ON_TRACK on the practice, overall and per baseline band."""
+    from schemas.instruments import INSTRUMENTS
+
+    rc = float(INSTRUMENTS["PHQ-9"].rc_threshold)
+    scores = cur.execute(sql("etr_check_scores"), {"as_of": as_of}).df()
+    courses = cur.execute(sql("etr_check_courses"), {"as_of": as_of}).df().set_index("client_id")
+    history = flag_history(cur, as_of, weeks, progress)
+    first_flag = history.groupby(["client_id", "flag"])["as_of"].min().unstack()
+    rows = []
+    for client, part in scores.groupby("client_id"):
+        if client not in courses.index or len(part) < 2:
+            continue
+        baseline, last = float(part["score"].iloc[0]), float(part["score"].iloc[-1])
+        change = baseline - last  # PHQ-9: lower is better
+        status = "improved" if change >= rc else "deteriorated" if change <= -rc else "unchanged"
+        worse = part[part["score"] >= baseline + rc]
+        flags = first_flag.loc[client] if client in first_flag.index else pd.Series(dtype="datetime64[ns]")
+        warn = min((flags[f] for f in ("NOT_ON_TRACK", "DETERIORATION") if f in flags and pd.notna(flags[f])),
+                   default=None)
+        any_progress = min((flags[f] for f in PROGRESS_FLAGS if f in flags and pd.notna(flags[f])), default=None)
+        row = {"client_id": client, "band": _band(baseline), "status": status,
+               "attended": int(courses.loc[client, "attended"]),
+               "not_on_track_ever": "NOT_ON_TRACK" in flags and pd.notna(flags.get("NOT_ON_TRACK"))}
+        if status == "deteriorated" and len(worse):
+            reliable_at = pd.Timestamp(worse["administered_at"].iloc[0]).normalize()
+            row["warned_before"] = warn is not None and warn < reliable_at
+            if row["warned_before"]:
+                at_warning = part[pd.to_datetime(part["administered_at"]).dt.normalize() <= warn]["session_no"]
+                row["lead_sessions"] = int(worse["session_no"].iloc[0]) - int(at_warning.max() if len(at_warning) else 0)
+        if status == "unchanged":
+            last_session = pd.Timestamp(courses.loc[client, "last_session"]).normalize()
+            row["flagged_before_end"] = any_progress is not None and any_progress < last_session
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    return {"as_of": as_of.isoformat(), "weeks": weeks, **_figures(table),
+            "by_band": {band: _figures(part) for band, part in table.groupby("band")}}
+
+
+def _figures(table: pd.DataFrame) -> dict:
+    det = table[table["status"] == "deteriorated"] if "status" in table else table
+    warned = det["warned_before"].fillna(False).astype(bool) if "warned_before" in det else pd.Series(dtype=bool)
+    leads = det.loc[warned, "lead_sessions"] if "lead_sessions" in det else pd.Series(dtype=float)
+    stuck = table[(table["status"] == "unchanged") & (table["attended"] >= 8)]
+    caught = stuck["flagged_before_end"].fillna(False).astype(bool) if "flagged_before_end" in stuck else stuck["attended"] < 0
+    improved = table[table["status"] == "improved"]
+    return {
+        "deteriorated": int(len(det)),
+        "deteriorated_warned_before": int(warned.sum()),
+        "deteriorated_warned_share": round(float(warned.mean()), 3) if len(det) else None,
+        "median_lead_sessions": float(leads.median()) if len(leads) else None,
+        "no_improvement_8plus": int(len(stuck)),
+        "no_improvement_flagged_share": round(float(caught.mean()), 3) if len(stuck) else None,
+        "improved": int(len(improved)),
+        "false_alarm_share": round(float(improved["not_on_track_ever"].mean()), 3) if len(improved) else None,
     }
 
 

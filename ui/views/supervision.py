@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from pipelines.appstate import agenda
-from pipelines.models import queries
+from pipelines.models import casemix, queries
 from ui import data
 from ui.downloads import export_button
 from ui.filters import PageContext
@@ -70,6 +70,31 @@ def overview(summary: pd.DataFrame, items: pd.DataFrame) -> None:
     cols[2].metric("Stalled", f"{int(row['stalled']):,}", border=True)
     cols[3].metric("Slipping", f"{int(row['slipping']):,}", border=True)
     cols[4].metric("Open flags", f"{int(counts.get('flag', 0)):,}", border=True)
+
+
+def outcome_figures(ctx: PageContext, who: str) -> None:
+    """The supervisee's outcome figures and data completeness (as on the Clinician outcomes page)."""
+    one = (who,)
+    adjusted = data.adjusted_outcomes(ctx.version, one, ctx.as_of)
+    mine = adjusted.clinicians
+    completeness = data.model(ctx.version, queries.completeness_by_clinician, one, ctx.as_of)
+    cols = st.columns(3)
+    if mine.empty:
+        cols[0].metric("Adjusted effect size", "–", border=True,
+                       help="No case yet: an intake score in the clinical range and a later score.")
+    else:
+        row = mine.iloc[0]
+        shown = row["cases"] >= casemix.MIN_CLINICIAN_CASES and adjusted.practice_cases >= casemix.MIN_PRACTICE_CASES
+        cols[0].metric("Adjusted effect size", f"{row['adjusted_effect']:.2f}" if shown else "–", border=True,
+                       help=(f"{int(row['cases'])} cases; 90% interval {row['ci_low']:.2f} to {row['ci_high']:.2f}; "
+                             f"{row['verdict']} (Clinician outcomes page)") if shown else str(row["verdict"]))
+    if completeness.empty:
+        return
+    c = completeness.iloc[0]
+    cols[1].metric("Sessions with an outcome score", f"{c['pct_sessions_with_score']:.0%}", border=True,
+                   help=f"{int(c['sessions_with_score'])} of {int(c['attended_sessions'])} attended sessions")
+    cols[2].metric("Did not attend", f"{c['dna_rate']:.0%}" if pd.notna(c["dna_rate"]) else "–", border=True,
+                   help=f"{int(c['no_shows'])} no-shows")
 
 
 def section(items: pd.DataFrame, code: str, as_of_label: str) -> str | None:
