@@ -67,6 +67,21 @@ def test_a_shared_link_narrows_the_view(demo_db):
     assert not at.warning or all("outside your scope" not in w.value for w in at.warning)
 
 
+def test_a_link_arriving_after_the_filter_was_drawn_still_narrows_the_view(demo_db):
+    """The filter drawn first with everyone (a rerun before the link's values reached the page), then the
+    link's clinicians in the URL: the link decides, not the filter already drawn."""
+    one = _scope(demo_db, "supervisor")[0]
+    at = sign_in("supervisor")
+    assert at.multiselect(key="caseload_clinicians").value == []
+    at.query_params["clinicians"] = one
+    at.run()
+    assert at.multiselect(key="caseload_clinicians").value == [one]
+    assert _owners(demo_db, frame(at, "caseload_table")["client_id"]) == {one}
+    # the filter's own writes to the URL do not reset a choice: clear it, and it stays cleared
+    at.multiselect(key="caseload_clinicians").set_value([]).run()
+    assert at.multiselect(key="caseload_clinicians").value == [] and "clinicians" not in at.query_params
+
+
 def test_a_link_that_tries_to_widen_the_scope_is_refused_and_audited(demo_db):
     mine = _scope(demo_db, "clinician")
     other = sorted(set(_scope(demo_db, "manager")) - set(_scope(demo_db, "supervisor")))[0]

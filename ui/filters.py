@@ -58,10 +58,11 @@ def _url_list(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
 
-def _seed(widget_key: str, value) -> None:
+def _seed(widget_key: str, value, force: bool = False) -> None:
     """Give a filter widget its starting value when this page first draws it: from the URL when the link
-    carries one, else from the filters the user set on another page."""
-    if widget_key not in st.session_state:
+    carries one, else from the filters the user set on another page. ``force``: a link from outside
+    decides even over a value the widget already has (see _from_outside)."""
+    if force or widget_key not in st.session_state:
         st.session_state[widget_key] = value
 
 
@@ -79,12 +80,24 @@ def _refused(user: User, page: str, what: str, values: list[str]) -> None:
                "you see only your own scope.", icon=":material/block:")
 
 
+URL_WRITTEN = "momentum_url_written"  # session state: what the filters last wrote into the URL, by name
+
+
 def _to_url(name: str, value: str | None) -> None:
+    st.session_state.setdefault(URL_WRITTEN, {})[name] = value or ""
     if value:
         if st.query_params.get(name) != value:
             st.query_params[name] = value
     elif name in st.query_params:
         del st.query_params[name]
+
+
+def _from_outside(name: str) -> bool:
+    """Does the URL carry a filter the filters did not write there themselves (a shared link, a bookmark, the
+    browser's back button)? Then the link decides, even over a filter already drawn in this session: a rerun
+    that drew the filter before the link's values reached it must not leave the view wider than the link."""
+    url = st.query_params
+    return name in url and url.get(name) != st.session_state.get(URL_WRITTEN, {}).get(name)
 
 
 def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageContext | None:
@@ -114,22 +127,24 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
     cols = st.columns([1, 2, 1]) if narrow and len(full_scope) > 1 else st.columns([3, 1])
     if narrow and len(full_scope) > 1:
         teams = sorted(t for t in staff["team"].dropna().unique())
-        if f"{key}_team" not in st.session_state:
+        team_link = _from_outside("team")
+        if f"{key}_team" not in st.session_state or team_link:
             team = url.get("team", shared.get("team", ALL_TEAMS))
             if team not in (ALL_TEAMS, *teams):
                 _refused(user, page, "team", [str(team)])
                 team = ALL_TEAMS
-            _seed(f"{key}_team", team)
+            _seed(f"{key}_team", team, force=team_link)
         with cols[0]:
             team = st.selectbox("Team", [ALL_TEAMS, *teams], key=f"{key}_team")
         pool = staff if team == ALL_TEAMS else staff[staff["team"] == team]
         names = staff_names(staff)
-        if f"{key}_clinicians" not in st.session_state:
+        clinicians_link = _from_outside("clinicians") or team_link
+        if f"{key}_clinicians" not in st.session_state or clinicians_link:
             wanted = _url_list(url.get("clinicians")) if "clinicians" in url else list(shared.get("clinicians", []))
             outside = [c for c in wanted if c not in full_scope]
             if outside:
                 _refused(user, page, "clinicians", outside)
-            _seed(f"{key}_clinicians", [c for c in wanted if c in set(pool["clinician_id"])])
+            _seed(f"{key}_clinicians", [c for c in wanted if c in set(pool["clinician_id"])], force=clinicians_link)
         with cols[1]:
             picked = st.multiselect(
                 "Clinicians",
