@@ -297,9 +297,9 @@ def _published(paths: Paths):
         if snapshot is not None:
             con.execute("ATTACH $path AS snap (READ_ONLY)", {"path": str(snapshot)})
             con.execute("CREATE SCHEMA live")
-            for (table,) in con.execute(sql("preview_tables")).fetchall():
-                con.execute(f'CREATE VIEW live."{table}" AS SELECT * FROM snap.main."{table}" '  # noqa: S608 - the
-                            f'UNION ALL BY NAME SELECT * FROM memory.main."{table}"')  # snapshot's own table names
+            for stmt in statements("preview_views"):
+                with contextlib.suppress(duckdb.CatalogException):  # a table an older snapshot lacks
+                    con.execute(stmt)
             con.execute("SET search_path = 'live,main'")
         yield con
     finally:

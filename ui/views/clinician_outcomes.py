@@ -112,10 +112,9 @@ def outcomes(ctx: PageContext) -> None:
         f"({THRESHOLDS['benchmark_reliable_or_clinical_change'].source}); deterioration at most "
         f"{BENCH_DETERIORATED:.1%} ({THRESHOLDS['benchmark_deterioration_max'].source}). Rows are in name order, "
         "not ranked; a rate from a few courses says little."))
-    if not done.empty:
-        low = rows_below_completeness(ctx)
-        if low:
-            st.warning(plain_md(f"Outcome data is patchy for {', '.join(low)}: under "
+    low = rows_below_completeness(ctx)
+    if low:
+        st.warning(plain_md(f"Outcome data is patchy for {', '.join(low)}: under "
                                 f"{WITH_SCORE_TARGET:.0%} of sessions have a score, so their rates may not "
                                 "reflect their clients' change."), icon=":material/warning:")
 
