@@ -627,6 +627,31 @@ VISITS_HEADER = "Visit Person,Therapist Name,When,Minutes,Outcome,Billing Email"
 VISIT_PEOPLE = ["Wren Hollis", "Tamsin Quarry", "Oren Blackwood"]
 
 
+def _published(db, count_sql: str, timeout_s: float = 180) -> None:
+    """Wait until the published snapshot answers ``count_sql`` with a count above zero (a load has
+    finished and been published), polling the file the pages read."""
+    import duckdb
+
+    from pipelines.store import DataStore
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        snapshot = DataStore(db).current_snapshot()
+        if snapshot is not None:
+            try:
+                con = duckdb.connect(str(snapshot), read_only=True)
+                try:
+                    if con.execute(count_sql).fetchall()[0][0] > 0:
+                        return
+                finally:
+                    con.close()
+            except duckdb.Error:
+                pass  # the pointer moved on and the old snapshot was removed between the two reads
+        if time.monotonic() > deadline:
+            pytest.fail(f"no published snapshot answered {count_sql!r} within {timeout_s:.0f} s")
+        time.sleep(0.2)
+
+
 def _choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the selectbox labelled ``label``."""
     _fresh(page).get_by_role("combobox", name=label, exact=True).click()
@@ -671,12 +696,16 @@ def _map_an_unknown_export(page, db, tmp_path) -> None:
     _settle(page, "Saved profile acme-visits")
     assert (db.practice_profiles / "acme-visits.toml").is_file()
     # the same file through Load exports: recognised by its header now
-    page.locator("input[type='file']").nth(0).set_input_files(
+    loads = page.locator("[data-testid='stFileUploader']").nth(0)
+    loads.locator("input[type='file']").set_input_files(
         {"name": "visits.csv", "mimeType": "text/csv", "buffer": visits})
-    page.get_by_role("button", name="Load", exact=True).click()
-    page.locator("[role='gridcell']", has_text="read as the acme-visits sessions export").first.wait_for(
-        state="attached", timeout=120000)  # the results table's notes (a canvas grid: its cells are hidden)
+    loads.get_by_text("visits.csv").wait_for(timeout=60000)  # uploaded before Load is pressed
     _settled(page)
+    page.get_by_role("button", name="Load", exact=True).click()
+    _published(db, "SELECT count(*) FROM loads WHERE profile = 'acme-visits'")
+    _settled(page)
+    page.locator("[role='gridcell']", has_text="read as the acme-visits sessions export").first.wait_for(
+        state="attached", timeout=60000)  # the results table's notes (a canvas grid: its cells are hidden)
     # and a later export with the same header, by the command line
     later = tmp_path / "visits-later.csv"
     later.write_text(VISITS_HEADER + "\nOren Blackwood,Clinician Fir,11/19/2026 09:00,50,Kept,ob@example.org\n",
