@@ -71,3 +71,35 @@ def test_html_escapes_every_value():
     page = agenda.as_html(agenda.build("T5", *_frames()), "<b>Clinician</b>", date(2026, 6, 30), "sam")
     assert PAYLOAD not in page and "&lt;script&gt;" in page
     assert "<b>Clinician</b>" not in page and "&lt;b&gt;Clinician&lt;/b&gt;" in page
+
+
+def _figures(cases: int, practice_cases: int) -> list[dict]:
+    from pipelines.models.casemix import Outcomes
+
+    clinicians = pd.DataFrame([{"clinician_id": "T5", "cases": cases, "adjusted_effect": 0.91, "ci_low": 0.62,
+                                "ci_high": 1.2, "verdict": "effective" if cases >= 15 else f"{15 - cases} more cases needed"}])
+    adjusted = Outcomes(pd.DataFrame(), clinicians, practice_cases, 0.7, 0.6, 0.8, pd.DataFrame())
+    rates = pd.DataFrame([{"clinician_id": "T5", "whole_selection": False, "finished_courses": 20,
+                           "measured_courses": 18, "pct_reliable_improvement": 0.5, "pct_reliable_deterioration": 0.1,
+                           "pct_recovery": 0.45, "dropouts": 5, "pct_dropout": 0.25, "median_sessions": 7.5}])
+    completeness = pd.DataFrame([{"clinician_id": "T5", "pct_sessions_with_score": 0.82, "attended_sessions": 140,
+                                  "dna_rate": 0.12}])
+    return agenda.outcome_items("T5", adjusted, rates, completeness)
+
+
+def test_the_agenda_carries_the_supervisees_outcome_figures_first():
+    figures = _figures(cases=24, practice_cases=150)
+    details = {f["item"]: f["detail"] for f in figures}
+    assert details["Adjusted effect size"] == "0.91 (90% interval 0.62 to 1.20; 24 cases): effective"
+    assert details["Dropout and length"] == "dropout 25% (5 of 20); median 7.5 attended sessions"
+    assert "reliable improvement 50% (PCOMS 65.6%)" in details["Finished courses"]
+    assert details["Sessions with an outcome score"] == "82% of 140 attended sessions (target at least 90%)"
+    items = agenda.build("T5", *_frames(), figures)
+    assert items["section"].iloc[0] == "outcome" and (items["section"] == "outcome").sum() == 5
+    page = agenda.as_html(items, "Clinician", date(2026, 6, 30), "sam")
+    assert page.index("Outcome figures") < page.index("Open flags") and "median 7.5 attended sessions" in page
+    rows = list(csv.reader(io.StringIO(agenda.as_csv(items))))
+    assert rows[1][:3] == ["outcome", "", "Adjusted effect size"]
+    # too few cases: the figure is not shown, only how many more are needed
+    few = {f["item"]: f["detail"] for f in _figures(cases=9, practice_cases=150)}
+    assert few["Adjusted effect size"] == "9 cases: 6 more cases needed" and "0.91" not in few["Adjusted effect size"]

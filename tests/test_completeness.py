@@ -3,6 +3,7 @@ and the Clinician outcomes page for each role."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -67,6 +68,74 @@ def test_completeness_is_counted_as_defined(practice_db):
     assert list(run_model(practice_db, "completeness_by_clinician", ["T2"], AS_OF)["clinician_id"]) == ["T2"]
 
 
+@pytest.fixture
+def rates_db(tmp_path, db):
+    """Finished courses worked by hand for outcome_rates (PHQ-9: caseness 10, reliable change 6)."""
+    p = Practice()
+    for c in ("T1", "T2"):
+        p.clinician(c)
+
+    def course(cid: str, clin: str, days: list[str], scores: dict[str, float], after: str = "", status: str = "",
+               finished: bool = True) -> None:
+        p.client(cid, clin, discharge="2026-11-15" if finished else "", status="discharged" if finished else "active")
+        for day in days:
+            p.session(cid, clin, f"{day} 10:00")
+            if day in scores:
+                p.measure(cid, "PHQ-9", day, scores[day])
+        if after:
+            p.session(cid, clin, f"{after} 10:00", status=status)
+
+    # P: 4 sessions, 15 -> 4: reliable improvement, recovered; not a dropout
+    course("P", "T1", ["2026-10-01", "2026-10-08", "2026-10-15", "2026-10-22"], {"2026-10-01": 15, "2026-10-22": 4})
+    # Q: 5 sessions, 12 -> 20: reliable deterioration; the last booking a no-show: a dropout
+    course("Q", "T1", ["2026-10-01", "2026-10-08", "2026-10-15", "2026-10-22", "2026-10-29"],
+           {"2026-10-01": 12, "2026-10-29": 20}, after="2026-11-05", status="no_show")
+    # R: 2 sessions, 14 -> 7: improved and out of caseness after 2 sessions: not a dropout
+    course("R", "T1", ["2026-10-02", "2026-10-09"], {"2026-10-02": 14, "2026-10-09": 7})
+    # S: 1 session, no score, then a booking the clinician cancelled (not the client's): a dropout (< 3 sessions)
+    course("S", "T1", ["2026-10-03"], {}, after="2026-10-10", status="clinician_cancel")
+    # U: active, not finished: not counted
+    course("U", "T1", ["2026-10-03"], {}, finished=False)
+    # V (T2): 6 sessions, 11 -> 11: no reliable change; the last booking a late cancellation: a dropout
+    course("V", "T2", ["2026-09-03", "2026-09-10", "2026-09-17", "2026-09-24", "2026-10-01", "2026-10-08"],
+           {"2026-09-03": 11, "2026-10-08": 11}, after="2026-10-15", status="late_cancel")
+    return p.load(tmp_path / "in", db)
+
+
+def test_outcome_rates_are_counted_as_defined(rates_db):
+    assert THRESHOLDS["dropout_max_sessions"].value == 3
+    rows = run_model(rates_db, "outcome_rates", ["T1", "T2"], AS_OF)
+    figures = ["finished_courses", "measured_courses", "reliably_improved", "reliably_deteriorated",
+               "recovery_courses", "recovered", "dropouts", "median_sessions"]
+    t1 = one(rows, clinician_id="T1")
+    assert [getattr(t1, f) for f in figures] == [4, 3, 2, 1, 3, 2, 2, 3.0]  # median of 4, 5, 2, 1
+    assert (t1.pct_reliable_improvement, t1.pct_reliable_deterioration, t1.pct_recovery, t1.pct_dropout) == \
+        pytest.approx((2 / 3, 1 / 3, 2 / 3, 0.5))
+    t2 = one(rows, clinician_id="T2")
+    assert [getattr(t2, f) for f in figures] == [1, 1, 0, 0, 1, 0, 1, 6.0]
+    whole = rows[rows["whole_selection"].astype(bool)]
+    assert len(whole) == 1 and whole["clinician_id"].isna().all()
+    w = whole.iloc[0]
+    assert [w[f] for f in figures] == [5, 4, 2, 1, 4, 2, 3, 4.0]  # median of 4, 5, 2, 1, 6
+    assert w["pct_dropout"] == pytest.approx(0.6)
+    # scoped: a clinician's selection is their own courses only, and so is its total
+    mine = run_model(rates_db, "outcome_rates", ["T2"], AS_OF)
+    assert list(mine["clinician_id"].dropna()) == ["T2"]
+    assert int(mine[mine["whole_selection"].astype(bool)].iloc[0]["finished_courses"]) == 1
+
+
+def test_the_clinician_outcomes_report_carries_the_rates(rates_db):
+    from tests.conftest import run_cli
+
+    done = run_cli("report", "clinician-outcomes", "--db", str(rates_db.data_db), "--as-of", AS_OF.isoformat(),
+                   "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rows = {r["clinician_id"]: r for r in json.loads(done.stdout)["rows"]}
+    assert set(rows) == {"T1", "T2"}  # no case for the adjusted figure is needed for a row
+    assert (rows["T1"]["finished_courses"], rows["T1"]["pct_dropout"], rows["T1"]["median_sessions"]) == (4, 0.5, 3)
+    assert rows["T2"]["verdict"].startswith("the practice needs")
+
+
 @pytest.mark.parametrize("role", ["manager", "supervisor", "clinician"])
 def test_the_clinician_outcomes_page_shows_only_the_roles_scope(demo_db, role):
     from tests.apptest import frame, open_page, sign_in
@@ -78,7 +147,8 @@ def test_the_clinician_outcomes_page_shows_only_the_roles_scope(demo_db, role):
     assert list(adjusted["clinician"]) == sorted(adjusted["clinician"])  # name order, never ranked
     if role == "clinician":  # their own figure only; the practice's spread has no names
         assert len(adjusted) == 1
-    rates = next(d.value for d in at.dataframe if "courses" in d.value.columns)
+    rates = next(d.value for d in at.dataframe if "finished_courses" in d.value.columns)
+    assert {"pct_dropout", "median_sessions"} <= set(rates.columns)
     shown = [c for c in rates["clinician"] if c != "All in this selection"]
     overdue = frame(at, "overdue_measures")
     expected = {"manager": 24, "supervisor": None, "clinician": 1}[role]
@@ -115,5 +185,5 @@ def test_supervision_prep_shows_the_supervisees_outcome_figures(demo_db):
 
     at = open_page(sign_in("supervisor"), "pages/supervision.py")
     metrics = {m.label: m.value for m in at.metric}
-    assert {"Adjusted effect size", "Sessions with an outcome score", "Did not attend"} <= set(metrics)
-    assert metrics["Sessions with an outcome score"].endswith("%")
+    assert {"Adjusted effect size", "Sessions with an outcome score", "Did not attend", "Dropout"} <= set(metrics)
+    assert metrics["Sessions with an outcome score"].endswith("%") and metrics["Dropout"].endswith("%")

@@ -42,6 +42,24 @@ def test_ingest_command_refreshes_and_a_later_load_makes_marts_stale(db):
     assert _usable(db)
 
 
+def test_marts_computed_by_another_version_of_a_model_are_not_used(db, monkeypatch):
+    """A mart is current only for the SQL that computed it: after an upgrade that changes a stored model
+    (a column added, say), the old marts are computed live until the next refresh, not read as they are."""
+    from pipelines.models import marts
+
+    ingest([BASE], db, audit=False)
+    refreshed = run_cli("refresh", "--db", str(db.data_db), "--as-of", AS_OF.isoformat())
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert _usable(db, "course_outcomes")
+    real = marts.stamp.__wrapped__
+
+    def changed(name: str, projection: str) -> str:  # this version computes course_outcomes differently
+        return real(name, projection) + ("-changed" if name == "course_outcomes" else "")
+
+    monkeypatch.setattr(marts, "stamp", changed)
+    assert not _usable(db, "course_outcomes") and not _usable(db, "outcome_rates")
+
+
 def test_no_refresh_flag(db):
     out = run_cli("ingest", str(BASE), "--db", str(db.data_db), "--no-refresh")
     assert out.returncode == 0

@@ -1,4 +1,4 @@
-"""The supervision agenda for one supervisee: open flags, momentum changes, wins.
+"""The supervision agenda for one supervisee: their outcome figures, open flags, momentum changes, wins.
 
 Built from frames the caller has already scoped (the supervisor's scope,
 narrowed to one clinician), as CSV (formula injection neutralised, see
@@ -9,21 +9,78 @@ escaped.
 from __future__ import annotations
 
 import html
+import math
 from datetime import date
 
 import pandas as pd
 
+from pipelines.models.casemix import MIN_CLINICIAN_CASES, MIN_PRACTICE_CASES, Outcomes
 from pipelines.models.reports import to_csv
+from schemas.thresholds import THRESHOLDS
 from schemas.vocabulary import label
 
 AGENDA_COLUMNS = ["section", "client_id", "item", "detail", "since"]
 SECTIONS = {
+    "outcome": "Outcome figures",
     "flag": "Open flags",
     "momentum": "Momentum changes",
     "win": "Wins to celebrate",
 }
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 MOVE_RANK = {"slipping": 0, "stalled": 1, "new": 2, "unknown": 3, "steady": 4, "building": 5}  # by where it went
+
+
+def _share(value: object) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{float(value):.0%}"
+
+
+def outcome_items(clinician_id: str, adjusted: Outcomes, rates: pd.DataFrame, completeness: pd.DataFrame
+                  ) -> list[dict]:
+    """The supervisee's outcome figures as agenda rows (section "outcome"), as on the Clinician outcomes
+    page: the adjusted effect size, the outcomes of finished courses and the completeness of the data.
+
+    ``adjusted``: casemix.outcomes for the supervisee; ``rates``: outcome_rates; ``completeness``:
+    completeness_by_clinician (each within the supervisee's scope)."""
+    rows: list[dict] = []
+
+    def add(item: str, detail: str) -> None:
+        rows.append({"section": "outcome", "client_id": "", "item": item, "detail": detail, "since": ""})
+
+    mine = adjusted.clinicians[adjusted.clinicians["clinician_id"] == clinician_id]
+    if mine.empty:
+        add("Adjusted effect size", "no case yet: a client with an intake score in the clinical range and a later score")
+    else:
+        a = mine.iloc[0]
+        if a["cases"] >= MIN_CLINICIAN_CASES and adjusted.practice_cases >= MIN_PRACTICE_CASES:
+            add("Adjusted effect size", f"{a['adjusted_effect']:.2f} (90% interval {a['ci_low']:.2f} to "
+                                        f"{a['ci_high']:.2f}; {int(a['cases'])} cases): {a['verdict']}")
+        else:
+            add("Adjusted effect size", f"{int(a['cases'])} cases: {a['verdict']}")
+    own = rates[rates["clinician_id"] == clinician_id]
+    if own.empty or not int(own.iloc[0]["finished_courses"]):
+        add("Finished courses", "none yet")
+    else:
+        r = own.iloc[0]
+        improved = float(THRESHOLDS["benchmark_reliable_or_clinical_change"].value)
+        deteriorated = float(THRESHOLDS["benchmark_deterioration_max"].value)
+        add("Finished courses", f"{int(r['finished_courses'])} finished, {int(r['measured_courses'])} with two or "
+                                f"more scores: reliable improvement {_share(r['pct_reliable_improvement'])} "
+                                f"(PCOMS {improved:.1%}), reliable deterioration "
+                                f"{_share(r['pct_reliable_deterioration'])} (PCOMS at most {deteriorated:.1%}), "
+                                f"recovery {_share(r['pct_recovery'])}")
+        add("Dropout and length", f"dropout {_share(r['pct_dropout'])} ({int(r['dropouts'])} of "
+                                  f"{int(r['finished_courses'])}); median {float(r['median_sessions']):g} "
+                                  "attended sessions")
+    done = completeness[completeness["clinician_id"] == clinician_id]
+    if not done.empty:
+        c = done.iloc[0]
+        target = 1 - float(THRESHOLDS["sessions_without_score_max"].value)
+        add("Sessions with an outcome score", f"{_share(c['pct_sessions_with_score'])} of "
+                                              f"{int(c['attended_sessions'])} attended sessions (target at least "
+                                              f"{target:.0%})")
+        add("Did not attend", f"{_share(c['dna_rate'])} (target under "
+                              f"{float(THRESHOLDS['dna_rate_max'].value):.0%})")
+    return rows
 
 
 def build(
@@ -33,14 +90,16 @@ def build(
     momentum_before: pd.DataFrame,
     wins: pd.DataFrame,
     suggested: pd.DataFrame,
+    figures: list[dict] | None = None,
 ) -> pd.DataFrame:
     """One row per agenda item.
 
     ``flags``: flags with review state (pipelines.appstate.flag_reviews.review_state),
     ``momentum_now`` / ``momentum_before``: client_momentum at the as-of date
-    and some weeks earlier, ``wins``: wins_board, ``suggested``: suggested_wins.
+    and some weeks earlier, ``wins``: wins_board, ``suggested``: suggested_wins,
+    ``figures``: :func:`outcome_items`, first.
     """
-    rows: list[dict] = []
+    rows: list[dict] = list(figures or [])
     mine = flags[(flags["clinician_id"] == clinician_id) & ~flags["status"].isin(["snoozed", "resolved"])]
     # what a supervision has time for first: risk items, then flags not yet reviewed, by severity, each newest
     # first (the flag queue, which is worked through rather than skimmed, is newest first after risk items)
@@ -97,6 +156,13 @@ def as_html(agenda: pd.DataFrame, clinician: str, as_of: date, prepared_by: str)
     ]
     for code, title in SECTIONS.items():
         part = agenda[agenda["section"] == code]
+        if code == "outcome":
+            if not part.empty:
+                parts.append(f"<h2>{e(title)}</h2><table><tr><th>Figure</th><th>Value</th></tr>")
+                parts += [f"<tr><td>{e(str(r.item))}</td><td>{e(str(r.detail))}</td></tr>"
+                          for r in part.itertuples(index=False)]
+                parts.append("</table>")
+            continue
         parts.append(f"<h2>{e(title)} ({len(part)})</h2>")
         if part.empty:
             parts.append("<p>Nothing this time.</p>")

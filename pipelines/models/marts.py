@@ -57,6 +57,14 @@ def _materialised(models: Sequence[Stored]) -> list[Stored]:
     return [m for m in models if m.stored is not None]
 
 
+@lru_cache(maxsize=128)
+def stamp(name: str, projection: str) -> str:
+    """A stored model's name and the digest of the SQL that computed its mart: marts refreshed by another
+    version of a model (a column added since, say) are not current, so they are computed live instead."""
+    digest = hashlib.sha256((compose.compose(name) + "\n" + projection).encode("utf-8")).hexdigest()[:12]
+    return f"{name}@{digest}"
+
+
 def refresh(
     con: duckdb.DuckDBPyConnection, as_of: date, models: Sequence[Stored],
     progress: Callable[[str], None] | None = None,
@@ -98,7 +106,8 @@ def _refresh(
             progress(f"refreshed {model.name} ({timings[model.name]} s)")
         con.execute(sql("meta_set"), {"key": "marts_as_of", "value": as_of.isoformat()})
         con.execute(sql("meta_set"), {"key": "marts_data_version", "value": str(version)})
-        con.execute(sql("meta_set"), {"key": "marts_models", "value": ",".join(sorted(m.name for m in stored))})
+        con.execute(sql("meta_set"), {"key": "marts_models",
+                                      "value": ",".join(sorted(stamp(m.name, m.stored) for m in stored))})
         con.execute(sql("meta_set"), {"key": "marts_scope", "value": scope_digest(scope)})
         con.execute("COMMIT")
     except BaseException:
@@ -138,8 +147,8 @@ def state(cur: duckdb.DuckDBPyConnection, models: Sequence[Stored]) -> MartsStat
         bool(has_marts)
         and marts_as_of is not None
         and marts_version == str(current_version)
-        # marts refreshed by an older version may lack a model added since
-        and {m.name for m in _materialised(models)} <= set((stored_models or "").split(","))
+        # marts refreshed by an older version may lack a model added since, or hold one computed differently
+        and {stamp(m.name, m.stored) for m in _materialised(models)} <= set((stored_models or "").split(","))
     )
     if not current:
         return MartsState(None, False)

@@ -100,6 +100,11 @@ caseload_summary = declare(
     "caseload_summary", reads_from=("client_momentum", "course_outcomes"),
     swap=(("model:client_momentum", "client_momentum_stored"), ("model:course_outcomes", "course_outcomes_stored")),
 )
+# the clinician outcomes page: the outcomes of finished courses per clinician and for the scope (rates,
+# dropout, median sessions), from the rows of course_outcomes
+outcome_rates = declare(
+    "outcome_rates", reads_from=("course_outcomes",), swap=(("model:course_outcomes", "course_outcomes_stored"),),
+)
 # the homework page's weekly chart: homework_by_week summed over the scope, with the completion rate
 homework_weeks = declare(
     "homework_weeks", reads_from=("homework_by_week",), swap=(("model:homework_by_week", "homework_by_week_stored"),),

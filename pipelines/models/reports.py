@@ -41,6 +41,8 @@ REPORT_COLUMNS: dict[str, list[str]] = {
     "clinician-outcomes": [
         "clinician_id", "cases", "adjusted_effect", "ci_low", "ci_high", "verdict", "share_significantly_improved",
         "share_somewhat_improved", "share_no_change", "share_somewhat_worse", "share_significantly_worse",
+        "finished_courses", "measured_courses", "pct_reliable_improvement", "pct_reliable_deterioration",
+        "pct_recovery", "pct_dropout", "median_sessions",
     ],
     "completeness": [
         "clinician_id", "attended_sessions", "sessions_with_score", "pct_sessions_with_score", "no_shows", "dna_rate",
@@ -70,8 +72,17 @@ def _with_signals(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date, loa
 BUILDERS: dict[str, queries.Model] = {m.report: m for m in queries.MODELS if m.report}
 def _adjusted_by_clinician(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date, _cases: pd.DataFrame
                            ) -> pd.DataFrame:
-    """The clinician-outcomes report: the scope's cases, adjusted with the practice's fit, per clinician."""
-    return casemix.outcomes(cur, scope, as_of).clinicians
+    """The clinician-outcomes report: the scope's cases, adjusted with the practice's fit, per clinician, then
+    the outcomes of their finished courses (outcome_rates); a clinician with either has a row."""
+    result = casemix.outcomes(cur, scope, as_of)
+    rates = queries.outcome_rates(cur, scope, as_of)
+    rates = rates[~rates["whole_selection"].astype(bool)].drop(columns="whole_selection")
+    merged = result.clinicians.merge(rates, on="clinician_id", how="outer").sort_values("clinician_id")
+    no_case = merged["cases"].isna()
+    for count in ("cases", "finished_courses", "measured_courses"):
+        merged[count] = merged[count].fillna(0).astype(int)
+    merged.loc[no_case, "verdict"] = [casemix.verdict(0, -math.inf, result.practice_cases)] * int(no_case.sum())
+    return merged.reset_index(drop=True)
 
 
 FINISH: dict[str, Callable[[duckdb.DuckDBPyConnection, Scope, date, pd.DataFrame], pd.DataFrame]] = {

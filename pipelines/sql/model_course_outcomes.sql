@@ -3,7 +3,9 @@
 -- GAD-7): whether the course has finished (discharged by $as_of), its reliable
 -- change and recovery (Jacobson & Truax 1991; NHS Talking Therapies), and the
 -- attended sessions up to the first score that was a reliable improvement on
--- the baseline. The caseload tiles summarise it.
+-- the baseline; the attended sessions in all, whether the last score was in
+-- caseness, and whether the client's last booking was missed (a no-show or a late
+-- cancellation). The caseload tiles and outcome_rates summarise it.
 SELECT
     c.client_id,
     c.clinician_id,
@@ -14,7 +16,10 @@ SELECT
     coalesce(m.change_status, 'insufficient_data') AS change_status,
     CASE WHEN m.baseline_case THEN NOT m.latest_case END AS recovered,
     r.improved_at AS first_reliable_improvement_at,
-    CASE WHEN r.improved_at IS NOT NULL THEN coalesce(s.sessions, 0) END AS sessions_to_reliable_improvement
+    CASE WHEN r.improved_at IS NOT NULL THEN coalesce(s.sessions, 0) END AS sessions_to_reliable_improvement,
+    m.latest_case,
+    coalesce(n.attended_sessions, 0) AS attended_sessions,
+    coalesce(b.last_booking_missed, false) AS last_booking_missed
 FROM scoped_clients c
 LEFT JOIN (
     SELECT client_id,
@@ -32,4 +37,14 @@ LEFT JOIN (
     JOIN first_improvement f ON f.client_id = a.client_id AND a.start <= f.improved_at
     GROUP BY a.client_id, f.measure
 ) s ON s.client_id = c.client_id AND s.measure = p.primary_measure
+LEFT JOIN (SELECT client_id, count(*) AS attended_sessions FROM attended GROUP BY client_id) n
+  ON n.client_id = c.client_id
+LEFT JOIN (
+    -- the client's last booking up to $as_of that the clinician did not cancel
+    SELECT s.client_id, arg_max(s.status IN ('no_show', 'late_cancel'), s.start) AS last_booking_missed
+    FROM sessions s
+    JOIN scoped_clients sc USING (client_id)
+    WHERE s.status <> 'clinician_cancel' AND s.start < $as_of + INTERVAL 1 DAY
+    GROUP BY s.client_id
+) b ON b.client_id = c.client_id
 ORDER BY c.client_id

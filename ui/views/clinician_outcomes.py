@@ -19,6 +19,7 @@ BASELINE_BY = int(THRESHOLDS["baseline_by_session"].value)
 # PCOMS benchmarks shown beside the outcome rates (data, with their sources: schemas/thresholds.toml)
 BENCH_IMPROVED = float(THRESHOLDS["benchmark_reliable_or_clinical_change"].value)
 BENCH_DETERIORATED = float(THRESHOLDS["benchmark_deterioration_max"].value)
+DROPOUT_SESSIONS = int(THRESHOLDS["dropout_max_sessions"].value)
 
 
 def completeness(ctx: PageContext) -> pd.DataFrame:
@@ -78,40 +79,42 @@ def overdue(ctx: PageContext) -> str | None:
 
 def outcomes(ctx: PageContext) -> None:
     """Outcome rates of finished courses per clinician, with n and the PCOMS benchmarks beside them."""
-    courses = data.model(ctx.version, queries.course_outcomes, ctx.scope, ctx.as_of)
-    done = courses[courses["finished"] & courses["change_status"].isin(
-        ["reliable_improvement", "reliable_deterioration", "no_reliable_change"])]
-    if done.empty:
-        st.info("No finished course with a baseline and a later score in this selection yet.")
+    rates = data.model(ctx.version, queries.outcome_rates, ctx.scope, ctx.as_of)
+    if rates.empty or not rates["finished_courses"].sum():
+        st.info("No finished course in this selection yet: rates come from clients discharged by this date.")
         return
-    per = done.groupby("clinician_id").agg(
-        courses=("client_id", "count"),
-        improved=("change_status", lambda s: (s == "reliable_improvement").mean()),
-        deteriorated=("change_status", lambda s: (s == "reliable_deterioration").mean()),
-        recovered=("recovered", lambda s: s.dropna().astype(bool).mean() if s.notna().any() else float("nan")),
-    ).reset_index()
-    per.insert(0, "clinician", per["clinician_id"].map(ctx.clinician_name))
-    practice = pd.DataFrame([{"clinician": "All in this selection", "clinician_id": "", "courses": len(done),
-                              "improved": (done["change_status"] == "reliable_improvement").mean(),
-                              "deteriorated": (done["change_status"] == "reliable_deterioration").mean(),
-                              "recovered": done["recovered"].dropna().astype(bool).mean()
-                              if done["recovered"].notna().any() else float("nan")}])
-    table = pd.concat([practice, per.sort_values("clinician")], ignore_index=True).drop(columns="clinician_id")
-    st.dataframe(table, hide_index=True, key="outcome_rates", column_config={
-        "clinician": "Clinician", "courses": st.column_config.NumberColumn("Finished courses", help="with n ≥ 2 scores"),
-        "improved": st.column_config.NumberColumn("Reliable improvement", format="percent",
-                                                  help=f"PCOMS benchmark: {BENCH_IMPROVED:.1%} reliable or clinically "
-                                                       "significant change"),
-        "deteriorated": st.column_config.NumberColumn("Reliable deterioration", format="percent",
-                                                      help=f"PCOMS benchmark: at most {BENCH_DETERIORATED:.1%}"),
-        "recovered": st.column_config.NumberColumn("Recovery", format="percent",
-                                                   help="Of the courses that began in caseness: ended below the cut-off"),
+    whole = rates["whole_selection"].astype(bool)
+    table = pd.concat([rates[whole].assign(clinician="All in this selection"),
+                       rates[~whole].assign(clinician=rates.loc[~whole, "clinician_id"].map(ctx.clinician_name))
+                       .sort_values("clinician")], ignore_index=True)
+    st.dataframe(table[["clinician", "finished_courses", "measured_courses", "pct_reliable_improvement",
+                        "pct_reliable_deterioration", "pct_recovery", "pct_dropout", "median_sessions"]],
+                 hide_index=True, key="outcome_rates", column_config={
+        "clinician": "Clinician",
+        "finished_courses": st.column_config.NumberColumn("Finished courses", help="Discharged by this date, seen at "
+                                                          "least once"),
+        "measured_courses": st.column_config.NumberColumn("Measured", help="Finished courses with 2 or more scores "
+                                                          "on the primary measure: the rates' denominator"),
+        "pct_reliable_improvement": st.column_config.NumberColumn(
+            "Reliable improvement", format="percent",
+            help=f"PCOMS benchmark: {BENCH_IMPROVED:.1%} reliable or clinically significant change"),
+        "pct_reliable_deterioration": st.column_config.NumberColumn(
+            "Reliable deterioration", format="percent", help=f"PCOMS benchmark: at most {BENCH_DETERIORATED:.1%}"),
+        "pct_recovery": st.column_config.NumberColumn(
+            "Recovery", format="percent", help="Of the measured courses that began in caseness: ended below the cut-off"),
+        "pct_dropout": st.column_config.NumberColumn(
+            "Dropout", format="percent",
+            help=f"Of finished courses: the last booking was missed, or fewer than {DROPOUT_SESSIONS} sessions "
+                 "without a last score below the clinical cut-off"),
+        "median_sessions": st.column_config.NumberColumn("Median sessions", format="%.1f",
+                                                         help="Attended sessions of the finished courses"),
     })
     st.caption(plain_md(
         f"Benchmarks (PCOMS): reliable or clinically significant change {BENCH_IMPROVED:.1%} "
         f"({THRESHOLDS['benchmark_reliable_or_clinical_change'].source}); deterioration at most "
-        f"{BENCH_DETERIORATED:.1%} ({THRESHOLDS['benchmark_deterioration_max'].source}). Rows are in name order, "
-        "not ranked; a rate from a few courses says little."))
+        f"{BENCH_DETERIORATED:.1%} ({THRESHOLDS['benchmark_deterioration_max'].source}). Dropout: "
+        f"{THRESHOLDS['dropout_max_sessions'].source}; or the client's last booking was a no-show or a late "
+        "cancellation. Rows are in name order, not ranked; a rate from a few courses says little."))
     low = rows_below_completeness(ctx)
     if low:
         st.warning(plain_md(f"Outcome data is patchy for {', '.join(low)}: under "

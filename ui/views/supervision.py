@@ -58,7 +58,10 @@ def items_for(ctx: PageContext, who: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     suggested = data.model(ctx.version, queries.suggested_wins, one, ctx.as_of)
     summary = data.model(ctx.version, queries.caseload_summary, one, ctx.as_of)
     flags = flags[~flags["status"].isin(CLOSED_STATES)]
-    return agenda.build(who, flags, momentum_now, momentum_before, wins, suggested), summary
+    figures = agenda.outcome_items(who, data.adjusted_outcomes(ctx.version, one, ctx.as_of),
+                                   data.model(ctx.version, queries.outcome_rates, one, ctx.as_of),
+                                   data.model(ctx.version, queries.completeness_by_clinician, one, ctx.as_of))
+    return agenda.build(who, flags, momentum_now, momentum_before, wins, suggested, figures), summary
 
 
 def overview(summary: pd.DataFrame, items: pd.DataFrame) -> None:
@@ -78,7 +81,8 @@ def outcome_figures(ctx: PageContext, who: str) -> None:
     adjusted = data.adjusted_outcomes(ctx.version, one, ctx.as_of)
     mine = adjusted.clinicians
     completeness = data.model(ctx.version, queries.completeness_by_clinician, one, ctx.as_of)
-    cols = st.columns(3)
+    rates = data.model(ctx.version, queries.outcome_rates, one, ctx.as_of)
+    cols = st.columns(4)
     if mine.empty:
         cols[0].metric("Adjusted effect size", "–", border=True,
                        help="No case yet: an intake score in the clinical range and a later score.")
@@ -88,6 +92,14 @@ def outcome_figures(ctx: PageContext, who: str) -> None:
         cols[0].metric("Adjusted effect size", f"{row['adjusted_effect']:.2f}" if shown else "–", border=True,
                        help=(f"{int(row['cases'])} cases; 90% interval {row['ci_low']:.2f} to {row['ci_high']:.2f}; "
                              f"{row['verdict']} (Clinician outcomes page)") if shown else str(row["verdict"]))
+    own = rates[rates["clinician_id"] == who]
+    if own.empty or not int(own.iloc[0]["finished_courses"]):
+        cols[3].metric("Dropout", "–", border=True, help="No finished course yet.")
+    else:
+        r = own.iloc[0]
+        cols[3].metric("Dropout", f"{r['pct_dropout']:.0%}", border=True,
+                       help=f"{int(r['dropouts'])} of {int(r['finished_courses'])} finished courses; median "
+                            f"{float(r['median_sessions']):g} attended sessions (Clinician outcomes page)")
     if completeness.empty:
         return
     c = completeness.iloc[0]
