@@ -90,7 +90,7 @@ def _figures(cases: int, practice_cases: int) -> list[dict]:
 def test_the_agenda_carries_the_supervisees_outcome_figures_first():
     figures = _figures(cases=24, practice_cases=150)
     details = {f["item"]: f["detail"] for f in figures}
-    assert details["Adjusted effect size"] == "0.91 (90% interval 0.62 to 1.20; 24 cases): effective"
+    assert details["Adjusted effect size"] == "mean 0.91 (90% interval 0.62 to 1.20; 24 cases): effective"
     assert details["Dropout and length"] == "dropout 25% (5 of 20); median 7.5 attended sessions"
     assert "reliable improvement 50% (PCOMS 65.6%)" in details["Finished courses"]
     assert details["Sessions with an outcome score"] == "82% of 140 attended sessions (target at least 90%)"

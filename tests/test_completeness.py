@@ -99,12 +99,21 @@ def rates_db(tmp_path, db):
     # V (T2): 6 sessions, 11 -> 11: no reliable change; the last booking a late cancellation: a dropout
     course("V", "T2", ["2026-09-03", "2026-09-10", "2026-09-17", "2026-09-24", "2026-10-01", "2026-10-08"],
            {"2026-09-03": 11, "2026-10-08": 11}, after="2026-10-15", status="late_cancel")
+    # W (T3): 4 sessions, then a no-show, then a booking the clinician cancelled: the client's last booking
+    # was the no-show, so a dropout
+    p.clinician("T3")
+    course("W", "T3", ["2026-10-01", "2026-10-08", "2026-10-15", "2026-10-22"], {}, after="2026-10-29",
+           status="no_show")
+    p.session("W", "T3", "2026-11-05 10:00", status="clinician_cancel")
+    # X (T3): 4 sessions; a no-show booked after the discharge (11-15) does not make the course a dropout
+    course("X", "T3", ["2026-10-01", "2026-10-08", "2026-10-15", "2026-10-22"], {}, after="2026-11-18",
+           status="no_show")
     return p.load(tmp_path / "in", db)
 
 
 def test_outcome_rates_are_counted_as_defined(rates_db):
     assert THRESHOLDS["dropout_max_sessions"].value == 3
-    rows = run_model(rates_db, "outcome_rates", ["T1", "T2"], AS_OF)
+    rows = run_model(rates_db, "outcome_rates", ["T1", "T2", "T3"], AS_OF)
     figures = ["finished_courses", "measured_courses", "reliably_improved", "reliably_deteriorated",
                "recovery_courses", "recovered", "dropouts", "median_sessions"]
     t1 = one(rows, clinician_id="T1")
@@ -113,11 +122,13 @@ def test_outcome_rates_are_counted_as_defined(rates_db):
         pytest.approx((2 / 3, 1 / 3, 2 / 3, 0.5))
     t2 = one(rows, clinician_id="T2")
     assert [getattr(t2, f) for f in figures] == [1, 1, 0, 0, 1, 0, 1, 6.0]
+    t3 = one(rows, clinician_id="T3")  # W a dropout, X not
+    assert [getattr(t3, f) for f in figures] == [2, 0, 0, 0, 0, 0, 1, 4.0]
     whole = rows[rows["whole_selection"].astype(bool)]
     assert len(whole) == 1 and whole["clinician_id"].isna().all()
     w = whole.iloc[0]
-    assert [w[f] for f in figures] == [5, 4, 2, 1, 4, 2, 3, 4.0]  # median of 4, 5, 2, 1, 6
-    assert w["pct_dropout"] == pytest.approx(0.6)
+    assert [w[f] for f in figures] == [7, 4, 2, 1, 4, 2, 4, 4.0]  # median of 4, 5, 2, 1, 6, 4, 4
+    assert w["pct_dropout"] == pytest.approx(4 / 7)
     # scoped: a clinician's selection is their own courses only, and so is its total
     mine = run_model(rates_db, "outcome_rates", ["T2"], AS_OF)
     assert list(mine["clinician_id"].dropna()) == ["T2"]
@@ -131,7 +142,8 @@ def test_the_clinician_outcomes_report_carries_the_rates(rates_db):
                    "--format", "json")
     assert done.returncode == 0, done.stderr
     rows = {r["clinician_id"]: r for r in json.loads(done.stdout)["rows"]}
-    assert set(rows) == {"T1", "T2"}  # no case for the adjusted figure is needed for a row
+    assert set(rows) == {"T1", "T2", "T3"}  # no case for the adjusted figure is needed for a row
+    assert all(isinstance(r[k], int) for r in rows.values() for k in ("cases", "dropouts", "recovered"))
     assert (rows["T1"]["finished_courses"], rows["T1"]["pct_dropout"], rows["T1"]["median_sessions"]) == (4, 0.5, 3)
     assert rows["T2"]["verdict"].startswith("the practice needs")
 

@@ -52,7 +52,7 @@ def outcome_items(clinician_id: str, adjusted: Outcomes, rates: pd.DataFrame, co
     else:
         a = mine.iloc[0]
         if a["cases"] >= MIN_CLINICIAN_CASES and adjusted.practice_cases >= MIN_PRACTICE_CASES:
-            add("Adjusted effect size", f"{a['adjusted_effect']:.2f} (90% interval {a['ci_low']:.2f} to "
+            add("Adjusted effect size", f"mean {a['adjusted_effect']:.2f} (90% interval {a['ci_low']:.2f} to "
                                         f"{a['ci_high']:.2f}; {int(a['cases'])} cases): {a['verdict']}")
         else:
             add("Adjusted effect size", f"{int(a['cases'])} cases: {a['verdict']}")

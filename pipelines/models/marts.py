@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -59,10 +60,14 @@ def _materialised(models: Sequence[Stored]) -> list[Stored]:
 
 @lru_cache(maxsize=128)
 def stamp(name: str, projection: str) -> str:
-    """A stored model's name and the digest of the SQL that computed its mart: marts refreshed by another
-    version of a model (a column added since, say) are not current, so they are computed live instead."""
-    digest = hashlib.sha256((compose.compose(name) + "\n" + projection).encode("utf-8")).hexdigest()[:12]
-    return f"{name}@{digest}"
+    """A stored model's name and the digest of what computed its mart: its composed SQL, its projection and
+    the thresholds and instrument values it binds (not the scope or the as-of date, which the marts'
+    other keys cover). Marts refreshed by another version of a model (a column added since, a threshold
+    changed) are not current, so the model is computed live until the next refresh."""
+    text, params = compose.statement(name, Scope(()), date(2000, 1, 1))
+    bound = {k: v for k, v in params.items() if k not in ("scope", "as_of")}
+    payload = "\n".join([text, projection, json.dumps(bound, sort_keys=True, default=str)])
+    return f"{name}@{hashlib.sha256(payload.encode('utf-8')).hexdigest()[:12]}"
 
 
 def refresh(

@@ -42,7 +42,8 @@ REPORT_COLUMNS: dict[str, list[str]] = {
         "clinician_id", "cases", "adjusted_effect", "ci_low", "ci_high", "verdict", "share_significantly_improved",
         "share_somewhat_improved", "share_no_change", "share_somewhat_worse", "share_significantly_worse",
         "finished_courses", "measured_courses", "pct_reliable_improvement", "pct_reliable_deterioration",
-        "pct_recovery", "pct_dropout", "median_sessions",
+        "pct_recovery", "pct_dropout", "median_sessions", "reliably_improved", "reliably_deteriorated",
+        "recovery_courses", "recovered", "dropouts",
     ],
     "completeness": [
         "clinician_id", "attended_sessions", "sessions_with_score", "pct_sessions_with_score", "no_shows", "dna_rate",
@@ -79,7 +80,8 @@ def _adjusted_by_clinician(cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: 
     rates = rates[~rates["whole_selection"].astype(bool)].drop(columns="whole_selection")
     merged = result.clinicians.merge(rates, on="clinician_id", how="outer").sort_values("clinician_id")
     no_case = merged["cases"].isna()
-    for count in ("cases", "finished_courses", "measured_courses"):
+    for count in ("cases", "finished_courses", "measured_courses", "reliably_improved", "reliably_deteriorated",
+                  "recovery_courses", "recovered", "dropouts"):
         merged[count] = merged[count].fillna(0).astype(int)
     merged.loc[no_case, "verdict"] = [casemix.verdict(0, -math.inf, result.practice_cases)] * int(no_case.sum())
     return merged.reset_index(drop=True)

@@ -40,11 +40,14 @@ LEFT JOIN (
 LEFT JOIN (SELECT client_id, count(*) AS attended_sessions FROM attended GROUP BY client_id) n
   ON n.client_id = c.client_id
 LEFT JOIN (
-    -- the client's last booking up to $as_of that the clinician did not cancel
-    SELECT s.client_id, arg_max(s.status IN ('no_show', 'late_cancel'), s.start) AS last_booking_missed
+    -- the client's last booking up to their discharge (or $as_of) that the clinician did not cancel;
+    -- two at the same time: the later session_id
+    SELECT s.client_id,
+           arg_max(s.status IN ('no_show', 'late_cancel'), (s.start, s.session_id)) AS last_booking_missed
     FROM sessions s
     JOIN scoped_clients sc USING (client_id)
-    WHERE s.status <> 'clinician_cancel' AND s.start < $as_of + INTERVAL 1 DAY
+    WHERE s.status <> 'clinician_cancel'
+      AND s.start < least(coalesce(sc.discharge_date, $as_of), $as_of) + INTERVAL 1 DAY
     GROUP BY s.client_id
 ) b ON b.client_id = c.client_id
 ORDER BY c.client_id

@@ -6,9 +6,10 @@
 --   measured_courses: finished courses with 2+ scores on the primary measure and a reliable-change
 --     verdict; their shares of reliable improvement and of reliable deterioration (Jacobson & Truax 1991);
 --   recovery: of the measured courses that began in caseness, those that ended below it;
---   dropouts: finished courses that ended with a missed booking (the client's last booking was a
---     no-show or a late cancellation), or after fewer than $dropout_max_sessions attended sessions
---     without a last score out of caseness;
+--   dropouts: finished courses that ended with a missed booking (the client's last booking up to
+--     their discharge, not counting those the clinician cancelled, was a no-show or a late
+--     cancellation), or after fewer than $dropout_max_sessions attended sessions without a last score
+--     out of caseness;
 --   median_sessions: the median attended sessions of the finished courses.
 SELECT * FROM (
 SELECT
@@ -27,7 +28,7 @@ SELECT
     count(*) FILTER (WHERE measured AND recovered) / nullif(count(recovered) FILTER (WHERE measured), 0)
         AS pct_recovery,
     count(*) FILTER (WHERE dropout) AS dropouts,
-    count(*) FILTER (WHERE dropout) / count(*) AS pct_dropout,
+    count(*) FILTER (WHERE dropout) / nullif(count(*), 0) AS pct_dropout,
     median(attended_sessions) AS median_sessions
 FROM (
     SELECT

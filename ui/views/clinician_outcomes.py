@@ -101,11 +101,12 @@ def outcomes(ctx: PageContext) -> None:
         "pct_reliable_deterioration": st.column_config.NumberColumn(
             "Reliable deterioration", format="percent", help=f"PCOMS benchmark: at most {BENCH_DETERIORATED:.1%}"),
         "pct_recovery": st.column_config.NumberColumn(
-            "Recovery", format="percent", help="Of the measured courses that began in caseness: ended below the cut-off"),
+            "Recovery", format="percent",
+            help="Of the measured courses that began in the clinical range: ended out of it"),
         "pct_dropout": st.column_config.NumberColumn(
             "Dropout", format="percent",
             help=f"Of finished courses: the last booking was missed, or fewer than {DROPOUT_SESSIONS} sessions "
-                 "without a last score below the clinical cut-off"),
+                 "without a last score out of the clinical range"),
         "median_sessions": st.column_config.NumberColumn("Median sessions", format="%.1f",
                                                          help="Attended sessions of the finished courses"),
     })
