@@ -24,7 +24,8 @@ from pipelines.sql_files import statements
 AS_OF = date(2026, 6, 30)
 MODELS = sorted(queries.MODELS, key=lambda m: m.name)  # every model, as declared once
 STORED = [m for m in queries.MODELS if m.stored]  # materialised as they are
-CLIENT_LEVEL_EXEMPT = {"etr_reference"}  # practice-wide aggregates: no client or clinician rows
+SUMMARIES = [m for m in queries.MODELS if m.reads_from]  # read other models' marts; stored for the refresh's scope
+CLIENT_LEVEL_EXEMPT = {"etr_reference", "practice_weeks"}  # practice-wide aggregates: no client or clinician rows
 
 
 def _practice(seed: int) -> duckdb.DuckDBPyConnection:
@@ -160,6 +161,14 @@ def test_the_refresh_scope_reads_the_stored_rows_and_any_other_scope_filters_the
             assert path in used and ({"mart_read", "mart_read_whole"} - {path}).isdisjoint(used), (model.name, used)
             live = queries.run(con.cursor(), model, scope, AS_OF, prefer_marts=False)
             assert _plain(stored) == _plain(live), (model.name, path)
+        # a summary of other marts (caseload_summary, outcome_rates, ...): the refresh's scope reads the answer
+        # stored for it; any other scope computes it from the marts, never from that stored answer
+        for model in SUMMARIES:
+            used.clear()
+            stored = queries.run(con.cursor(), model, scope, AS_OF)
+            assert ("mart_read_whole" in used) == (scope is every), (model.name, used)
+            live = queries.run(con.cursor(), model, scope, AS_OF, prefer_marts=False)
+            assert _plain(stored) == _plain(live), (model.name, path)
     # marts refreshed before the scope digest was kept: every scope is filtered, still the live answer
     con.execute("DELETE FROM meta WHERE key = 'marts_scope'")
     assert queries.marts_state(con).current and not queries.marts_state(con).whole(every)
@@ -167,6 +176,11 @@ def test_the_refresh_scope_reads_the_stored_rows_and_any_other_scope_filters_the
         used.clear()
         stored = queries.run(con.cursor(), model, every, AS_OF)
         assert "mart_read" in used and "mart_read_whole" not in used
+        assert _plain(stored) == _plain(queries.run(con.cursor(), model, every, AS_OF, prefer_marts=False)), model.name
+    for model in SUMMARIES:
+        used.clear()
+        stored = queries.run(con.cursor(), model, every, AS_OF)
+        assert "mart_read_whole" not in used, model.name
         assert _plain(stored) == _plain(queries.run(con.cursor(), model, every, AS_OF, prefer_marts=False)), model.name
     con.close()
 

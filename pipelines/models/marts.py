@@ -58,13 +58,19 @@ def _materialised(models: Sequence[Stored]) -> list[Stored]:
     return [m for m in models if m.stored is not None]
 
 
+# A model that reads other models' marts (``reads_from``) is also stored at the refresh, as its answer
+# for the refresh's own scope only: read as it is by that scope (a manager), never filtered for another
+# (its __scope is NULL, which mart_read.sql's test refuses), so any other scope computes it from the marts.
+WHOLE_SCOPE_ONLY = "*, CAST(NULL AS VARCHAR[]) AS __scope"
+
+
 @lru_cache(maxsize=128)
-def stamp(name: str, projection: str) -> str:
+def stamp(name: str, projection: str, swap: tuple[tuple[str, str], ...] = ()) -> str:
     """A stored model's name and the digest of what computed its mart: its composed SQL, its projection and
     the thresholds and instrument values it binds (not the scope or the as-of date, which the marts'
     other keys cover). Marts refreshed by another version of a model (a column added since, a threshold
     changed) are not current, so the model is computed live until the next refresh."""
-    text, params = compose.statement(name, Scope(()), date(2000, 1, 1))
+    text, params = compose.statement(name, Scope(()), date(2000, 1, 1), swap=swap)
     bound = {k: v for k, v in params.items() if k not in ("scope", "as_of")}
     payload = "\n".join([text, projection, json.dumps(bound, sort_keys=True, default=str)])
     return f"{name}@{hashlib.sha256(payload.encode('utf-8')).hexdigest()[:12]}"
@@ -85,15 +91,21 @@ def refresh(
     limit = refresh_memory_limit()
     con.execute(sql("memory_limit_set"), {"limit": limit})
     try:
-        return _refresh(con, as_of, _materialised(models), progress)
+        return _refresh(con, as_of, _materialised(models), [m for m in models if m.reads_from], progress)
     finally:
         # after a failed refresh its own error is the one to report; a cap left in place only saves memory
         with contextlib.suppress(duckdb.Error):
             con.execute(sql("memory_limit_reset"))
 
 
+def _stamps(stored: Sequence[Stored], summaries: Sequence[Stored]) -> set[str]:
+    return ({stamp(m.name, m.stored or "") for m in stored}
+            | {stamp(m.name, WHOLE_SCOPE_ONLY, m.swap) for m in summaries})
+
+
 def _refresh(
-    con: duckdb.DuckDBPyConnection, as_of: date, stored: list[Stored], progress: Callable[[str], None]
+    con: duckdb.DuckDBPyConnection, as_of: date, stored: list[Stored], summaries: list[Stored],
+    progress: Callable[[str], None],
 ) -> dict[str, float]:
     scope = Scope.of(r[0] for r in con.execute(sql("all_clinician_ids")).fetchall())
     (version,) = con.execute(sql("data_version")).fetchall()[0]
@@ -109,10 +121,15 @@ def _refresh(
             con.sql(text, params=params).project(model.stored).create(table_name(model))
             timings[model.name] = round(time.perf_counter() - start, 3)
             progress(f"refreshed {model.name} ({timings[model.name]} s)")
+        for model in summaries:  # from the marts just made, for the refresh's scope
+            start = time.perf_counter()
+            text, params = compose.statement(model.name, scope, as_of, swap=model.swap)
+            con.sql(text, params=params).project(WHOLE_SCOPE_ONLY).create("marts." + model.name)
+            timings[model.name] = round(time.perf_counter() - start, 3)
+            progress(f"refreshed {model.name} ({timings[model.name]} s)")
         con.execute(sql("meta_set"), {"key": "marts_as_of", "value": as_of.isoformat()})
         con.execute(sql("meta_set"), {"key": "marts_data_version", "value": str(version)})
-        con.execute(sql("meta_set"), {"key": "marts_models",
-                                      "value": ",".join(sorted(stamp(m.name, m.stored) for m in stored))})
+        con.execute(sql("meta_set"), {"key": "marts_models", "value": ",".join(sorted(_stamps(stored, summaries)))})
         con.execute(sql("meta_set"), {"key": "marts_scope", "value": scope_digest(scope)})
         con.execute("COMMIT")
     except BaseException:
@@ -132,6 +149,7 @@ class MartsState:
     as_of: date | None  # the as-of date the marts hold, when they are current
     current: bool  # they hold the current data and every model this version stores
     scope_digest: str | None = None  # the refresh's scope (every clinician_id), when current
+    stamps: frozenset[str] = frozenset()  # what the refresh stored (stamp()), when current
 
     def serves(self, model: Stored, as_of: date) -> bool:
         """True when the mart of ``model`` (or the one it reads from) holds this data version as of ``as_of``."""
@@ -147,17 +165,16 @@ def state(cur: duckdb.DuckDBPyConnection, models: Sequence[Stored]) -> MartsStat
     rows = cur.execute(sql("marts_state")).fetchall()  # fetch fully (DuckDB 2.0)
     if not rows:
         return MartsState(None, False)
-    marts_as_of, marts_version, current_version, has_marts, stored_models, stored_scope = rows[0]
+    marts_as_of, marts_version, current_version, stored_models, stored_scope = rows[0]
     current = (
-        bool(has_marts)
-        and marts_as_of is not None
+        marts_as_of is not None
         and marts_version == str(current_version)
         # marts refreshed by an older version may lack a model added since, or hold one computed differently
-        and {stamp(m.name, m.stored) for m in _materialised(models)} <= set((stored_models or "").split(","))
+        and {stamp(m.name, m.stored or "") for m in _materialised(models)} <= set((stored_models or "").split(","))
     )
     if not current:
         return MartsState(None, False)
-    return MartsState(date.fromisoformat(marts_as_of), True, stored_scope)
+    return MartsState(date.fromisoformat(marts_as_of), True, stored_scope, frozenset(stored_models.split(",")))
 
 
 def read(
@@ -173,6 +190,9 @@ def read(
     if not isinstance(scope, Scope):
         raise TypeError("a Scope is required: every model runs within the user's scope")
     if model.reads_from:
+        if marts_state.whole(scope) and stamp(model.name, WHOLE_SCOPE_ONLY, model.swap) in marts_state.stamps:
+            # the refresh's scope: its stored answer (a refresh by an older version lacks it: computed below)
+            return _to_pandas(cur.sql(sql("mart_read_whole"), params={"mart": "marts." + model.name}).to_arrow_table())
         text, params = compose.statement(model.name, scope, as_of, swap=model.swap)
         return _to_pandas(cur.sql(text, params=params).to_arrow_table())
     if marts_state.whole(scope):

@@ -90,6 +90,9 @@ casemix_fit = declare("casemix_fit", stored=PRACTICE_WIDE)
 completeness_by_clinician = declare("completeness_by_clinician", stored=BY_CLINICIAN, report="completeness")
 # practice-wide expected curves (aggregates only); a scope is still required
 etr_reference = declare("etr_reference", stored=PRACTICE_WIDE)
+# the practice's sessions and missed sessions per week of the workload window (aggregates only): the
+# workload table's week marks
+practice_weeks = declare("practice_weeks", stored=PRACTICE_WIDE)
 wins_board = declare("wins_board", stored=BY_POSTER_AND_CLIENT, report="wins")
 homework_by_category = declare(
     "homework_by_category", reads_from=("homework_by_clinician_category",),
@@ -111,9 +114,9 @@ homework_weeks = declare(
 )
 # the workload page: one row per clinician doing clinical work, from the rows of clinician_weekly_load and workload_signals
 workload_by_clinician = declare(
-    "workload_by_clinician", reads_from=("clinician_weekly_load", "workload_signals"),
+    "workload_by_clinician", reads_from=("clinician_weekly_load", "workload_signals", "practice_weeks"),
     swap=(("model:clinician_weekly_load", "clinician_weekly_load_stored"),
-          ("model:workload_signals", "workload_signals_stored")),
+          ("model:workload_signals", "workload_signals_stored"), ("model:practice_weeks", "practice_weeks_stored")),
 )
 # one client (the client view): empty when the client is outside the scope
 client_scores = declare("client_scores", per_client=True)

@@ -1,4 +1,4 @@
--- requires: model:clinician_weekly_load, model:workload_signals
+-- requires: model:clinician_weekly_load, model:workload_signals, model:practice_weeks
 -- The workload page's table: one row per clinician who does clinical work, with
 -- the signals that fired, the latest full week's caseload and direct hours
 -- against their targets, and each metric week by week (heuristics, never a
@@ -24,16 +24,6 @@
 -- The two "unusual" tests look at the whole practice, not only $scope: whether a
 -- week's data looks complete is a fact about the data, the same for every
 -- reader; a week's mark is shown, never the counts behind it.
-weeks_practice AS (
-    SELECT
-        CAST(date_trunc('week', s.start) AS DATE) AS week_start,
-        count(*) AS sessions,
-        count(*) FILTER (WHERE s.status IN ('no_show', 'late_cancel')) AS missed
-    FROM sessions s
-    WHERE s.start >= (SELECT min(week_start) FROM clinician_weekly_load)
-      AND s.start < $as_of + INTERVAL 1 DAY
-    GROUP BY 1
-),
 weeks_seen AS (
     SELECT
         w.week_start,
@@ -42,7 +32,7 @@ weeks_seen AS (
         coalesce(p.sessions, 0) AS sessions,
         coalesce(p.missed, 0) AS missed
     FROM (SELECT DISTINCT week_start, CAST(week_end AS DATE) AS week_end FROM clinician_weekly_load) w
-    LEFT JOIN weeks_practice p USING (week_start)
+    LEFT JOIN practice_weeks p USING (week_start)
 ),
 weeks_compared AS (
     SELECT
