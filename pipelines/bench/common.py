@@ -75,6 +75,47 @@ def excel_copy(folder: Path, progress: Callable[[str], None]) -> Path:
     return out
 
 
+# the delta benchmark: the rows of these tables dated in the last week of the practice are the "new week"
+DELTA_COLUMNS = {"sessions": "start", "measures": "administered_at", "homework": "assigned_at"}
+DELTA_DAYS = 7
+
+
+def delta_split(folder: Path, progress: Callable[[str], None]) -> tuple[Path, Path]:
+    """(base, delta): the practice in ``folder`` split at one week before BENCH_AS_OF. The delta holds the
+    sessions, measures and homework dated in that last week; the base holds everything else (the staff,
+    clients, goals and wins in full), as a practice had it the week before. Made once, then reused."""
+    import csv
+    from datetime import date, timedelta
+
+    base, delta = folder / "delta-base", folder / "delta-week"
+    marker = folder / ".delta-complete"
+    if marker.exists():
+        return base, delta
+    progress(f"splitting {folder.name} into the practice a week ago and the week since")
+    cutoff = (date.fromisoformat(BENCH_AS_OF) - timedelta(days=DELTA_DAYS - 1)).isoformat()
+    for out in (base, delta):
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+    for table in TABLE_FILES:
+        source = folder / f"{table}.csv"
+        if table not in DELTA_COLUMNS:
+            shutil.copyfile(source, base / source.name)
+            continue
+        with source.open(newline="", encoding="utf-8") as fh, \
+                (base / source.name).open("w", newline="", encoding="utf-8") as old, \
+                (delta / source.name).open("w", newline="", encoding="utf-8") as new:
+            rows = csv.reader(fh)
+            header = next(rows)
+            at = header.index(DELTA_COLUMNS[table])
+            to_old, to_new = csv.writer(old, lineterminator="\n"), csv.writer(new, lineterminator="\n")
+            to_old.writerow(header)
+            to_new.writerow(header)
+            for row in rows:
+                (to_new if row[at][:10] >= cutoff else to_old).writerow(row)
+    marker.write_text("ok\n", encoding="utf-8")
+    return base, delta
+
+
 def run_worker(module: str, *args: str) -> dict:
     """Run ``python -m MODULE ARGS`` in a fresh process; its last stdout line is JSON."""
     out = subprocess.run(
