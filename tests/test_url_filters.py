@@ -97,8 +97,15 @@ def test_a_link_that_tries_to_widen_the_scope_is_refused_and_audited(demo_db):
     at = _signed_in_with(demo_db, "clinician", clinicians=other)
     assert _owners(demo_db, frame(at, "caseload_table")["client_id"]) == set(mine)
     assert any("outside your scope" in w.value for w in at.warning) and "clinicians" not in at.query_params
-    at.run()  # the refused part has left the URL: said once, not on every rerun
-    assert not any("outside your scope" in w.value for w in at.warning)
+    refusals = sum(e["action"] == "filter_refused" for e in audit.recent(AppState(demo_db.app_db), 50))
+    # the refused part has left the URL, but the warning stays for this page's view: a rerun that follows at
+    # once (the sign-in cookie reporting back) must not take it away unread; audited once, not again
+    at.run()
+    assert any("outside your scope" in w.value for w in at.warning) and "clinicians" not in at.query_params
+    assert sum(e["action"] == "filter_refused" for e in audit.recent(AppState(demo_db.app_db), 50)) == refusals
+    # on the next page it is no longer said
+    at.switch_page("pages/homework.py").run()
+    assert not at.exception and not any("outside your scope" in w.value for w in at.warning)
 
 
 def test_a_link_with_a_team_outside_the_scope_or_a_bad_date_falls_back_and_says_so(demo_db):

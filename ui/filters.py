@@ -70,14 +70,25 @@ AUDITED_VALUES = 10  # of a refused link: at most this many values, each cut to 
 AUDITED_CHARS = 16
 
 
+REFUSED = "momentum_link_refused"  # session state: the page whose link was refused (said until the user leaves it)
+
+
 def _refused(user: User, page: str, what: str, values: list[str]) -> None:
-    """A link that asks for more than the user's scope: refused, audited, and said without naming what was
-    asked for (its existence is not confirmed). A link is anyone's text: the audit keeps a few values, cut
-    short, and their count - never a whole URL's worth of whatever was typed into it."""
+    """A link that asks for more than the user's scope: refused, audited once, and said (by
+    :func:`_say_refused`) without naming what was asked for (its existence is not confirmed). A link is
+    anyone's text: the audit keeps a few values, cut short, and their count - never a whole URL's worth of
+    whatever was typed into it. The refused part leaves the URL at once, so the warning is kept for the
+    rest of this page's view: a rerun that follows (the sign-in cookie reporting back, say) must not take
+    it away before the user has read it."""
     audited(user.username, "filter_refused", page=page, what=what, count=len(values),
             values=[str(v)[:AUDITED_CHARS] for v in values[:AUDITED_VALUES]])
-    st.warning("This link asked for clinicians or a team outside your scope. Those were left out; "
-               "you see only your own scope.", icon=":material/block:")
+    st.session_state[REFUSED] = page
+
+
+def _say_refused(page: str) -> None:
+    if st.session_state.get(REFUSED) == page:
+        st.warning("This link asked for clinicians or a team outside your scope. Those were left out; "
+                   "you see only your own scope.", icon=":material/block:")
 
 
 URL_WRITTEN = "momentum_url_written"  # session state: what the filters last wrote into the URL, by name
@@ -118,6 +129,8 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
         )
         return None
     staff = data.staff(version, full_scope)
+    if st.session_state.get(REFUSED) not in (None, page):  # said on the page the link opened, not after
+        del st.session_state[REFUSED]
     shared = st.session_state.setdefault(FILTERS, {})
     url = st.query_params
     scope = full_scope
@@ -173,6 +186,7 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
         as_of = st.date_input("As of", max_value=latest, key=f"{key}_as_of", format=DATE_FORMAT)
     shared["as_of"] = as_of
     _to_url("as_of", None if as_of == default_as_of else as_of.isoformat())
+    _say_refused(page)
     record_view(user, page, scope=list(scope), as_of=as_of.isoformat())
     return PageContext(user, version, scope, full_scope, as_of, staff, today)
 
