@@ -22,7 +22,8 @@ def _rows(path) -> list[list[str]]:
 def _counts(db) -> dict[str, int]:
     con = duckdb.connect(str(db.data_db), read_only=True)
     try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in common.TABLE_FILES}
+        return {t: con.execute("SELECT count(*) FROM query_table($t)", {"t": t}).fetchall()[0][0]
+                for t in common.TABLE_FILES}
     finally:
         con.close()
 
