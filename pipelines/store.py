@@ -178,6 +178,11 @@ class SnapshotReader:
         return self._path.name if self._path else None
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.opened()[0]
+
+    def opened(self) -> tuple[duckdb.DuckDBPyConnection, str]:
+        """A cursor and the path of the snapshot it reads, taken together. A snapshot never changes once
+        published and its name is never used again, so what was read from one holds for as long as it does."""
         with self._lock:
             current = self.store.current_snapshot()
             if current is None:
@@ -200,7 +205,7 @@ class SnapshotReader:
                             old.close()
                     self._retired = [self._con]
                 self._con, self._path = con, current
-            return self._con.cursor()
+            return self._con.cursor(), str(current)
 
     def close(self) -> None:
         with self._lock:

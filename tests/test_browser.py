@@ -1135,7 +1135,10 @@ def test_freshness_prep_page_and_filters_that_follow_through_pages_and_a_shared_
         picked.filter(has_text=name).wait_for(timeout=30000)
     except Exception:
         _shot(page, "shared_link_not_narrowed")
-        pytest.fail(f"the shared link {shared} opened as {page.url}, showing {picked.inner_text()!r}, not {name!r}")
+        # what each run of the page drew, as the audit log has it (the scope of every view): which run lost the link
+        views = [(e.get("at"), e.get("action"), e.get("detail")) for e in audit.recent(AppState(db.app_db), 12)]
+        pytest.fail(f"the shared link {shared} opened as {page.url}, showing {picked.inner_text()!r}, not {name!r}; "
+                    f"the last audit records: {views}")
     other.close()
     # a link that names a clinician outside the scope: refused, said, audited
     target = _app_rows(db, "SELECT clinician_id FROM users WHERE username = 'manager'")[0][0]

@@ -127,3 +127,27 @@ def test_the_dashboards_reader_runs_under_its_memory_limit(db, monkeypatch):
     monkeypatch.setenv("MOMENTUM_READ_MEMORY", "lots")
     with pytest.raises(StoreError, match="MOMENTUM_READ_MEMORY='lots' is not a memory size"):
         SnapshotReader(DataStore(db))
+
+
+def test_a_state_asked_once_per_snapshot_reads_as_a_state_asked_per_read_and_a_new_snapshot_asks_again(demo_db):
+    """The dashboard asks the marts' state once per published snapshot (ui/data.py) and hands it to every
+    read. That is sound only because a snapshot never changes: the reader gives the snapshot's path with
+    the cursor, a refresh publishes a new path, and the state of the old one no longer says anything."""
+    from pipelines.demo import SAMPLE_AS_OF
+
+    reader = SnapshotReader(DataStore(demo_db))
+    cur, first = reader.opened()
+    state = queries.marts_state(cur)
+    assert state.serves(queries.client_outcomes, SAMPLE_AS_OF)
+    scope = queries.all_clinicians_scope(cur)
+    for model in (queries.client_outcomes, queries.caseload_summary, queries.active_flags):
+        given = queries.run(reader.cursor(), model, scope, SAMPLE_AS_OF, state=state)
+        assert len(given) and given.equals(queries.run(reader.cursor(), model, scope, SAMPLE_AS_OF)), model.name
+    # a refresh for another day publishes a new snapshot: a new path, whose state is asked afresh
+    refreshed = run_cli("refresh", "--db", str(demo_db.data_db), "--as-of", "2026-11-01")
+    assert refreshed.returncode == 0, refreshed.stderr
+    cur, second = reader.opened()
+    assert second != first and second.endswith(str(reader.version))
+    assert not queries.marts_state(cur).serves(queries.client_outcomes, SAMPLE_AS_OF)
+    assert queries.marts_state(cur).serves(queries.client_outcomes, date(2026, 11, 1))
+    reader.close()

@@ -9,7 +9,7 @@ import streamlit as st
 
 from pipelines import clock, demo
 from pipelines.appstate import phi_guard
-from pipelines.models import casemix, queries
+from pipelines.models import casemix, marts, queries
 from pipelines.scope import Scope
 from pipelines.store import StoreError
 from ui.plain_text import plain_md
@@ -97,12 +97,19 @@ def freshness(version: str) -> tuple[date | None, datetime | None]:
     return queries.data_freshness(get_runtime().reader.cursor())
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _marts_state(snapshot: str, _cur) -> marts.MartsState:
+    """Whether the marts of one published snapshot serve the models (asked once per snapshot: it never changes)."""
+    return queries.marts_state(_cur)
+
+
 @st.cache_data(ttl=600, show_spinner="Computing the caseload…", max_entries=512)
 def model(version: str, query: queries.Model, scope: tuple[str, ...], as_of: date) -> pd.DataFrame:
     """A whole-caseload model (pipelines/models/queries.py) within ``scope``, e.g. ``model(v, queries.active_flags, …)``."""
     if query.per_client:
         raise TypeError(f"{query.name} is a one-client model: use client_detail")
-    return query(get_runtime().reader.cursor(), Scope(scope), as_of)
+    cur, snapshot = get_runtime().reader.opened()
+    return query(cur, Scope(scope), as_of, state=_marts_state(snapshot, cur))
 
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=512)

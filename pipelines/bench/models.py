@@ -42,7 +42,13 @@ def _models_worker(db: Path, repeat: int) -> dict:
     every model live, alternating, ``repeat`` times, in one process."""
     from datetime import date
 
-    from pipelines.models.queries import WHOLE_CASELOAD, all_clinicians_scope, run, scope_for
+    from pipelines.models.queries import (
+        WHOLE_CASELOAD,
+        all_clinicians_scope,
+        marts_state,
+        run,
+        scope_for,
+    )
     from pipelines.settings import memory_size
     from pipelines.sql_files import sql
     from pipelines.store import open_read_only
@@ -63,13 +69,16 @@ def _models_worker(db: Path, repeat: int) -> dict:
             if step == "scan":
                 con.execute(BASELINE_SCAN).fetchall()
             elif step == "read":
+                # as the app reads: the marts' state asked once for the snapshot (ui/data.py), then each model
+                state = marts_state(con.cursor())
                 for m in models:
                     t = time.perf_counter()
-                    run(con.cursor(), m, scope, as_of)
+                    run(con.cursor(), m, scope, as_of, state=state)
                     per_model[m.name].append(time.perf_counter() - t)
             elif step == "read_supervisor":
+                state = marts_state(con.cursor())
                 for m in models:
-                    run(con.cursor(), m, supervisor, as_of)
+                    run(con.cursor(), m, supervisor, as_of, state=state)
             else:
                 for m in models:
                     run(con.cursor(), m, scope, as_of, prefer_marts=False)

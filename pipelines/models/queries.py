@@ -54,11 +54,11 @@ class Model:
     def sql_file(self) -> str:
         return f"model_{self.name}"
 
-    def __call__(self, cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date, client_id: str | None = None
-                 ) -> pd.DataFrame:
+    def __call__(self, cur: duckdb.DuckDBPyConnection, scope: Scope, as_of: date, client_id: str | None = None,
+                 state: marts.MartsState | None = None) -> pd.DataFrame:
         if self.per_client != (client_id is not None):
             raise TypeError(f"{self.name} {'needs' if self.per_client else 'takes no'} client_id")
-        return run(cur, self, scope, as_of, {"client_id": client_id} if self.per_client else None)
+        return run(cur, self, scope, as_of, {"client_id": client_id} if self.per_client else None, state=state)
 
 
 def declare(name: str, **how) -> Model:
@@ -142,16 +142,21 @@ def run(
     as_of: date,
     extra: dict | None = None,
     prefer_marts: bool = True,
+    state: marts.MartsState | None = None,
 ) -> pd.DataFrame:
     """Run a model within ``scope`` as of ``as_of``; the result is fetched fully.
 
     When the materialised mart holds this data version for this as-of date, its
     rows are read and filtered by scope instead (see pipelines/models/marts.py).
+    ``state``: what :func:`marts_state` said of the database ``cur`` reads, when the caller
+    already holds it (a published snapshot never changes, so the app asks once per snapshot);
+    otherwise it is asked here.
     """
     if not isinstance(scope, Scope):
         raise TypeError("a Scope is required: every model runs within the user's scope")
     if prefer_marts and not extra:
-        state = marts.state(cur, MODELS)
+        if state is None:
+            state = marts.state(cur, MODELS)
         if state.serves(model, as_of):
             return marts.read(cur, model, scope, as_of, state)
     text, params = compose.statement(model.name, scope, as_of, extra)
