@@ -452,6 +452,81 @@ def test_the_sign_in_cookie_carries_secure_when_the_setting_asks(secure_cookie_s
     context.close()
 
 
+class _Throttle:
+    """Slow a server process down from outside, as a busy machine would: stopped (SIGSTOP) for
+    ``stopped_s``, then let run (SIGCONT) for ``running_s``, over and over, until closed. Nothing in the
+    product knows it is being slowed."""
+
+    def __init__(self, pid: int, stopped_s: float = 0.3, running_s: float = 0.1) -> None:
+        import signal
+        import threading
+
+        self.pid, self.stopped_s, self.running_s, self.signal = pid, stopped_s, running_s, signal
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.done.is_set():
+            os.kill(self.pid, self.signal.SIGSTOP)
+            self.done.wait(self.stopped_s)
+            os.kill(self.pid, self.signal.SIGCONT)
+            self.done.wait(self.running_s)
+
+    def close(self) -> None:
+        self.done.set()
+        self.thread.join()
+        os.kill(self.pid, self.signal.SIGCONT)
+
+
+@pytest.fixture
+def slowed_server(demo_template, tmp_path):
+    """A server of its own, so that slowing it down slows no other test."""
+    proc, url, _db = _start(demo_template, tmp_path)
+    yield proc, url
+    _stop(proc)
+
+
+@THIRD_PROCESS
+def test_the_sign_in_cookie_arrives_while_the_server_is_slowed(slowed_server, chromium):
+    """The load run saw the sign-in cookie fail to arrive under load: the cookie request was drawn in the
+    first run after sign-in only, and a rerun that began before the cookie component's frame had loaded
+    (a click, another component reporting back) took it away. Here the server runs a quarter of the time
+    while the user signs in and clicks straight on to another page, and the cookie component's frame is
+    held back until that page has drawn (as a starved browser loads it late); the cookie must still
+    arrive, and a reload must then find the session without a new sign-in."""
+    proc, server = slowed_server
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(server)
+    _username(page).wait_for(timeout=60000)
+    held = []
+    page.route("**/component/**", lambda route: held.append(route))  # the cookie component's frame: not answered yet
+    throttle = _Throttle(proc.pid)
+    try:
+        _sign_in(page, "supervisor")
+        _heading(page, "Caseload momentum").wait_for(timeout=120000)
+        page.get_by_role("link", name="Stalled-progress flags").click()
+        _heading(page, "Stalled-progress flags").wait_for(timeout=120000)
+        _fresh(page).get_by_text("Review a flag").first.wait_for(timeout=120000)  # the new page's run has drawn
+        assert held, "the cookie component never asked for its frame"
+        for route in held:
+            route.continue_()
+        page.unroute("**/component/**")
+        deadline = time.monotonic() + 120
+        while not _momentum_cookies(context) and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
+        arrived = bool(_momentum_cookies(context))
+    finally:
+        throttle.close()
+    assert arrived, "the sign-in cookie did not arrive within 120 s while the server was slowed"
+    page.reload()
+    _heading(page, "Stalled-progress flags").wait_for(timeout=60000)  # the page the user was on, signed in
+    _settled(page)
+    assert _username(page).count() == 0
+    context.close()
+
+
 def test_a_cookie_replayed_after_sign_out_is_refused_every_time(server, chromium):
     context, page = _signed_in_page(chromium, server, "clinician")
     cookies = [c for c in context.cookies() if c["name"] == "momentum_auth"]
