@@ -45,6 +45,7 @@ SESSION_KEY = "momentum_user"
 SESSION_ID_KEY = "momentum_session_id"
 COOKIE_PENDING_KEY = "momentum_cookie_pending"
 COOKIE_SET_KEY = "momentum_cookie_set"  # the cookie component's key: True once the browser holds it
+COOKIE_CONFIRMED_KEY = "momentum_cookie_confirmed_now"  # True during the one run the confirmation started
 CLEAR_COOKIE_KEY = "momentum_clear_cookie"
 FLASH_KEY = "momentum_sign_in_notice"
 # the wellbeing pulse's owner key (pipelines/appstate/pulse.py): derived from the password at sign-in, held only in
@@ -148,6 +149,7 @@ def issue_cookie_once(rt: Runtime) -> None:
     run after sign-in, and the same request is rendered on every run until the component
     reports back that the cookie is set.
     """
+    st.session_state.pop(COOKIE_CONFIRMED_KEY, None)  # said for one run only
     pending = st.session_state.get(COOKIE_PENDING_KEY)
     if not pending:
         return
@@ -157,6 +159,7 @@ def issue_cookie_once(rt: Runtime) -> None:
         return
     if st.session_state.get(COOKIE_SET_KEY) is True:  # the browser has confirmed it
         st.session_state.pop(COOKIE_PENDING_KEY, None)
+        st.session_state[COOKIE_CONFIRMED_KEY] = True
         return
     if not isinstance(pending, dict):  # the first run after sign-in
         exp = clock.epoch() + sessions.absolute_timeout_s()
@@ -166,6 +169,13 @@ def issue_cookie_once(rt: Runtime) -> None:
     manager = _authenticator(rt, user).cookie_controller.cookie_model.cookie_manager
     manager.set(COOKIE_NAME, pending["token"], key=COOKIE_SET_KEY, secure=cookie_secure(), same_site="strict",
                 expires_at=datetime.fromtimestamp(pending["exp"]))  # the token's own expiry, not a clock read
+
+
+def cookie_confirmed_this_run() -> bool:
+    """Is this the run the cookie component's report started? It comes right after sign-in, and the
+    widget values it carries can be ones the browser had not yet taken from the run before (see
+    ui/filters.page_context)."""
+    return bool(st.session_state.get(COOKIE_CONFIRMED_KEY))
 
 
 def secure_cookie_wanted(choice: str, url: str | None, headers) -> bool:
