@@ -67,16 +67,6 @@ def _seed(widget_key: str, value, force: bool = False) -> None:
         st.session_state[widget_key] = value
 
 
-def _as_drawn(widget_key: str, value, redraw: bool) -> None:
-    """In the run the sign-in cookie's report started (``redraw``), give a filter again the value the run
-    before drew. That report follows sign-in at once, and the widget values it brings can be the
-    widget's defaults, from a browser that had not yet taken in the value the server set: a shared link
-    opened before sign-in then showed one clinician's data under an empty "Clinicians" box, or the
-    link's filter was dropped. The user has not touched the filters between the two runs."""
-    if redraw and widget_key in st.session_state:
-        st.session_state[widget_key] = value
-
-
 AUDITED_VALUES = 10  # of a refused link: at most this many values, each cut to AUDITED_CHARS
 AUDITED_CHARS = 16
 
@@ -143,6 +133,9 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
     if st.session_state.get(REFUSED) not in (None, page):  # said on the page the link opened, not after
         del st.session_state[REFUSED]
     shared = st.session_state.setdefault(FILTERS, {})
+    # the run the sign-in cookie's report started comes right after sign-in, and the widget values it brings
+    # can be the browser's defaults rather than what the server had just set (a shared link's filter): that
+    # one run draws each filter again as the run before drew it (``shared``); the user has not touched them
     redraw = cookie_confirmed_this_run()
     url = st.query_params
     scope = full_scope
@@ -160,7 +153,7 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
                 team = ALL_TEAMS
             _seed(f"{key}_team", team, force=team_link)
         elif "team" in shared:
-            _as_drawn(f"{key}_team", shared["team"], redraw)
+            _seed(f"{key}_team", shared["team"], force=redraw)
         with cols[0]:
             team = st.selectbox("Team", [ALL_TEAMS, *teams], key=f"{key}_team")
         pool = staff if team == ALL_TEAMS else staff[staff["team"] == team]
@@ -173,7 +166,7 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
                 _refused(user, page, "clinicians", outside)
             _seed(f"{key}_clinicians", [c for c in wanted if c in set(pool["clinician_id"])], force=clinicians_link)
         elif "clinicians" in shared:
-            _as_drawn(f"{key}_clinicians", [c for c in shared["clinicians"] if c in set(pool["clinician_id"])], redraw)
+            _seed(f"{key}_clinicians", [c for c in shared["clinicians"] if c in set(pool["clinician_id"])], force=redraw)
         with cols[1]:
             picked = st.multiselect(
                 "Clinicians",
@@ -199,7 +192,7 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
     if f"{key}_as_of" not in st.session_state:
         _seed(f"{key}_as_of", _as_of_from(url.get("as_of"), shared.get("as_of"), default_as_of, latest))
     elif "as_of" in shared:
-        _as_drawn(f"{key}_as_of", shared["as_of"], redraw)
+        _seed(f"{key}_as_of", shared["as_of"], force=redraw)
     with cols[-1]:
         as_of = st.date_input("As of", max_value=latest, key=f"{key}_as_of", format=DATE_FORMAT)
     shared["as_of"] = as_of
