@@ -138,6 +138,10 @@ PAGE_HEADINGS = {
     "Data status": "Data status",
     "Meeting mode": "Meeting mode",
     "Audit log": "Audit log",
+    "Supervision prep": "Supervision prep",
+    "Wellbeing pulse": "Wellbeing pulse",
+    "Clinician outcomes": "Clinician outcomes",
+    "Definitions": "Definitions",
 }
 FIRST_PAGE = "Caseload momentum"
 TWIN_PASSWORD = "Load-test-7xq-password"
@@ -485,11 +489,11 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
-def generate_export(code: Path, out: Path, seed: int) -> float:
+def generate_export(code: Path, out: Path, seed: int, as_of: str = AS_OF, sessions: int | None = None) -> float:
     started = time.monotonic()
     subprocess.run(
         [sys.executable, "-m", "pipelines", "sample", "--out", str(out), "--seed", str(seed),
-         "--as-of", AS_OF],
+         "--as-of", as_of, *(["--sessions", str(sessions)] if sessions else [])],
         cwd=code, env=_env(code), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     return time.monotonic() - started
