@@ -22,9 +22,15 @@ the restored content checksums against the manifest, publishes the data to the
 dashboard and records the restore in the audit log. The secrets file is not part
 of a backup: the target keeps its own cookie key.
 
-Both commands handle a SQLite app state only. With ``MOMENTUM_APP_DB`` set to a
-PostgreSQL URL they refuse with a message and touch nothing: back that
-database up with PostgreSQL's own tools (``pg_dump``, or the server's backups).
+With ``MOMENTUM_APP_DB`` set to a PostgreSQL URL the app state is backed up
+with PostgreSQL's own tools instead: ``app.pgdump`` is ``pg_dump``'s custom
+format, taken from the same snapshot as the content checksum (a repeatable-read
+transaction exports its snapshot and ``pg_dump --snapshot`` reads it), so
+writes from running dashboards during the backup cannot make the two differ.
+A restore loads it with ``pg_restore --clean --single-transaction`` (all of it
+or nothing) and checks the content checksum, table by table, as above. The
+password never appears on a command line: the tools get it in ``PGPASSWORD``.
+A backup restores only into the same kind of app state it was made from.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +58,8 @@ from pipelines.store import DataStore
 MANIFEST = "manifest.json"
 DATA_FILE = "data.duckdb"
 APP_FILE = "app.sqlite"
-FORMAT = 1
+APP_PG_FILE = "app.pgdump"
+FORMAT = 2  # 2: the manifest names its app-state file and dialect; 1 (SQLite only) is still read
 
 
 class BackupError(Exception):
@@ -87,13 +95,81 @@ def _audit_head(con: sqlite3.Connection) -> dict:
     return {"entries": int(row[0]), "last_hash": row[1]}
 
 
-def _refuse_postgres(db_paths: Paths, what: str) -> None:
-    state = AppState(db_paths.app_db)
-    if state.dialect != "sqlite":
-        raise BackupError(
-            f"the app state is a PostgreSQL database ({state.where}); `python -m pipelines {what}` handles "
-            "a SQLite app state only - back PostgreSQL up with its own tools (pg_dump), nothing was done"
-        )
+def _app_file(manifest: dict) -> str:
+    return manifest.get("app_state", {}).get("file", APP_FILE)
+
+
+# -- PostgreSQL app state -----------------------------------------------------------
+
+
+def _pg_tool(name: str) -> str:
+    """pg_dump or pg_restore: on PATH (Debian's wrapper picks the newest), else Debian's own folder."""
+    found = shutil.which(name)
+    if found:
+        return found
+    versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                      key=lambda p: int(p.parents[1].name) if p.parents[1].name.isdigit() else 0, reverse=True)
+    if versions:
+        return str(versions[0])
+    raise BackupError(f"{name} is not installed (Debian: apt-get install postgresql-client); nothing was done")
+
+
+def _pg_target(url: str) -> tuple[str, dict[str, str]]:
+    """The connection string without its password, and the environment that carries the password."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    password = params.pop("password", None)
+    env = {**os.environ, **({"PGPASSWORD": str(password)} if password is not None else {})}
+    return make_conninfo(**{k: str(v) for k, v in params.items()}), env
+
+
+def _pg_run(args: list[str], env: dict[str, str], what: str, where: str) -> None:
+    try:
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=3600, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BackupError(f"{what} of the app state {where} did not run: {exc}") from None
+    if done.returncode != 0:
+        detail = " ".join(done.stderr.split())[-800:]
+        raise BackupError(f"{what} of the app state {where} failed ({Path(args[0]).name} exit {done.returncode}): "
+                          f"{detail}")
+
+
+def pg_checksum(con) -> dict[str, list]:
+    """table -> [rows, MD5 of its rows' text in order] for every app-state table (PostgreSQL)."""
+    return {r[0]: [int(r[1]), str(r[2])] for r in con.execute(con.q("app_state_backup", "table_checksums"))}
+
+
+def _pg_dump(state: AppState, target: Path) -> tuple[dict, dict]:
+    """pg_dump of the app state into ``target``, and the content checksum and audit head of the very
+    snapshot it dumped."""
+    conninfo, env = _pg_target(state.url)
+    with state.reading() as con:
+        con.execute("BEGIN")
+        try:
+            con.execute(con.q("app_state_backup", "repeatable_read"))
+            snapshot = con.execute(con.q("app_state_backup", "export_snapshot")).fetchone()[0]
+            checksum = pg_checksum(con)
+            entries, last = con.execute(con.q("app_state_backup", "audit_head")).fetchone()
+            # the exported snapshot lives as long as this transaction: pg_dump runs inside it
+            _pg_run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+                     f"--snapshot={snapshot}", f"--file={target}", f"--dbname={conninfo}"],
+                    env, "pg_dump", state.where)
+        finally:
+            con.rollback()
+    return checksum, {"entries": int(entries), "last_hash": last}
+
+
+def _pg_has_content(state: AppState) -> bool:
+    with state.reading() as con:
+        return bool(con.execute(con.q("app_state_backup", "has_content")).fetchone()[0])
+
+
+def _pg_restore(state: AppState, source: Path) -> None:
+    conninfo, env = _pg_target(state.url)
+    _pg_run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
+             "--single-transaction", "--exit-on-error", f"--dbname={conninfo}", str(source)],
+            env, "pg_restore", state.where)
 
 
 def _fsync(path: Path) -> None:
@@ -113,7 +189,8 @@ def _sqlite_copy(src: Path, dst: Path) -> None:
 
 
 def backup(db_paths: Paths, out_dir: Path, actor: str = "cli") -> BackupInfo:
-    _refuse_postgres(db_paths, "backup")
+    state = AppState(db_paths.app_db)
+    app_file = APP_FILE if state.dialect == "sqlite" else APP_PG_FILE
     if not db_paths.data_db.is_file():
         raise BackupError(f"there is no database at {db_paths.data_db}; nothing to back up")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -127,20 +204,23 @@ def backup(db_paths: Paths, out_dir: Path, actor: str = "cli") -> BackupInfo:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(mode=0o700)
     try:
-        AppState(db_paths.app_db).connect().close()  # creates the app-state schema if it has none yet
+        state.connect().close()  # creates the app-state schema if it has none yet
         with DataStore(db_paths).writer() as con:  # the ingest lock: no ingest runs meanwhile
             con.execute("CHECKPOINT")
             data_sum = data_checksum(con)
             shutil.copyfile(db_paths.data_db, work / DATA_FILE)
-        _sqlite_copy(db_paths.app_db, work / APP_FILE)
-        copy = sqlite3.connect(work / APP_FILE)
-        try:
-            app_sum = app_checksum(copy)
-            head = _audit_head(copy)
-        finally:
-            copy.close()
+        if state.dialect == "sqlite":
+            _sqlite_copy(db_paths.app_db, work / APP_FILE)
+            copy = sqlite3.connect(work / APP_FILE)
+            try:
+                app_sum: str | dict = app_checksum(copy)
+                head = _audit_head(copy)
+            finally:
+                copy.close()
+        else:
+            app_sum, head = _pg_dump(state, work / APP_PG_FILE)
         files = {}
-        for name in (DATA_FILE, APP_FILE):
+        for name in (DATA_FILE, app_file):
             path = work / name
             os.chmod(path, 0o600)
             _fsync(path)
@@ -148,10 +228,11 @@ def backup(db_paths: Paths, out_dir: Path, actor: str = "cli") -> BackupInfo:
         manifest = {
             "format": FORMAT,
             "created_at": clock.instant().isoformat(timespec="seconds"),
-            "source": {"data_db": str(db_paths.data_db), "app_db": str(db_paths.app_db)},
+            "source": {"data_db": str(db_paths.data_db), "app_db": state.where},
+            "app_state": {"dialect": state.dialect, "file": app_file},
             "files": files,
             "data_tables": data_sum,
-            "app_state_sha256": app_sum,
+            **({"app_state_sha256": app_sum} if state.dialect == "sqlite" else {"app_state_tables": app_sum}),
             "audit": head,
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -161,8 +242,8 @@ def backup(db_paths: Paths, out_dir: Path, actor: str = "cli") -> BackupInfo:
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    audit.record(AppState(db_paths.app_db), actor, "backup", folder=str(final),
-                 data_sha256=files[DATA_FILE]["sha256"], app_sha256=files[APP_FILE]["sha256"])
+    audit.record(state, actor, "backup", folder=str(final),
+                 data_sha256=files[DATA_FILE]["sha256"], app_sha256=files[app_file]["sha256"])
     return BackupInfo(final, manifest)
 
 
@@ -174,9 +255,9 @@ def check(folder: Path) -> dict:
         raise BackupError(f"{folder} is not a Momentum backup (no {MANIFEST})") from None
     except (OSError, ValueError) as exc:
         raise BackupError(f"{folder}/{MANIFEST} cannot be read: {exc}") from None
-    if manifest.get("format") != FORMAT:
+    if manifest.get("format") not in (1, FORMAT):
         raise BackupError(f"{folder}: unknown backup format {manifest.get('format')!r}")
-    for name in (DATA_FILE, APP_FILE):
+    for name in (DATA_FILE, _app_file(manifest)):
         path = folder / name
         expected = manifest["files"][name]
         if not path.is_file():
@@ -190,11 +271,18 @@ def check(folder: Path) -> dict:
 
 def restore(folder: Path, db_paths: Paths, force: bool = False, actor: str = "cli") -> dict:
     """Restore both stores from a backup folder; returns its manifest."""
-    _refuse_postgres(db_paths, "restore")
     manifest = check(folder)
-    if not force and (db_paths.data_db.exists() or db_paths.app_db.exists()):
+    state = AppState(db_paths.app_db)
+    made_from = manifest.get("app_state", {}).get("dialect", "sqlite")
+    if made_from != state.dialect:
         raise BackupError(
-            f"{db_paths.data_db} already exists; restoring replaces it and its app state - add --force to do so"
+            f"the backup's app state is {made_from} and the target's is {state.dialect} ({state.where}); "
+            "a backup restores into the same kind of app state it was made from - nothing was done"
+        )
+    if not force and (db_paths.data_db.exists()
+                      or (state.exists() if state.dialect == "sqlite" else _pg_has_content(state))):
+        raise BackupError(
+            f"{db_paths.data_db} or its app state already exists; restoring replaces both - add --force to do so"
         )
     store = DataStore(db_paths)
     tmp = db_paths.data_db.with_name(f".{db_paths.data_db.name}.restore")
@@ -209,22 +297,33 @@ def restore(folder: Path, db_paths: Paths, force: bool = False, actor: str = "cl
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    _sqlite_copy(folder / APP_FILE, db_paths.app_db)
+    if state.dialect == "sqlite":
+        _sqlite_copy(folder / APP_FILE, db_paths.app_db)
+    else:
+        _pg_restore(state, folder / APP_PG_FILE)
     # the restored content must be the backed-up content
     with DataStore(db_paths).writer() as con:
         if data_checksum(con) != manifest["data_tables"]:
             raise BackupError("the restored data does not match the backup's content checksum")
-    con = sqlite3.connect(db_paths.app_db, timeout=30)
-    try:
-        if app_checksum(con) != manifest["app_state_sha256"]:
-            raise BackupError("the restored app state does not match the backup's content checksum")
-    finally:
-        con.close()
+    if state.dialect == "sqlite":
+        con = sqlite3.connect(db_paths.app_db, timeout=30)
+        try:
+            if app_checksum(con) != manifest["app_state_sha256"]:
+                raise BackupError("the restored app state does not match the backup's content checksum")
+        finally:
+            con.close()
+    else:
+        with state.reading() as con:
+            restored = pg_checksum(con)
+        if restored != manifest["app_state_tables"]:
+            differ = sorted(t for t in set(restored) | set(manifest["app_state_tables"])
+                            if restored.get(t) != manifest["app_state_tables"].get(t))
+            raise BackupError("the restored app state does not match the backup's content checksum "
+                              f"(tables: {', '.join(differ)})")
     store.publish_snapshot()
-    ok, bad, _n = audit.verify(AppState(db_paths.app_db))
+    ok, bad, _n = audit.verify(state)
     if not ok:
         raise BackupError(f"the restored audit log's hash chain breaks at entry {bad}")
-    audit.record(AppState(db_paths.app_db), actor, "restore", folder=str(folder),
-                 backup_created_at=manifest["created_at"])
+    audit.record(state, actor, "restore", folder=str(folder), backup_created_at=manifest["created_at"])
     return manifest
 

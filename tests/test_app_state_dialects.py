@@ -28,7 +28,7 @@ from tests.conftest import BASE, REPO, run_cli
 
 APP_STATE_FILES = {"audit_log", "users", "auth_sessions", "flag_reviews", "wins_app", "consultations", "pulse"}
 # how a PostgreSQL write transaction starts; SQLite's twin is BEGIN IMMEDIATE in pipelines/appstate/db.py
-PG_ONLY = {"app_state_session"}
+PG_ONLY = {"app_state_session", "app_state_backup"}  # and the backup of a PostgreSQL app state (pipelines/backup.py)
 
 
 def _params(query: str, dialect: str) -> int:
@@ -206,7 +206,7 @@ def test_a_password_never_shows_in_a_message(tmp_path):
     assert "s3cret" not in str(refused.value)
 
 
-def test_the_cli_uses_a_postgresql_app_state_and_backup_refuses_it(postgres, tmp_path):
+def test_the_cli_uses_a_postgresql_app_state(postgres, tmp_path):
     url = postgres.new_database()
     env = {"MOMENTUM_DB": str(tmp_path / "m.duckdb"), "MOMENTUM_APP_DB": url}
     added = run_cli("users", "add", "dan", "--name", "Dan", "--role", "manager", "--password-stdin",
@@ -223,8 +223,113 @@ def test_the_cli_uses_a_postgresql_app_state_and_backup_refuses_it(postgres, tmp
     win_id = wins.post(state, username="dan", clinician_id="T2", category="team", text="A calm week")
     report = run_cli("report", "wins", "--as-of", "2099-01-01", env=env)
     assert report.returncode == 0 and win_id in report.stdout, report.stderr
-    refused = run_cli("backup", "--out", str(tmp_path / "backups"), env=env)
-    assert refused.returncode == 2 and "PostgreSQL" in refused.stderr and "pg_dump" in refused.stderr
-    assert "Traceback" not in refused.stderr and not (tmp_path / "backups").exists()
-    with pytest.raises(backup.BackupError, match="SQLite app state only"):
-        backup.restore(tmp_path, replace(paths(), app_db=url), force=True)
+
+
+def _users(state: AppState) -> list[str]:
+    return [u.username for u in list_users(state)]
+
+
+def _pg_app_tables(url: str) -> dict:
+    with AppState(url).reading() as con:
+        return backup.pg_checksum(con)
+
+
+def test_a_postgresql_app_state_is_backed_up_and_restored_by_the_cli(postgres, tmp_path):
+    """The restore drill: back up, change, restore over it (--force), and restore into a new database;
+    the app state is the backed-up one, table by table, and its audit chain holds."""
+    url = postgres.new_database()
+    env = {"MOMENTUM_DB": str(tmp_path / "m.duckdb"), "MOMENTUM_APP_DB": url}
+    assert run_cli("ingest", str(BASE), env=env).returncode == 0
+    state = AppState(url)
+    add_user(state, "dan", "Dan", "manager", "a sufficiently long one", None)
+    win_id = wins.post(state, username="dan", clinician_id="T2", category="team", text="A calm week")
+    wins.toggle_celebrate(state, win_id, "dan")
+
+    made = run_cli("backup", "--out", str(tmp_path / "backups"), env=env)
+    assert made.returncode == 0, made.stderr
+    folder = Path(made.stdout.strip())
+    manifest = backup.check(folder)
+    assert manifest["app_state"] == {"dialect": "postgresql", "file": "app.pgdump"}
+    assert (folder / "app.pgdump").stat().st_mode & 0o777 == 0o600
+    assert "sufficiently" not in made.stderr + made.stdout and url.split("?")[0] not in made.stdout
+    backed_up = _pg_app_tables(url)
+    assert backed_up["users"][0] == 1 and backed_up["win_reactions"][0] == 1
+
+    # after the backup: another user, another win, the reaction taken back
+    add_user(state, "eve", "Eve", "manager", "another long password", None)
+    wins.post(state, username="eve", clinician_id="T2", category="team", text="Homework done")
+    wins.toggle_celebrate(state, win_id, "dan")
+    refused = run_cli("restore", str(folder), env=env)
+    assert refused.returncode == 2 and "--force" in refused.stderr and _users(state) == ["dan", "eve"]
+
+    restored = run_cli("restore", str(folder), "--force", env=env)
+    assert restored.returncode == 0, restored.stderr
+    assert _users(state) == ["dan"]
+    after = _pg_app_tables(url)
+    assert {t: v for t, v in after.items() if t != "audit_log"} == {t: v for t, v in backed_up.items()
+                                                                    if t != "audit_log"}
+    actions = [e["action"] for e in audit.recent(state)]
+    # the state as backed up (the backup's own entry came after the dump), then the restore's entry
+    assert actions == ["restore", "win_reaction", "win_posted", "ingest"], actions
+    verified = run_cli("audit", "verify", env=env)
+    assert verified.returncode == 0 and "intact" in verified.stderr, verified.stderr
+
+    # the drill to a new server: an empty database and a new data folder take the backup as it is
+    fresh = postgres.new_database()
+    into = {"MOMENTUM_DB": str(tmp_path / "new" / "m.duckdb"), "MOMENTUM_APP_DB": fresh}
+    drill = run_cli("restore", str(folder), env=into)
+    assert drill.returncode == 0, drill.stderr
+    assert _users(AppState(fresh)) == ["dan"]
+    assert run_cli("audit", "verify", env=into).returncode == 0
+
+
+def test_a_damaged_or_foreign_backup_is_refused_and_nothing_is_touched(postgres, tmp_path):
+    url = postgres.new_database()
+    env = {"MOMENTUM_DB": str(tmp_path / "m.duckdb"), "MOMENTUM_APP_DB": url}
+    assert run_cli("ingest", str(BASE), env=env).returncode == 0
+    folder = backup.backup(replace(paths(tmp_path / "m.duckdb"), app_db=url), tmp_path / "backups").folder
+    before = _pg_app_tables(url)
+    # a SQLite target cannot take a PostgreSQL backup
+    with pytest.raises(backup.BackupError, match="same kind of app state"):
+        backup.restore(folder, paths(tmp_path / "other" / "m.duckdb"), force=True)
+    assert not (tmp_path / "other").exists()
+    # one byte changed in the dump: refused before anything is replaced
+    dump = folder / "app.pgdump"
+    data = bytearray(dump.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    dump.write_bytes(bytes(data))
+    refused = run_cli("restore", str(folder), "--force", env=env)
+    assert refused.returncode == 2 and "damaged" in refused.stderr and "Traceback" not in refused.stderr
+    assert _pg_app_tables(url) == before
+
+
+def test_a_backup_taken_while_dashboards_write_restores_to_its_own_checksum(postgres, tmp_path):
+    """pg_dump reads the snapshot the checksum was taken from: writers during the backup cannot make
+    the dump and the manifest disagree (the restore checks one against the other)."""
+    url = postgres.new_database()
+    db_paths = replace(paths(tmp_path / "m.duckdb"), app_db=url)
+    assert run_cli("ingest", str(BASE), env={"MOMENTUM_DB": str(db_paths.data_db), "MOMENTUM_APP_DB": url}
+                   ).returncode == 0
+    state = AppState(url)
+    stop = threading.Event()
+
+    def write():
+        i = 0
+        while not stop.is_set():
+            audit.record(state, "dashboard", "page_view", page=f"p{i}")
+            i += 1
+
+    writers = [threading.Thread(target=write) for _ in range(2)]
+    for w in writers:
+        w.start()
+    try:
+        folders = [backup.backup(db_paths, tmp_path / "backups").folder for _ in range(3)]
+    finally:
+        stop.set()
+        for w in writers:
+            w.join()
+    for n, folder in enumerate(folders):
+        fresh = replace(paths(tmp_path / f"r{n}" / "m.duckdb"), app_db=postgres.new_database())
+        manifest = backup.restore(folder, fresh)
+        assert manifest["app_state_tables"]["audit_log"][0] == manifest["audit"]["entries"] > 0
+
