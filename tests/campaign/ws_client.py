@@ -106,9 +106,10 @@ class StreamlitSession:
     that run too - with the ``Screen`` it drew.
     """
 
-    def __init__(self, url: str, timeout_s: float = 120):
+    def __init__(self, url: str, timeout_s: float = 120, cookies: dict[str, str] | None = None):
         self.base = url.rstrip("/")
         self.timeout_s = timeout_s
+        self.cookies = dict(cookies or {})  # sent with the websocket's request (a proxy's route cookie)
         self.ws = None
         self.pages: dict[str, str] = {}  # page title -> page_script_hash (from the navigation message)
         self.page_hash = ""
@@ -123,8 +124,10 @@ class StreamlitSession:
     async def connect(self) -> Screen:
         """Open the websocket and run the app's script once, as a new tab does."""
         ws_url = self.base.replace("http://", "ws://").replace("https://", "wss://") + "/_stcore/stream"
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else None
         self.ws = await websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
-                                           open_timeout=self.timeout_s, ping_interval=None)
+                                           open_timeout=self.timeout_s, ping_interval=None,
+                                           additional_headers=headers)
         return await self.run()
 
     async def close(self) -> None:

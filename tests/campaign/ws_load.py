@@ -185,7 +185,8 @@ async def think(s: StreamlitSession, result: WsSession, seconds: float, rng: ran
         await asyncio.sleep(min(0.5, max(0.0, end - time.monotonic())))
 
 
-async def run_session(url: str, index: int, account: tuple[str, str], level: load.Level, script: str) -> WsSession:
+async def run_session(url: str, index: int, account: tuple[str, str], level: load.Level, script: str,
+                      cookies: dict[str, str] | None = None) -> WsSession:
     args = level.args
     username, password = account
     result = WsSession(index=index, username=username)
@@ -193,7 +194,7 @@ async def run_session(url: str, index: int, account: tuple[str, str], level: loa
     counted = False
     await asyncio.sleep(rng.uniform(0, args.ramp_s))
     stage = "connect"
-    s = StreamlitSession(url, timeout_s=args.step_timeout_s)
+    s = StreamlitSession(url, timeout_s=args.step_timeout_s, cookies=cookies)
     try:
         t = time.monotonic()
         await s.connect()
