@@ -192,3 +192,30 @@ def test_the_app_state_file_and_its_journal_are_created_0600(tmp_path):
         assert {p.name for p in files} >= {path.name, path.name + "-wal", path.name + "-shm"}
         modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in files}
     assert set(modes.values()) == {0o600}, {k: oct(v) for k, v in modes.items()}
+
+
+def test_a_sqlite_app_state_gets_its_schema_once_and_an_older_file_is_brought_up_to_it(tmp_path, monkeypatch):
+    """The schema script runs when the file's header says it has not (SQLite's user_version), not on every
+    connection: a file made before the number existed (0) gets the missing tables once."""
+    from pipelines.appstate.db import SQLITE_SCHEMA_VERSION, SqliteConnection
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as old:  # an app state from before: one table, no number in its header
+        old.execute("CREATE TABLE users (username TEXT PRIMARY KEY)")
+    scripts: list[str] = []
+    original = SqliteConnection.executescript
+
+    def spy(self, script):
+        scripts.append(script)
+        return original(self, script)
+
+    monkeypatch.setattr(SqliteConnection, "executescript", spy)
+    AppState(path).connect().close()
+    assert len(scripts) == 1  # brought up to the schema
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SQLITE_SCHEMA_VERSION
+        tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"audit_log", "auth_sessions", "win_reactions"} <= tables
+    for _ in range(3):
+        AppState(path).connect().close()
+    assert len(scripts) == 1  # and not again on any later connection

@@ -31,7 +31,8 @@ def test_the_settings_in_force_when_the_app_starts():
         "config.get_config_options(force_reparse=True)\n"
         "keys = ['server.enableXsrfProtection', 'server.enableCORS', 'client.showErrorDetails',\n"
         "        'browser.gatherUsageStats', 'global.developmentMode', 'server.runOnSave',\n"
-        "        'client.toolbarMode', 'server.fileWatcherType', 'client.disableDataExport']\n"
+        "        'client.toolbarMode', 'server.fileWatcherType', 'client.disableDataExport',\n"
+        "        'runner.postScriptGC']\n"
         "print(json.dumps({k: config.get_option(k) for k in keys}))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
@@ -48,6 +49,7 @@ def test_the_settings_in_force_when_the_app_starts():
         "client.toolbarMode": "minimal",
         "server.fileWatcherType": "none",
         "client.disableDataExport": True,
+        "runner.postScriptGC": False,  # no full collection after every run (docs/performance.md)
     }
 
 

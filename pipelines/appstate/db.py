@@ -132,6 +132,9 @@ class PgConnection(_NamedQueries):
         self._raw.close()
 
 
+# Recorded in a SQLite app-state file's header once its schema is applied (app_state_schema.sql is all
+# CREATE ... IF NOT EXISTS: a file with an older number gets it again, which adds what is new)
+SQLITE_SCHEMA_VERSION = 1
 # PostgreSQL databases whose schema this process has applied (once each, see AppState._pg_open)
 _PG_SCHEMA_APPLIED: set[str] = set()
 _PG_SCHEMA_LOCK = threading.Lock()
@@ -199,7 +202,12 @@ class AppState(_NamedQueries):
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=FULL")
             con.execute("PRAGMA foreign_keys=ON")
-            con.executescript("BEGIN;\n" + _app_schema() + "\nCOMMIT;")  # all tables or none
+            # the schema once per file, not on every connection (that cost a tenth of a busy server's
+            # CPU): the file's header records that it has it (SQLite's user_version, set in the same
+            # transaction as the tables)
+            if con.execute("PRAGMA user_version").fetchone()[0] < SQLITE_SCHEMA_VERSION:
+                con.executescript(f"BEGIN;\n{_app_schema()}\nPRAGMA user_version = {SQLITE_SCHEMA_VERSION};\n"
+                                  "COMMIT;")  # all tables or none
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open app state {self.path}: {exc}") from None
         con.row_factory = sqlite3.Row
