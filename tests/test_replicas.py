@@ -30,15 +30,7 @@ from pipelines.appstate.db import AppState
 from pipelines.appstate.users import add_user, get_user
 from tests.campaign import load, ws_load
 from tests.campaign.ws_client import StreamlitSession
-from tests.test_browser import (
-    CHROMIUM,
-    LAUNCH_ARGS,
-    _cookie_settled,
-    _fresh,
-    _heading,
-    _sign_in,
-    _username,
-)
+from tests.test_browser import _cookie_settled, _fresh, _heading, _sign_in, _username
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
 REPO = Path(__file__).resolve().parents[1]
@@ -191,18 +183,6 @@ def _context(chromium, replicas: Replicas, replica: int):
     context.add_cookies([{"name": "momentum_route", "value": replicas.routes[replica],
                           "url": replicas.url}])
     return context
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if CHROMIUM is None:
-        pytest.skip("no chromium installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.browser
