@@ -123,6 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
     av = ausub.add_parser("verify", help="check the audit log's hash chain and name the first broken entry")
     av.add_argument("--db", help="database file whose app state to check (default: $MOMENTUM_DB)")
 
+    ap = sub.add_parser("app-state", help="the app state's schema: its version, and migrating it")
+    ap.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    apsub = ap.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    aps = apsub.add_parser("status", help="the schema's version, the latest this Momentum knows, and the ledger")
+    apm = apsub.add_parser("migrate", help="apply the pending migrations now (the app also does on its first "
+                                           "connection)")
+    for sp in (aps, apm):
+        sp.add_argument("--db", help="database file whose app state to use (default: $MOMENTUM_DB; "
+                                     "$MOMENTUM_APP_DB when set)")
+
     u = sub.add_parser("users", help="manage dashboard users")
     u.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     usub = u.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -470,6 +480,30 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_REJECTS
 
 
+def cmd_app_state(args: argparse.Namespace) -> int:
+    from pipelines.appstate.db import AppState
+    from pipelines.appstate.migrations import newer_message
+
+    state = AppState(paths(args.db).app_db)
+    if args.action == "migrate":
+        applied = state.migrate()
+        for m in applied:
+            print(f"applied migration {m.label}", file=sys.stderr)
+    found, known, ledger = state.schema_status()
+    print(f"app state {state.where} ({state.dialect}): schema version {found} of {known}", file=sys.stderr)
+    for number, name, at in ledger:
+        print(f"  {number:04d}_{name:30} {at or 'applied before the ledger existed'}", file=sys.stderr)
+    if found > known:
+        print(f"error: {newer_message(state.where, found, known)}", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    if found < known:
+        print(f"  {known - found} migration(s) pending: the app applies them on its first connection, or run "
+              "`python -m pipelines app-state migrate`", file=sys.stderr)
+    elif args.action == "migrate" and not applied:
+        print("  up to date: nothing to apply", file=sys.stderr)
+    return EXIT_OK
+
+
 COMMANDS = {
     "ingest": cmd_ingest,
     "sample": cmd_sample,
@@ -482,6 +516,7 @@ COMMANDS = {
     "backup": cmd_backup,
     "restore": cmd_restore,
     "audit": cmd_audit,
+    "app-state": cmd_app_state,
     "pseudonym": cmd_pseudonym,
 }
 

@@ -195,27 +195,27 @@ def test_the_app_state_file_and_its_journal_are_created_0600(tmp_path):
 
 
 def test_a_sqlite_app_state_gets_its_schema_once_and_an_older_file_is_brought_up_to_it(tmp_path, monkeypatch):
-    """The schema script runs when the file's header says it has not (SQLite's user_version), not on every
-    connection: a file made before the number existed (0) gets the missing tables once."""
-    from pipelines.appstate.db import SQLITE_SCHEMA_VERSION, SqliteConnection
+    """The migrations run when the file's header says the schema is behind (SQLite's user_version), not on
+    every connection: a file made before the number existed (0) gets the missing tables once."""
+    from pipelines.appstate import migrations
 
     path = tmp_path / "old.sqlite"
     with sqlite3.connect(path) as old:  # an app state from before: one table, no number in its header
         old.execute("CREATE TABLE users (username TEXT PRIMARY KEY)")
-    scripts: list[str] = []
-    original = SqliteConnection.executescript
+    runs: list[int] = []
+    original = migrations.migrate
 
-    def spy(self, script):
-        scripts.append(script)
-        return original(self, script)
+    def spy(con, where, *args):
+        runs.append(1)
+        return original(con, where, *args)
 
-    monkeypatch.setattr(SqliteConnection, "executescript", spy)
+    monkeypatch.setattr(migrations, "migrate", spy)
     AppState(path).connect().close()
-    assert len(scripts) == 1  # brought up to the schema
+    assert len(runs) == 1  # brought up to the schema
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SQLITE_SCHEMA_VERSION
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == migrations.latest("sqlite")
         tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"audit_log", "auth_sessions", "win_reactions"} <= tables
+    assert {"audit_log", "auth_sessions", "win_reactions", "schema_migrations"} <= tables
     for _ in range(3):
         AppState(path).connect().close()
-    assert len(scripts) == 1  # and not again on any later connection
+    assert len(runs) == 1  # and not again on any later connection

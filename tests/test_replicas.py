@@ -30,7 +30,15 @@ from pipelines.appstate.db import AppState
 from pipelines.appstate.users import add_user, get_user
 from tests.campaign import load, ws_load
 from tests.campaign.ws_client import StreamlitSession
-from tests.test_browser import _cookie_settled, _fresh, _heading, _sign_in, _username
+from tests.test_browser import (
+    _cookie_settled,
+    _fresh,
+    _heading,
+    _settled,
+    _shot,
+    _sign_in,
+    _username,
+)
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
 REPO = Path(__file__).resolve().parents[1]
@@ -204,6 +212,9 @@ def test_a_session_and_a_win_cross_replicas_and_sign_out_on_one_ends_it_on_the_o
     page_b = b.new_page()
     page_b.goto(replicas.url)
     _heading(page_b, "Caseload momentum").wait_for(timeout=60000)  # no sign-in: the session is in PostgreSQL
+    # the cookie component reports the cookie back once and reruns the page it was on: a navigation
+    # clicked before that run ends can be undone by it
+    _settled(page_b)
 
     text = f"Replica win {uuid.uuid4().hex[:8]}"
     page_a.get_by_role("link", name="Wins board").click()
@@ -212,7 +223,11 @@ def test_a_session_and_a_win_cross_replicas_and_sign_out_on_one_ends_it_on_the_o
     page_a.get_by_role("button", name="Post win").click()
     _fresh(page_a).get_by_text(text).first.wait_for(timeout=60000)
     page_b.get_by_role("link", name="Wins board").click()
-    _fresh(page_b).get_by_text(text).first.wait_for(timeout=60000)
+    try:
+        _fresh(page_b).get_by_text(text).first.wait_for(timeout=60000)
+    except Exception:
+        _shot(page_b, "replica_b_wins")
+        raise AssertionError(f"page_b at {page_b.url}: " + page_b.inner_text("body")[:3000]) from None
 
     page_a.get_by_role("button", name="Sign out").click()
     _username(page_a).wait_for(timeout=60000)

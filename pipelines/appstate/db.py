@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from pipelines.appstate import migrations
 from pipelines.settings import is_postgres_url
-from pipelines.sql_files import named, sql
+from pipelines.sql_files import named
 from pipelines.store import StoreError
 
 
@@ -132,10 +133,7 @@ class PgConnection(_NamedQueries):
         self._raw.close()
 
 
-# Recorded in a SQLite app-state file's header once its schema is applied (app_state_schema.sql is all
-# CREATE ... IF NOT EXISTS: a file with an older number gets it again, which adds what is new)
-SQLITE_SCHEMA_VERSION = 1
-# PostgreSQL databases whose schema this process has applied (once each, see AppState._pg_open)
+# PostgreSQL databases whose schema this process has brought up to date (once each, see AppState._pg_open)
 _PG_SCHEMA_APPLIED: set[str] = set()
 _PG_SCHEMA_LOCK = threading.Lock()
 
@@ -193,25 +191,80 @@ class AppState(_NamedQueries):
         return json.dumps(values) if self.dialect == "sqlite" else values
 
     def connect(self) -> sqlite3.Connection | PgConnection:
+        """A connection, the schema brought up to date first if it is behind (a migration that fails, or
+        a database newer than this code, is a StoreError that says so)."""
         if self.path is None:
             return PgConnection(self._pg_open(autocommit=True), self.where)
+        con = self._sqlite_open()
+        try:
+            # the schema's version is in the file's header, read on every connection at no cost; the
+            # migrations run only when it is behind (running the schema on every connection cost a tenth
+            # of a busy server's CPU)
+            if migrations.version(con) != migrations.latest("sqlite"):
+                self._sqlite_migrate(con)
+        except sqlite3.DatabaseError as exc:
+            con.close()
+            raise StoreError(f"cannot open app state {self.path}: {exc}") from None
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def _sqlite_open(self) -> SqliteConnection:
+        """A SQLite connection as every caller gets it, before any migration."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         _create_private(self.path)
         try:
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None, factory=SqliteConnection)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open app state {self.path}: {exc}") from None
+        try:
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=FULL")
             con.execute("PRAGMA foreign_keys=ON")
-            # the schema once per file, not on every connection (that cost a tenth of a busy server's
-            # CPU): the file's header records that it has it (SQLite's user_version, set in the same
-            # transaction as the tables)
-            if con.execute("PRAGMA user_version").fetchone()[0] < SQLITE_SCHEMA_VERSION:
-                con.executescript(f"BEGIN;\n{_app_schema()}\nPRAGMA user_version = {SQLITE_SCHEMA_VERSION};\n"
-                                  "COMMIT;")  # all tables or none
         except sqlite3.DatabaseError as exc:
+            con.close()
             raise StoreError(f"cannot open app state {self.path}: {exc}") from None
         con.row_factory = sqlite3.Row
         return con
+
+    def _sqlite_migrate(self, con: SqliteConnection) -> list[migrations.Migration]:
+        con.execute("BEGIN IMMEDIATE")  # one migrator at a time; all migrations or none
+        try:
+            applied = migrations.migrate(con, self.where)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        return applied
+
+    def migrate(self) -> list[migrations.Migration]:
+        """Apply the pending migrations now (``python -m pipelines app-state migrate``); what was applied."""
+        if self.path is None:
+            with _PG_SCHEMA_LOCK:
+                applied = self._pg_migrate(self._pg_params())
+                _PG_SCHEMA_APPLIED.add(self.url)
+            return applied
+        con = self._sqlite_open()
+        try:
+            return self._sqlite_migrate(con)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot migrate app state {self.path}: {exc}") from None
+        finally:
+            con.close()
+
+    def schema_status(self) -> tuple[int, int, list[tuple[int, str, str | None]]]:
+        """(the schema's version, the latest this code knows, the ledger), read without migrating."""
+        if self.path is not None and not self.path.is_file():
+            return 0, migrations.latest("sqlite"), []
+        if self.path is None:
+            con: Any = PgConnection(self._pg_connect(self._pg_params(), autocommit=True), self.where)
+        else:
+            con = self._sqlite_open()
+        try:
+            return migrations.status(con)
+        finally:
+            con.close()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection | PgConnection]:
@@ -240,8 +293,7 @@ class AppState(_NamedQueries):
             con.close()
 
     # -- PostgreSQL -----------------------------------------------------
-    def _pg_open(self, autocommit: bool) -> Any:
-        """A psycopg connection; this process's first one applies the schema."""
+    def _pg_params(self) -> dict:
         from psycopg.conninfo import conninfo_to_dict
 
         try:
@@ -250,21 +302,30 @@ class AppState(_NamedQueries):
             raise StoreError(f"MOMENTUM_APP_DB is not a valid PostgreSQL URL: {_pg_message(exc)}") from None
         params.setdefault("connect_timeout", 10)
         params.setdefault("application_name", "momentum")
+        return params
+
+    def _pg_open(self, autocommit: bool) -> Any:
+        """A psycopg connection; this process's first one brings the schema up to date (migrations)."""
+        params = self._pg_params()
         with _PG_SCHEMA_LOCK:
             if self.url not in _PG_SCHEMA_APPLIED:
-                con = PgConnection(self._pg_connect(params, autocommit=False), self.where)
-                try:
-                    con.execute(con.q("app_state_session", "lock_timeout"))
-                    con.execute(con.q("app_state_session", "writer_lock"))  # one process at a time
-                    con.execute(sql("app_state_schema", "postgresql"))  # all tables or none
-                    con.commit()
-                except BaseException:
-                    con.rollback()
-                    raise
-                finally:
-                    con.close()
+                self._pg_migrate(params)
                 _PG_SCHEMA_APPLIED.add(self.url)
         return self._pg_connect(params, autocommit)
+
+    def _pg_migrate(self, params: dict) -> list[migrations.Migration]:
+        con = PgConnection(self._pg_connect(params, autocommit=False), self.where)
+        try:
+            con.execute(con.q("app_state_session", "lock_timeout"))
+            con.execute(con.q("app_state_session", "writer_lock"))  # one process at a time
+            applied = migrations.migrate(con, self.where)  # all migrations or none
+            con.commit()
+            return applied
+        except BaseException:
+            con.rollback()
+            raise
+        finally:
+            con.close()
 
     def _pg_connect(self, params: dict, autocommit: bool) -> Any:
         import psycopg
@@ -288,7 +349,3 @@ class AppState(_NamedQueries):
             con.commit()
         finally:
             con.close()
-
-
-def _app_schema() -> str:
-    return sql("app_state_schema")
