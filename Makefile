@@ -49,6 +49,7 @@ campaign: $(STAMP)
 	$(PY) -m tests.campaign.auth_timing --tries 40
 	$(PY) -m tests.campaign.load --sessions 5 10 15 25 --duration-s 60
 	$(PY) -m tests.campaign.ws_load --sessions 10 25 50 --duration-s 90 --browsers 5
+	$(PY) -m tests.campaign.ws_load --replicas --sessions 25 50 --duration-s 90
 
 ## Regenerate the committed synthetic practice.
 sample: $(STAMP)

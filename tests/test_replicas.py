@@ -12,16 +12,9 @@ each websocket, so "on the other replica" is checked, not assumed.
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import shutil
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -29,6 +22,7 @@ from pipelines.appstate import audit
 from pipelines.appstate.db import AppState
 from pipelines.appstate.users import add_user, get_user
 from tests.campaign import load, ws_load
+from tests.campaign.replicas import NGINX, Replicas, ReplicasError
 from tests.campaign.ws_client import StreamlitSession
 from tests.test_browser import (
     _cookie_settled,
@@ -40,115 +34,9 @@ from tests.test_browser import (
     _username,
 )
 
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
-REPO = Path(__file__).resolve().parents[1]
-CONF = REPO / "deploy" / "nginx-momentum.conf"
 PASSWORD = "replica-test-long-password"
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("replicas"),
               pytest.mark.skipif(NGINX is None, reason="no nginx (apt-get install nginx)")]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_http(url: str, what: str, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"{what} did not start: " + (log.read_text(errors="replace")[-2000:] if log.exists() else ""))
-
-
-class Replicas:
-    """Two servers, the proxy in front, and a route cookie value for each server."""
-
-    def __init__(self, folder: Path, db: Path, app_db: str):
-        self.folder, self.db, self.app_db = folder, db, app_db
-        self.procs: list[subprocess.Popen] = []
-        self.ports = [_free_port(), _free_port()]
-        env = {**os.environ, "MOMENTUM_DB": str(db), "MOMENTUM_APP_DB": app_db, "PYTHONPATH": str(REPO)}
-        for i, port in enumerate(self.ports):
-            log = folder / f"replica-{i}.log"
-            with log.open("wb") as out:
-                self.procs.append(subprocess.Popen(
-                    [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                     "--server.address", "127.0.0.1", "--server.headless", "true"],
-                    cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT))
-        for i, port in enumerate(self.ports):
-            _wait_http(f"http://127.0.0.1:{port}/_stcore/health", f"replica {i}", folder / f"replica-{i}.log")
-        self.proxy_port = _free_port()
-        self._start_nginx()
-        self.url = f"http://127.0.0.1:{self.proxy_port}"
-        self.routes = self._routes()
-
-    def _start_nginx(self) -> None:
-        site = CONF.read_text()
-        site = site.replace("server 127.0.0.1:8501;", f"server 127.0.0.1:{self.ports[0]};")
-        site = site.replace("server 127.0.0.1:8502;", f"server 127.0.0.1:{self.ports[1]};")
-        site = site.replace("listen 8080;", f"listen 127.0.0.1:{self.proxy_port};")
-        assert site.count(str(self.ports[0])) == 1 and site.count(f":{self.proxy_port};") == 1, "the config changed"
-        (self.folder / "momentum.conf").write_text(site)
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        (self.folder / "nginx.conf").write_text(
-            f"{user}worker_processes 1;\nerror_log {self.folder}/nginx-error.log;\npid {self.folder}/nginx.pid;\n"
-            "events { worker_connections 512; }\n"
-            "http {\n"
-            "  log_format route '$cookie_momentum_route $upstream_addr $request_uri $status';\n"
-            f"  access_log {self.folder}/nginx-access.log route;\n"
-            + "".join(f"  {k}_temp_path {self.folder}/{k}-temp;\n"
-                      for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-            + f"  include {self.folder}/momentum.conf;\n}}\n")
-        self.procs.append(subprocess.Popen(
-            [NGINX, "-p", str(self.folder), "-c", str(self.folder / "nginx.conf"), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=(self.folder / "nginx.out").open("wb")))
-        _wait_http(f"http://127.0.0.1:{self.proxy_port}/_stcore/health", "nginx", self.folder / "nginx-error.log")
-
-    def _routes(self) -> list[str]:
-        """A route cookie value that the proxy's consistent hash sends to each replica."""
-        found: dict[int, str] = {}
-        for n in range(200):
-            value = f"route{n}"
-            req = urllib.request.Request(f"http://127.0.0.1:{self.proxy_port}/_stcore/health",
-                                         headers={"Cookie": f"momentum_route={value}"})
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                upstream = resp.headers["X-Momentum-Replica"]
-            found.setdefault(self.ports.index(int(upstream.rsplit(":", 1)[1])), value)
-            if len(found) == 2:
-                return [found[0], found[1]]
-        pytest.fail(f"the proxy sent 200 route values to one replica only: {found}")
-
-    def websockets_served(self, route: str, wait_for: int | None = None) -> set[int]:
-        """The replicas (0, 1) that served websockets of this route, from nginx's access log (a websocket
-        is logged when it closes: ``wait_for`` waits up to 30 s until that replica's line is there)."""
-        deadline = time.monotonic() + 30
-        while True:
-            log = (self.folder / "nginx-access.log").read_text()
-            ports = {int(m.group(1)) for m in re.finditer(
-                rf"^{re.escape(route)} 127\.0\.0\.1:(\d+) /_stcore/stream", log, re.M)}
-            served = {self.ports.index(p) for p in ports}
-            if wait_for is None or wait_for in served or time.monotonic() > deadline:
-                return served
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        for proc in reversed(self.procs):
-            proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        for i in range(2):  # shown beside a failed test only
-            print(f"--- replica {i} ---\n" + (self.folder / f"replica-{i}.log").read_text(errors="replace")[-2000:])
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +50,10 @@ def replicas(postgres, demo_db_template, tmp_path_factory):
     state = AppState(url)
     add_user(state, "rep-clinician", "Replica Clinician", "clinician", PASSWORD, demo_clinician)
     add_user(state, "rep-other", "Replica Other", "manager", PASSWORD, None)
-    r = Replicas(folder, data / "momentum.duckdb", url)
+    try:
+        r = Replicas(folder, data / "momentum.duckdb", url)
+    except ReplicasError as exc:
+        pytest.fail(str(exc))
     yield r
     r.stop()
 

@@ -325,9 +325,11 @@ class Monitor(threading.Thread):
     (its last sample), so short-lived Chromium renderers are counted too.
     """
 
-    def __init__(self, server_pid: int, interval: float = 0.5, browser_nice: int = 0):
+    def __init__(self, server_pid: int | list[int], interval: float = 0.5, browser_nice: int = 0):
         super().__init__(daemon=True, name="monitor")
-        self.server_pid, self.interval, self.browser_nice = server_pid, interval, browser_nice
+        # one server, or several (replicas: their RSS is summed, their CPU is all "server")
+        self.server_pids = [server_pid] if isinstance(server_pid, int) else list(server_pid)
+        self.interval, self.browser_nice = interval, browser_nice
         self.samples: list[tuple[float, int]] = []
         self._first: dict[int, int] = {}
         self._last: dict[int, tuple[int, str]] = {}
@@ -345,7 +347,7 @@ class Monitor(threading.Thread):
         return "ingest"
 
     def _sample_cpu(self, baseline: bool = False) -> None:
-        server = set(_descendants(self.server_pid))
+        server = {pid for root in self.server_pids for pid in _descendants(root)}
         with self._lock:
             for pid in _descendants(os.getpid()):
                 got = _ticks_and_comm(pid)
@@ -371,7 +373,7 @@ class Monitor(threading.Thread):
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            self.samples.append((time.monotonic(), _rss_kb(self.server_pid)))
+            self.samples.append((time.monotonic(), sum(_rss_kb(pid) for pid in self.server_pids)))
             self._sample_cpu()
             self._stop_event.wait(self.interval)
 
@@ -771,6 +773,9 @@ class Setup:
     accounts: list[tuple[str, str]]
     monitor: Monitor
     probe: HealthProbe
+    # replicas behind a proxy (ws_load --replicas): every server, and a route cookie value for each
+    servers: list[subprocess.Popen] | None = None
+    routes: list[str] | None = None
 
 
 async def run_level(browser, setup: Setup, n: int, export: Path, args, shot: Path | None) -> dict:

@@ -3,7 +3,7 @@
 Run from the repository root::
 
     PYTHONPATH=. .venv/bin/python -m tests.campaign.ws_load \\
-        [--sessions 25 50] [--duration-s 60] [--browsers 5] [--json OUT.json]
+        [--sessions 25 50] [--duration-s 60] [--browsers 5] [--replicas] [--json OUT.json]
 
 Each session is a websocket speaking Streamlit's own protocol
 (tests/campaign/ws_client.py): the messages a browser tab sends, without the
@@ -42,6 +42,12 @@ memory (VmRSS of the server and its children: before, peak, after) and CPU,
 the health endpoint's latency, and whether the target holds: no failure and
 p95 page time at most ``--target-p95-s`` (3 s).
 
+``--replicas`` runs the same through TWO servers behind Debian's nginx with
+the repository's configuration, on one PostgreSQL app state that the run starts
+itself (tests/campaign/replicas.py, tests/pg_server.py; docs/scaling.md, "Two
+replicas"): the accounts are made in PostgreSQL, session i gets the route
+cookie of replica i mod 2, and memory and CPU are the two servers' together.
+
 ``--browsers N`` (e.g. 5) then runs N real Chromium sessions and N websocket
 sessions at the same time on the same server, both going round every page of
 their role's sidebar (tests/campaign/load.py's browser session, with its one
@@ -58,6 +64,7 @@ import json
 import os
 import random
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -267,14 +274,15 @@ async def _no_ingest(level: load.Level) -> dict:
 
 async def run_level(setup: load.Setup, n: int, export: Path | None, args, script: str = "meeting") -> dict:
     """One level; ``export`` None: no ingest of its own (it runs beside another level that has one)."""
-    monitor, pid = setup.monitor, setup.server.pid
-    rss_before = load._rss_kb(pid)
+    monitor, pids = setup.monitor, [server.pid for server in setup.servers or [setup.server]]
+    rss_before = sum(load._rss_kb(pid) for pid in pids)
     cpu_before, host_before = monitor.cpu_s(), load._host_cpu()
     level = load.Level(n, args, None)
     ingest_task = asyncio.create_task(
         load.run_ingest(setup.code, export, setup.db, level) if export else _no_ingest(level))
     sessions = await asyncio.gather(*(
-        run_session(setup.url, i, setup.accounts[i % len(setup.accounts)], level, script) for i in range(n)))
+        run_session(setup.url, i, setup.accounts[i % len(setup.accounts)], level, script, _route(setup, i))
+        for i in range(n)))
     closed = time.monotonic()
     ingest = await ingest_task
     elapsed = time.monotonic() - level.t0
@@ -285,13 +293,18 @@ async def run_level(setup: load.Setup, n: int, export: Path | None, args, script
     extra = {
         "elapsed_s": elapsed,
         "rss_mb": {"before": rss_before / 1024, "peak": (monitor.peak_kb(level.t0, closed) or 0) / 1024,
-                   "after": load._rss_kb(pid) / 1024},
+                   "after": sum(load._rss_kb(pid) for pid in pids) / 1024},
         "health_probe": setup.probe.window(level.t0, closed),
         "cpu_seconds": cpu_s,
         "server_cpu_pct_of_one_core": 100 * cpu_s["server"] / elapsed if elapsed else None,
         "host_cpu_busy_pct": 100 * busy / total if total else None,
     }
     return summarise(n, sessions, ingest, extra, args.target_p95_s)
+
+
+def _route(setup: load.Setup, index: int) -> dict[str, str] | None:
+    """Behind the proxy: the route cookie that sends session ``index`` to replica ``index`` mod 2."""
+    return {"momentum_route": setup.routes[index % len(setup.routes)]} if setup.routes else None
 
 
 def _s(value: float | None) -> str:
@@ -369,13 +382,14 @@ def format_comparison(c: dict) -> str:
 
 
 async def run_all(setup: load.Setup, args) -> tuple[dict, list[dict], dict | None]:
-    warm_session = StreamlitSession(setup.url, timeout_s=args.step_timeout_s)
     t = time.monotonic()
-    try:
-        await warm_session.connect()
-        await sign_in(warm_session, *setup.accounts[0])
-    finally:
-        await warm_session.close()
+    for replica in range(len(setup.routes or [None])):  # each server's cold start
+        warm_session = StreamlitSession(setup.url, timeout_s=args.step_timeout_s, cookies=_route(setup, replica))
+        try:
+            await warm_session.connect()
+            await sign_in(warm_session, *setup.accounts[0])
+        finally:
+            await warm_session.close()
     warm = {"sign_in_and_first_page_s": time.monotonic() - t}
     print(f"warm-up (cold server): connect and sign-in {warm['sign_in_and_first_page_s']:.2f} s", flush=True)
     results = []
@@ -387,8 +401,9 @@ async def run_all(setup: load.Setup, args) -> tuple[dict, list[dict], dict | Non
         result = await run_level(setup, n, export, args)
         results.append(result)
         print(format_level(result), flush=True)
-        if setup.server.poll() is not None:
-            raise RuntimeError(f"the Streamlit server exited with code {setup.server.returncode}")
+        for server in setup.servers or [setup.server]:
+            if server.poll() is not None:
+                raise RuntimeError(f"a Streamlit server exited with code {server.returncode}")
         await asyncio.sleep(args.pause_s)
     comparison = None
     if args.browsers:
@@ -413,13 +428,46 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--code", choices=["worktree", "head"], default="worktree",
                    help="the code under test: the checkout's files (default) or the last commit")
     p.add_argument("--ingest-seed", type=int, default=11, help="sample seed of the first level's export")
+    p.add_argument("--replicas", action="store_true",
+                   help="two servers behind nginx on one PostgreSQL app state, sessions split between them")
     p.add_argument("--json", type=Path, help="write every figure here")
     args = p.parse_args(argv)
     if any(n < 1 for n in args.sessions):
         p.error("--sessions must be positive")
+    if args.replicas and args.browsers:
+        p.error("--browsers compares with one server: run it without --replicas")
     args.nav_timeout_s = args.step_timeout_s  # load.Level and load.run_ingest read it
     args.accounts, args.nice_browser = "twin", 0
     return args
+
+
+# the accounts in PostgreSQL (``python -m pipelines users add`` with MOMENTUM_APP_DB, in the copied code)
+PG_ACCOUNTS_SNIPPET = """
+import json, sys
+from pipelines.appstate.db import AppState
+from pipelines.appstate.users import add_user, get_user
+sqlite_state, pg_state = AppState(sys.argv[1]), AppState(sys.argv[2])
+for username, password in json.loads(sys.argv[3]):
+    user = get_user(sqlite_state, username)
+    add_user(pg_state, username, user.display_name, user.role, password, user.clinician_id)
+"""
+
+
+def _start_replicas(code: Path, folder: Path, db: Path, accounts: list[tuple[str, str]]):
+    """A PostgreSQL server of its own, the accounts copied into it, two replicas and nginx."""
+    from tests.campaign.replicas import Replicas
+    from tests.pg_server import PgServer
+
+    pg = PgServer().start()
+    try:
+        app_db = pg.new_database()
+        subprocess.run([sys.executable, "-c", PG_ACCOUNTS_SNIPPET, str(db.with_name(f"{db.stem}.app.sqlite")),
+                        app_db, json.dumps(accounts)], cwd=code, env=load._env(code), check=True)
+        print("PostgreSQL app state ready; starting two replicas and nginx ...", flush=True)
+        return pg, Replicas(folder, db, app_db, code=code)
+    except BaseException:
+        pg.stop()
+        raise
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -438,9 +486,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"code ({args.code}) copied; building the demo database ...", flush=True)
         accounts = load.build_database(code, db, args.accounts)
         log_path = folder / "streamlit.log"
-        server, url = load.start_server(code, db, log_path)
-        setup = load.Setup(code, folder, db, url, server, accounts, load.Monitor(server.pid), load.HealthProbe(url))
-        print(f"server pid {server.pid} at {url}", flush=True)
+        if args.replicas:
+            pg, group = _start_replicas(code, folder, db, accounts)
+            server, url, log_path = group.servers[0], group.url, folder / "replica-0.log"
+            setup = load.Setup(code, folder, db, url, server, accounts, load.Monitor([p.pid for p in group.servers]),
+                               load.HealthProbe(url), servers=group.servers, routes=group.routes)
+            print(f"replicas pids {[p.pid for p in group.servers]} behind nginx at {url}", flush=True)
+        else:
+            pg = group = None
+            server, url = load.start_server(code, db, log_path)
+            setup = load.Setup(code, folder, db, url, server, accounts, load.Monitor(server.pid),
+                               load.HealthProbe(url))
+            print(f"server pid {server.pid} at {url}", flush=True)
         try:
             setup.monitor.start()
             setup.probe.start()
@@ -448,8 +505,15 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             setup.probe.stop()
             setup.monitor.stop()
-            load.stop_server(server)
-            errors = load.server_errors(log_path)
+            if group is not None:
+                served = group.websockets_by_replica()
+                group.stop(quiet=True)
+                print(f"\nwebsockets served by replica 0 and 1 (nginx's access log): {served}")
+                pg.stop()
+                errors = [e for i in range(2) for e in load.server_errors(folder / f"replica-{i}.log")]
+            else:
+                load.stop_server(server)
+                errors = load.server_errors(log_path)
             print(f"\nserver log: {sum(n for n, _ in errors)} error-looking lines" if errors
                   else "\nserver log: no error-looking lines")
             for n, line in errors[:20]:
