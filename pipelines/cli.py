@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines import clock
-from pipelines.settings import paths
+from pipelines.settings import is_postgres_url, paths, setting
 from pipelines.store import StoreError
 
 EXIT_OK, EXIT_REJECTS, EXIT_NOTHING_DONE = 0, 1, 2
@@ -132,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     for sp in (aps, apm):
         sp.add_argument("--db", help="database file whose app state to use (default: $MOMENTUM_DB; "
                                      "$MOMENTUM_APP_DB when set)")
+    apc = apsub.add_parser("copy-to", help="copy the SQLite app state into an empty PostgreSQL database "
+                                           "(stop the app first)")
+    apc.add_argument("url", nargs="?", help="postgresql://... (default: $MOMENTUM_APP_DB when it is one)")
+    apc.add_argument("--db", help="database file whose SQLite app state (beside it) to copy "
+                                  "(default: $MOMENTUM_DB)")
 
     u = sub.add_parser("users", help="manage dashboard users")
     u.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -484,6 +489,8 @@ def cmd_app_state(args: argparse.Namespace) -> int:
     from pipelines.appstate.db import AppState
     from pipelines.appstate.migrations import newer_message
 
+    if args.action == "copy-to":
+        return _copy_app_state(args)
     state = AppState(paths(args.db).app_db)
     if args.action == "migrate":
         applied = state.migrate()
@@ -501,6 +508,26 @@ def cmd_app_state(args: argparse.Namespace) -> int:
               "`python -m pipelines app-state migrate`", file=sys.stderr)
     elif args.action == "migrate" and not applied:
         print("  up to date: nothing to apply", file=sys.stderr)
+    return EXIT_OK
+
+
+def _copy_app_state(args: argparse.Namespace) -> int:
+    from pipelines.appstate.db import AppState
+    from pipelines.appstate.move import copy_to_postgresql
+
+    url = args.url or setting("MOMENTUM_APP_DB")
+    if not is_postgres_url(url):
+        print("error: give the PostgreSQL database to copy into (postgresql://...), or set MOMENTUM_APP_DB to it",
+              file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    source = AppState(paths(paths(args.db).data_db).app_db)  # the SQLite file beside the data, whatever the setting
+    target = AppState(url)
+    counts = copy_to_postgresql(source, target, progress=_progress_printer(False))
+    print(f"copied {sum(counts.values())} rows in {len(counts)} tables from {source.where} into {target.where}",
+          file=sys.stderr)
+    print(f"next: set MOMENTUM_APP_DB={target.where} (with its password) for the app and every command; "
+          f"{source.where} is left as it was: keep it, with a backup, until the app runs on PostgreSQL",
+          file=sys.stderr)
     return EXIT_OK
 
 

@@ -30,6 +30,8 @@ APP_STATE_FILES = {"audit_log", "users", "auth_sessions", "flag_reviews", "wins_
                    "app_state_migration"}  # the schema itself: app_state_migrations/ (tests/test_app_state_migrations.py)
 # how a PostgreSQL write transaction starts; SQLite's twin is BEGIN IMMEDIATE in pipelines/appstate/db.py
 PG_ONLY = {"app_state_session", "app_state_backup"}  # and the backup of a PostgreSQL app state (pipelines/backup.py)
+# SQLite's side reads each table, PostgreSQL's reads it back and writes it (pipelines/appstate/move.py)
+MOVE = {"app_state_move"}
 
 
 def _params(query: str, dialect: str) -> int:
@@ -38,11 +40,15 @@ def _params(query: str, dialect: str) -> int:
 
 def test_every_app_state_query_has_a_twin_with_the_same_name_and_parameters():
     pg_files = {p.stem for p in DIALECT_DIRS["postgresql"].glob("*.sql")}
-    assert pg_files == APP_STATE_FILES | PG_ONLY
+    assert pg_files == APP_STATE_FILES | PG_ONLY | MOVE
     # every file the code asks a state or connection for (``.q("file", ...)``) has both dialects
     used = {m for path in (REPO / "pipelines").rglob("*.py")
             for m in re.findall(r'\.q\("(\w+)"', path.read_text(encoding="utf-8"))}
-    assert used == APP_STATE_FILES | PG_ONLY
+    assert used == APP_STATE_FILES | PG_ONLY | MOVE
+    lite, pg = named("app_state_move", "sqlite"), named("app_state_move", "postgresql")
+    for table in lite:  # each table read the same way in both, and written in PostgreSQL
+        assert pg[table] == lite[table] and f"insert_{table}" in pg, table
+        assert pg[f"insert_{table}"].count("%s") == len(lite[table].split(" FROM ")[0].split(",")), table
     for name in sorted(APP_STATE_FILES):
         lite, pg = named(name, "sqlite"), named(name, "postgresql")
         assert list(lite) == list(pg), name

@@ -110,6 +110,17 @@ class PgConnection(_NamedQueries):
         except psycopg.Error as exc:
             raise StoreError(f"app state {self.where}: {_pg_message(exc)}") from exc
 
+    def executemany(self, query: str, rows: Sequence[Sequence[Any]], what: str = "") -> None:
+        """``query`` once per row (one round of the protocol, not one per row); ``what`` names the
+        rows in a message."""
+        import psycopg
+
+        try:
+            with self._raw.cursor() as cur:
+                cur.executemany(query, [tuple(row) for row in rows])
+        except psycopg.Error as exc:
+            raise StoreError(f"app state {self.where}: {what + ': ' if what else ''}{_pg_message(exc)}") from exc
+
     def commit(self) -> None:
         import psycopg
         from psycopg.pq import TransactionStatus
