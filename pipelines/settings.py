@@ -48,6 +48,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "DuckDB memory limit while the clinical models are refreshed after an ingest (e.g. 1GB, 700MB); "
         "beyond it DuckDB spills to disk. Keeps the refresh of 1M sessions near 1.2 GB of resident memory.",
     ),
+    "MOMENTUM_INGEST_MEMORY": (
+        "1GB",
+        "DuckDB memory limit while an ingest validates and loads files (e.g. 1GB, 700MB); beyond it DuckDB "
+        "spills to disk. Keeps the ingest of 10M sessions within about 2 GB of resident memory.",
+    ),
     "MOMENTUM_READ_MEMORY": (
         "1GB",
         "DuckDB memory limit of the dashboard's read-only connection to the published data (e.g. 1GB); "

@@ -46,8 +46,8 @@ def test_every_app_state_query_has_a_twin_with_the_same_name_and_parameters():
             for m in re.findall(r'\.q\("(\w+)"', path.read_text(encoding="utf-8"))}
     assert used == APP_STATE_FILES | PG_ONLY | MOVE
     lite, pg = named("app_state_move", "sqlite"), named("app_state_move", "postgresql")
-    for table in lite:  # each table read the same way in both, and written in PostgreSQL
-        assert pg[table] == lite[table] and f"insert_{table}" in pg, table
+    assert set(pg) == {f"insert_{table}" for table in lite} | {"identities", "has_content"}
+    for table in lite:  # each table the SQLite side reads (plain SQL, both dialects) is written in PostgreSQL
         assert pg[f"insert_{table}"].count("%s") == len(lite[table].split(" FROM ")[0].split(",")), table
     for name in sorted(APP_STATE_FILES):
         lite, pg = named(name, "sqlite"), named(name, "postgresql")

@@ -158,3 +158,29 @@ def test_every_file_is_ledgered_with_sha256_and_user(db, tmp_path):
     rows = query(db, "SELECT source_file, table_name, status, loaded_by, length(sha256) FROM loads ORDER BY load_id")
     assert rows[0][1:] == (None, "rejected", "tester", 64)
     assert "does not match any Momentum table" in query(db, "SELECT message FROM loads WHERE load_id = 1")[0][0]
+
+
+def test_files_load_under_the_ingests_memory_limit(db, monkeypatch):
+    """MOMENTUM_INGEST_MEMORY caps DuckDB while each file is validated and loaded (it spills beyond it)."""
+    from pipelines.ingest import load
+    from pipelines.sql_files import sql
+
+    seen = []
+    original = load._load_one
+
+    def spy(con, *args, **kwargs):
+        seen.append(con.execute(sql("memory_limit")).fetchall()[0][0])
+        return original(con, *args, **kwargs)
+
+    monkeypatch.setattr(load, "_load_one", spy)
+    monkeypatch.setenv("MOMENTUM_INGEST_MEMORY", "700MB")
+    ingest([BASE], db, audit=False, refresh=False)
+    assert len(seen) == len(list(BASE.glob("*.csv"))) and set(seen) == {"667.5 MiB"}  # 700 MB, as DuckDB says it
+
+
+def test_a_bad_ingest_memory_setting_is_a_clear_error_before_anything_loads(db, monkeypatch):
+    monkeypatch.setenv("MOMENTUM_INGEST_MEMORY", "plenty")
+    out = run_cli("ingest", str(BASE), "--db", str(db.data_db))
+    assert out.returncode == 2
+    assert "MOMENTUM_INGEST_MEMORY='plenty' is not a memory size" in out.stderr and "Traceback" not in out.stderr
+    assert not db.data_db.exists()

@@ -26,6 +26,7 @@ from typing import Any
 
 from pipelines.appstate import audit
 from pipelines.appstate.db import AppState
+from pipelines.sql_files import named
 from pipelines.store import StoreError
 
 # every table but the migration ledger (the target keeps its own), parents before children
@@ -37,7 +38,8 @@ TABLES = (
 
 
 def _rows(con: Any, table: str) -> list[tuple]:
-    return sorted((tuple(r) for r in con.execute(con.q("app_state_move", table)).fetchall()), key=repr)
+    """A table's rows, sorted; the same plain SELECT reads the SQLite source and the PostgreSQL copy."""
+    return sorted((tuple(r) for r in con.execute(named("app_state_move")[table]).fetchall()), key=repr)
 
 
 def copy_to_postgresql(source: AppState, target: AppState, actor: str = "cli",

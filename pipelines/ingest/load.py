@@ -27,7 +27,7 @@ from pipelines.ingest.csv_files import FileRefused
 from pipelines.ingest.validate import ValidationCompiler, upsert_statements
 from pipelines.ingest.xlsx_files import EXCEL_SUFFIXES, is_excel
 from pipelines.models import marts, queries
-from pipelines.settings import Paths, setting
+from pipelines.settings import Paths, memory_size, setting
 from pipelines.sql_files import sql, statements
 from pipelines.store import DataStore, StoreError
 from schemas.contract import TABLES, TableSpec
@@ -448,8 +448,9 @@ def ingest(
     # dependency order; unrecognised files first (they load nothing); within a table, a report that
     # keeps stored values of columns it lacks after the reports that give them; else stable
     plans.sort(key=lambda p: (-1, 0) if p.table is None else (order[p.table], bool(p.report and p.report.keep_stored)))
+    ingest_memory = memory_size("MOMENTUM_INGEST_MEMORY")  # a bad setting stops the run before any file loads
     if refresh:
-        marts.refresh_memory_limit()  # a bad MOMENTUM_REFRESH_MEMORY stops the run before any file loads
+        marts.refresh_memory_limit()  # likewise MOMENTUM_REFRESH_MEMORY
     key = None
     if any(p.report is not None and "client" in p.report.names.values() for p in plans):
         try:
@@ -460,6 +461,8 @@ def ingest(
     results: list[FileResult] = []
     started = time.monotonic()
     with store.writer() as con, _storage_failures(db_paths, results, plans):
+        # validating and loading spill beyond the cap instead of growing (the refresh sets its own)
+        con.execute(sql("memory_limit_set"), {"limit": ingest_memory})
         for i, plan in enumerate(plans, 1):
             progress(f"[{i}/{len(plans)}] {plan.path.name}")
             results.append(_load_one(con, plan, profile, loaded_by, progress, key))

@@ -1,7 +1,7 @@
 -- Moving a SQLite app state into PostgreSQL (pipelines/appstate/move.py): every table's rows,
--- read in one transaction. PostgreSQL's twin (pg/app_state_move.sql) reads the same columns back
--- and writes them. A table added by a migration needs a query here and there
--- (tests/test_app_state_move.py fails until it has one).
+-- read from the source in one transaction, and read back from the copy with the same text (plain
+-- SQL, the same in both dialects). pg/app_state_move.sql writes them. A table added by a migration
+-- needs a query here and an insert there (tests/test_app_state_move.py fails until it has both).
 
 -- name: users
 SELECT username, display_name, role, clinician_id, password_hash, active, is_demo, created_at, updated_at FROM users ORDER BY username;
