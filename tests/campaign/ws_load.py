@@ -268,7 +268,7 @@ def summarise(n: int, sessions: list[WsSession], ingest: dict, extra: dict, targ
     }
 
 
-async def _no_ingest(level: load.Level) -> dict:
+async def _no_ingest() -> dict:
     return {"exit_code": None, "seconds": 0.0, "started_at_s": -1.0, "stderr_tail": ""}
 
 
@@ -279,7 +279,7 @@ async def run_level(setup: load.Setup, n: int, export: Path | None, args, script
     cpu_before, host_before = monitor.cpu_s(), load._host_cpu()
     level = load.Level(n, args, None)
     ingest_task = asyncio.create_task(
-        load.run_ingest(setup.code, export, setup.db, level) if export else _no_ingest(level))
+        load.run_ingest(setup.code, export, setup.db, level) if export else _no_ingest())
     sessions = await asyncio.gather(*(
         run_session(setup.url, i, setup.accounts[i % len(setup.accounts)], level, script, _route(setup, i))
         for i in range(n)))
