@@ -59,8 +59,7 @@ def copy_to_postgresql(source: AppState, target: AppState, actor: str = "cli",
         rows = {table: _rows(src, table) for table in TABLES}
         src.execute("COMMIT")
     progress("read " + ", ".join(f"{table} {len(r)}" for table, r in rows.items()))
-    target.migrate()
-    with target.transaction() as con:
+    with target.transaction() as con:  # its first connection brings the schema up to date
         if con.execute(con.q("app_state_move", "has_content")).fetchone()[0]:
             raise StoreError(f"{target.where} already holds app state (users, audit entries or other rows): "
                              "copy into an empty database")
