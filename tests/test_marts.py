@@ -10,6 +10,7 @@ import pytest
 from pipelines import clock
 from pipelines.ingest.load import ingest
 from pipelines.models import queries
+from pipelines.scope import Scope
 from pipelines.sql_files import sql, statements
 from pipelines.store import DataStore, SnapshotReader, StoreError
 from tests.conftest import BASE, DATA, run_cli
@@ -151,3 +152,47 @@ def test_a_state_asked_once_per_snapshot_reads_as_a_state_asked_per_read_and_a_n
     assert not queries.marts_state(cur).serves(queries.client_outcomes, SAMPLE_AS_OF)
     assert queries.marts_state(cur).serves(queries.client_outcomes, date(2026, 11, 1))
     reader.close()
+
+
+def test_the_refreshed_fragments_stand_for_the_fragments_the_refresh_shares():
+    """Each shared fragment has a stand-in that reads its table and requires what the fragment requires
+    (a model keeps every name it reads), and the refresh drops exactly those tables before it commits."""
+    from pipelines.models import compose, marts
+
+    for name in marts.SHARED_FRAGMENTS:
+        original, stand_in = sql(f"cte_{name}"), sql(f"cte_{name}_refreshed")
+        assert compose._requires(stand_in) == compose._requires(original), name
+        assert f"FROM refresh_{name})" in stand_in, name
+    dropped = [s.rsplit(".", 1)[1] for s in statements("refresh_fragments_drop")]
+    assert dropped == [f"refresh_{name}" for name in marts.SHARED_FRAGMENTS]
+    with pytest.raises(ValueError, match="not a fragment name"):
+        compose.fragment_table_statement("x; DROP TABLE clients", Scope(("T1",)), AS_OF)
+
+
+def test_the_stored_models_read_the_fragments_the_refresh_computed_once(demo_db, monkeypatch):
+    """The refresh computes the shared fragments once and the models read those tables: with the scored
+    measures emptied in between, the marts that read them come out empty (and the live models do not),
+    and no temporary table outlives the refresh."""
+    from pipelines.models import compose
+
+    con = duckdb.connect(str(demo_db.data_db))
+    as_of = queries.default_as_of(con)
+    live = queries.run(con.cursor(), queries.client_outcomes, queries.all_clinicians_scope(con), as_of,
+                       prefer_marts=False)
+    assert len(live)
+    real = compose.fragment_table_statement
+
+    def no_scores(name, scope, day, swap=()):
+        text, params = real(name, scope, day, swap)
+        return (text + "\nLIMIT 0", params) if name == "outcome_scores" else (text, params)
+
+    monkeypatch.setattr(compose, "fragment_table_statement", no_scores)
+    queries.refresh_marts(con, as_of)
+    for model in ("client_outcomes", "caseload_sparklines"):
+        assert con.execute(sql("table_has_rows"), {"table": f"marts.{model}"}).fetchall()[0][0] is False, model
+    assert con.sql("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall() == [(0,)]
+    monkeypatch.setattr(compose, "fragment_table_statement", real)
+    queries.refresh_marts(con, as_of)
+    stored = queries.run(con.cursor(), queries.client_outcomes, queries.all_clinicians_scope(con), as_of)
+    assert len(stored) == len(live)
+    con.close()

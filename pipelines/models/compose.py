@@ -53,7 +53,21 @@ def compose(model: str, swap: tuple[tuple[str, str], ...] = (), _readers: tuple[
     """
     if model in _readers:
         raise ValueError(f"cycle in models read by models: {' -> '.join((*_readers, model))}")
-    body_text = sql(f"model_{model}")
+    return _compose(sql(f"model_{model}"), swap, (*_readers, model))
+
+
+@cache
+def fragment_rows(name: str, swap: tuple[tuple[str, str], ...] = ()) -> str:
+    """The SQL giving every row of one shared fragment (``cte_<name>.sql``) with the fragments it requires.
+
+    The refresh computes a fragment many models share once, into a table that
+    ``cte_<name>_refreshed.sql`` reads (pipelines/models/marts.py).
+    """
+    sql(f"cte_{name}")  # a fragment that exists: the name below is one the SQL files declare
+    return _compose(f"-- requires: {name}\nSELECT * FROM {name}", swap, ())
+
+
+def _compose(body_text: str, swap: tuple[tuple[str, str], ...], readers: tuple[str, ...]) -> str:
     replace = dict(swap)
     ordered: list[str] = []
 
@@ -61,7 +75,7 @@ def compose(model: str, swap: tuple[tuple[str, str], ...] = (), _readers: tuple[
         target = replace.get(name, name)
         if target.startswith("model:"):
             inner = target.removeprefix("model:")
-            return f"{inner} AS (\n{compose(inner, (), (*_readers, model))}\n)"
+            return f"{inner} AS (\n{compose(inner, (), readers)}\n)"
         return sql(f"cte_{target}")
 
     def visit(name: str, trail: tuple[str, ...]) -> None:
@@ -124,10 +138,34 @@ def statement(
     swap: tuple[tuple[str, str], ...] = (),
 ) -> tuple[str, dict[str, Any]]:
     """The composed SQL of a model and exactly the parameters it uses."""
-    text = compose(model, swap)
-    params = parameters(scope, as_of, extra)
+    return _bound(f"model {model}", compose(model, swap), parameters(scope, as_of, extra))
+
+
+def fragment_statement(
+    name: str, scope: Scope, as_of: date, swap: tuple[tuple[str, str], ...] = ()
+) -> tuple[str, dict[str, Any]]:
+    """The rows of one shared fragment (:func:`fragment_rows`) and exactly the parameters they use."""
+    return _bound(f"fragment {name}", fragment_rows(name, swap), parameters(scope, as_of))
+
+
+def fragment_table_statement(
+    name: str, scope: Scope, as_of: date, swap: tuple[tuple[str, str], ...] = ()
+) -> tuple[str, dict[str, Any]]:
+    """CREATE TEMP TABLE refresh_<name> from the rows of one shared fragment, with its parameters.
+
+    DuckDB binds values, not names, and the relation API creates no temporary
+    table, so the name is written into the statement: only the name of a
+    fragment file (checked by :func:`fragment_rows`, and a plain identifier).
+    """
+    if not re.fullmatch(r"[a-z_]+", name):
+        raise ValueError(f"not a fragment name: {name!r}")
+    text, params = fragment_statement(name, scope, as_of, swap)
+    return f"CREATE OR REPLACE TEMP TABLE refresh_{name} AS\n{text}", params
+
+
+def _bound(what: str, text: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     used = set(_PARAM.findall(text))
     missing = used - set(params)
     if missing:
-        raise KeyError(f"model {model} uses unknown parameter(s): {sorted(missing)}")
+        raise KeyError(f"{what} uses unknown parameter(s): {sorted(missing)}")
     return text, {k: v for k, v in params.items() if k in used}

@@ -98,6 +98,29 @@ def refresh(
             con.execute(sql("memory_limit_reset"))
 
 
+# Fragments many stored models share (pipelines/sql/cte_<name>.sql), in dependency order. The refresh
+# computes each once, for its scope and as-of date, into a temporary table refresh_<name>, and composes
+# every stored model with cte_<name>_refreshed.sql in its place: the same rows, computed once instead of
+# once per model (at 1M sessions the scored measures alone took about 2.3 s per model that reads them).
+SHARED_FRAGMENTS = (
+    "scoped_clients", "attended", "outcome_scores", "measure_outcomes", "client_facts", "first_improvement",
+)
+
+
+def _shared_fragments(
+    con: duckdb.DuckDBPyConnection, scope: Scope, as_of: date, progress: Callable[[str], None]
+) -> tuple[tuple[str, str], ...]:
+    """Compute SHARED_FRAGMENTS into temporary tables; the swap that makes a model read them."""
+    swap: tuple[tuple[str, str], ...] = ()
+    for name in SHARED_FRAGMENTS:
+        start = time.perf_counter()
+        text, params = compose.fragment_table_statement(name, scope, as_of, swap)
+        con.execute(text, params)
+        swap = (*swap, (name, f"{name}_refreshed"))
+        progress(f"computed the shared {name} ({round(time.perf_counter() - start, 3)} s)")
+    return swap
+
+
 def _stamps(stored: Sequence[Stored], summaries: Sequence[Stored]) -> set[str]:
     return ({stamp(m.name, m.stored or "") for m in stored}
             | {stamp(m.name, WHOLE_SCOPE_ONLY, m.swap) for m in summaries})
@@ -114,9 +137,10 @@ def _refresh(
     try:
         for stmt in statements("marts_reset"):
             con.execute(stmt)
+        shared = _shared_fragments(con, scope, as_of, progress)
         for model in stored:
             start = time.perf_counter()
-            text, params = compose.statement(model.name, scope, as_of)
+            text, params = compose.statement(model.name, scope, as_of, swap=shared)
             # the relation API names the table: no SQL is assembled here
             con.sql(text, params=params).project(model.stored).create(table_name(model))
             timings[model.name] = round(time.perf_counter() - start, 3)
@@ -131,6 +155,8 @@ def _refresh(
         con.execute(sql("meta_set"), {"key": "marts_data_version", "value": str(version)})
         con.execute(sql("meta_set"), {"key": "marts_models", "value": ",".join(sorted(_stamps(stored, summaries)))})
         con.execute(sql("meta_set"), {"key": "marts_scope", "value": scope_digest(scope)})
+        for stmt in statements("refresh_fragments_drop"):
+            con.execute(stmt)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
