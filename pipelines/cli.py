@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("refresh", help="recompute the materialised clinical models for an as-of date")
     f.add_argument("--db", help="database file (default: $MOMENTUM_DB or data/momentum.duckdb)")
     f.add_argument("--as-of", type=_date, default=None, help="default today")
+    f.add_argument("--full", action="store_true",
+                   help="recompute every client (default: only the clients whose rows or dates changed since the "
+                        "last refresh)")
     f.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     e = sub.add_parser("etr-check", help="NOT_ON_TRACK on a generated practice: sensitivity, specificity, "
@@ -390,7 +393,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return EXIT_NOTHING_DONE
     as_of = args.as_of or _refresh_day(store)
     with store.writer() as con:
-        refresh_marts(con, as_of, progress=_progress_printer(False))
+        refresh_marts(con, as_of, progress=_progress_printer(False), full=args.full)
         con.execute("CHECKPOINT")
     store.publish_snapshot()
     print(f"refreshed the clinical models as of {as_of.isoformat()}", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pytest
@@ -10,10 +10,9 @@ import pytest
 from pipelines import clock
 from pipelines.ingest.load import ingest
 from pipelines.models import queries
-from pipelines.scope import Scope
 from pipelines.sql_files import sql, statements
 from pipelines.store import DataStore, SnapshotReader, StoreError
-from tests.conftest import BASE, DATA, run_cli
+from tests.conftest import BASE, DATA, REPO, query, run_cli, write_csv
 
 AS_OF = date(2026, 4, 1)
 
@@ -156,17 +155,18 @@ def test_a_state_asked_once_per_snapshot_reads_as_a_state_asked_per_read_and_a_n
 
 def test_the_refreshed_fragments_stand_for_the_fragments_the_refresh_shares():
     """Each shared fragment has a stand-in that reads its table and requires what the fragment requires
-    (a model keeps every name it reads), and the refresh drops exactly those tables before it commits."""
+    (a model keeps every name it reads); a refresh's own tables have checked names."""
     from pipelines.models import compose, marts
 
-    for name in marts.SHARED_FRAGMENTS:
+    shared = queries.SHARED_FRAGMENTS.all
+    stand_ins = sorted(p.name for p in (REPO / "pipelines" / "sql").glob("cte_*_refreshed.sql"))
+    assert stand_ins == sorted(f"cte_{name}_refreshed.sql" for name in shared)
+    for name in shared:
         original, stand_in = sql(f"cte_{name}"), sql(f"cte_{name}_refreshed")
         assert compose._requires(stand_in) == compose._requires(original), name
         assert f"FROM refresh_{name})" in stand_in, name
-    dropped = [s.rsplit(".", 1)[1] for s in statements("refresh_fragments_drop")]
-    assert dropped == [f"refresh_{name}" for name in marts.SHARED_FRAGMENTS]
-    with pytest.raises(ValueError, match="not a fragment name"):
-        compose.fragment_table_statement("x; DROP TABLE clients", Scope(("T1",)), AS_OF)
+    with pytest.raises(ValueError, match="not a refresh table name"):
+        marts._Temps(duckdb.connect()).make("refresh_x; DROP TABLE clients", "SELECT 1")
 
 
 def test_the_stored_models_read_the_fragments_the_refresh_computed_once(demo_db, monkeypatch):
@@ -180,19 +180,66 @@ def test_the_stored_models_read_the_fragments_the_refresh_computed_once(demo_db,
     live = queries.run(con.cursor(), queries.client_outcomes, queries.all_clinicians_scope(con), as_of,
                        prefer_marts=False)
     assert len(live)
-    real = compose.fragment_table_statement
+    real = compose.fragment_statement
 
     def no_scores(name, scope, day, swap=()):
         text, params = real(name, scope, day, swap)
         return (text + "\nLIMIT 0", params) if name == "outcome_scores" else (text, params)
 
-    monkeypatch.setattr(compose, "fragment_table_statement", no_scores)
-    queries.refresh_marts(con, as_of)
+    monkeypatch.setattr(compose, "fragment_statement", no_scores)
+    queries.refresh_marts(con, as_of, full=True)
     for model in ("client_outcomes", "caseload_sparklines"):
         assert con.execute(sql("table_has_rows"), {"table": f"marts.{model}"}).fetchall()[0][0] is False, model
     assert con.sql("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall() == [(0,)]
-    monkeypatch.setattr(compose, "fragment_table_statement", real)
-    queries.refresh_marts(con, as_of)
+    monkeypatch.setattr(compose, "fragment_statement", real)
+    queries.refresh_marts(con, as_of, full=True)
     stored = queries.run(con.cursor(), queries.client_outcomes, queries.all_clinicians_scope(con), as_of)
     assert len(stored) == len(live)
     con.close()
+
+
+def test_a_refresh_recomputes_only_the_clients_whose_rows_or_dates_changed_and_full_recomputes_all(demo_db):
+    """As a practice runs it: a refresh with nothing new, a load that corrects one client's score, a
+    refresh a day later, and --full. The incremental marts are those a full refresh makes."""
+    from pipelines.demo import SAMPLE_AS_OF
+
+    day = SAMPLE_AS_OF.isoformat()
+    clients = query(demo_db, "SELECT count(*) FROM clients")[0][0]
+
+    def refresh(*extra: str) -> str:
+        done = run_cli("refresh", "--db", str(demo_db.data_db), *extra)
+        assert done.returncode == 0, done.stderr
+        return next(line for line in done.stderr.splitlines() if "recomputing" in line)
+
+    assert "recomputing every client (a full refresh was asked for)" in refresh("--as-of", day, "--full")
+    assert f"recomputing 0 of {clients:,} clients" in refresh("--as-of", day)
+    client, measure, when, risk, goal, session = query(
+        demo_db, "SELECT client_id, measure, administered_at, risk_item, goal_id, session_id FROM measures "
+                 "WHERE measure = 'PHQ-9' AND goal_id IS NULL ORDER BY administered_at DESC LIMIT 1")[0]
+    corrected = write_csv(demo_db.data_db.parent / "corrected" / "measures.csv",
+                          "client_id,measure,administered_at,score,risk_item,goal_id,session_id",
+                          [",".join("" if v is None else str(v) for v in
+                                    (client, measure, when.isoformat(), 3, risk, goal, session))])
+    out = run_cli("ingest", str(corrected), "--db", str(demo_db.data_db), "--as-of", day)
+    assert out.returncode == 0, out.stderr
+    line = next(line for line in out.stderr.splitlines() if "recomputing" in line)
+    assert 1 <= int(line.split("recomputing ")[1].split()[0].replace(",", "")) < clients, line  # that client, and those the curves reach
+    incremental = _all_marts(demo_db)
+    refresh("--as-of", day, "--full")
+    assert _all_marts(demo_db) == incremental
+    later = refresh("--as-of", (SAMPLE_AS_OF + timedelta(days=1)).isoformat())
+    assert "every client" not in later and f"of {clients:,} clients" in later
+
+
+def _all_marts(db) -> dict[str, list]:
+    con = duckdb.connect(str(db.data_db), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()]
+        # floats to 9 significant digits: parallel sums differ in the last bits from run to run
+        def plain(row: tuple) -> str:
+            return repr(tuple(float(f"{v:.9g}") if isinstance(v, float) else v for v in row))
+
+        return {n: sorted(map(plain, con.sql(sql("mart_rows"), params={"mart": f"marts.{n}"}).fetchall()))
+                for n in names}
+    finally:
+        con.close()

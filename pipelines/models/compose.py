@@ -148,21 +148,6 @@ def fragment_statement(
     return _bound(f"fragment {name}", fragment_rows(name, swap), parameters(scope, as_of))
 
 
-def fragment_table_statement(
-    name: str, scope: Scope, as_of: date, swap: tuple[tuple[str, str], ...] = ()
-) -> tuple[str, dict[str, Any]]:
-    """CREATE TEMP TABLE refresh_<name> from the rows of one shared fragment, with its parameters.
-
-    DuckDB binds values, not names, and the relation API creates no temporary
-    table, so the name is written into the statement: only the name of a
-    fragment file (checked by :func:`fragment_rows`, and a plain identifier).
-    """
-    if not re.fullmatch(r"[a-z_]+", name):
-        raise ValueError(f"not a fragment name: {name!r}")
-    text, params = fragment_statement(name, scope, as_of, swap)
-    return f"CREATE OR REPLACE TEMP TABLE refresh_{name} AS\n{text}", params
-
-
 def _bound(what: str, text: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     used = set(_PARAM.findall(text))
     missing = used - set(params)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from pipelines.models import compose
 from pipelines.scope import Scope
 from pipelines.settings import memory_size
 from pipelines.sql_files import sql, statements
+from schemas.thresholds import THRESHOLDS
 
 
 def refresh_memory_limit() -> str:
@@ -45,6 +47,7 @@ class Stored(Protocol):
     stored: str | None  # the projection that adds __scope, when the model is materialised
     reads_from: tuple[str, ...]  # a model read from other models' marts (``swap`` points its SQL there)
     swap: tuple[tuple[str, str], ...]
+    by_client: bool  # each row is one client's, from that client's rows only (or has no client_id)
 
 
 def table_name(model: Stored) -> str:
@@ -77,10 +80,15 @@ def stamp(name: str, projection: str, swap: tuple[tuple[str, str], ...] = ()) ->
 
 
 def refresh(
-    con: duckdb.DuckDBPyConnection, as_of: date, models: Sequence[Stored],
-    progress: Callable[[str], None] | None = None,
+    con: duckdb.DuckDBPyConnection, as_of: date, models: Sequence[Stored], fragments: SharedFragments,
+    progress: Callable[[str], None] | None = None, full: bool = False,
 ) -> dict[str, float]:
     """Recompute the mart of every materialised model on a writable connection, in one transaction.
+
+    Incremental unless ``full`` (or nothing to start from): the per-client models (``by_client``)
+    recompute only the clients :func:`_previous_as_of` and refresh_dirty_clients.sql name, and keep the
+    other clients' rows; every other model is computed whole. The marts come out as a full refresh
+    would make them (tests/test_scope_property.py checks this over random sequences of loads).
 
     DuckDB's memory is capped at MOMENTUM_REFRESH_MEMORY for the refresh (it
     spills beyond it) and reset to DuckDB's default afterwards: at 1M sessions the uncapped
@@ -91,34 +99,77 @@ def refresh(
     limit = refresh_memory_limit()
     con.execute(sql("memory_limit_set"), {"limit": limit})
     try:
-        return _refresh(con, as_of, _materialised(models), [m for m in models if m.reads_from], progress)
+        return _refresh(con, as_of, _materialised(models), [m for m in models if m.reads_from], fragments, progress,
+                        full)
     finally:
         # after a failed refresh its own error is the one to report; a cap left in place only saves memory
         with contextlib.suppress(duckdb.Error):
             con.execute(sql("memory_limit_reset"))
 
 
-# Fragments many stored models share (pipelines/sql/cte_<name>.sql), in dependency order. The refresh
-# computes each once, for its scope and as-of date, into a temporary table refresh_<name>, and composes
-# every stored model with cte_<name>_refreshed.sql in its place: the same rows, computed once instead of
-# once per model (at 1M sessions the scored measures alone took about 2.3 s per model that reads them).
-SHARED_FRAGMENTS = (
-    "scoped_clients", "attended", "outcome_scores", "measure_outcomes", "client_facts", "first_improvement",
-)
+@dataclass(frozen=True)
+class SharedFragments:
+    """Fragments many stored models share (pipelines/sql/cte_<name>.sql), each list in dependency order;
+    declared with the models (pipelines/models/queries.py: SHARED_FRAGMENTS).
+
+    The refresh computes each once, for its scope and as-of date, into a temporary table refresh_<name>,
+    and composes every stored model with cte_<name>_refreshed.sql in its place: the same rows, computed
+    once instead of once per model (at 1M sessions the scored measures alone took about 2.3 s per model
+    that reads them). ``practice``: the whole practice's, always computed whole. ``client``: they start
+    from scoped_clients, and an incremental refresh computes them for the clients it recomputes only.
+    """
+
+    practice: tuple[str, ...]
+    client: tuple[str, ...]
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.practice + self.client
+
+
+class _Temps:
+    """The temporary tables a refresh makes for its own use, dropped before it commits.
+
+    DuckDB binds values, not names, and the relation API makes no temporary table, so
+    the name is written into the statement: always ``refresh_`` and a declared model's
+    or fragment's name, checked here to be a plain identifier.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con, self.names = con, []
+
+    def make(self, table: str, select: str, params: dict | None = None) -> None:
+        if not re.fullmatch(r"refresh_[a-z_]+", table):
+            raise ValueError(f"not a refresh table name: {table!r}")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS\n{select}", params or {})
+        self.names.append(table)
+
+    def drop(self) -> None:
+        for table in reversed(self.names):
+            self.con.execute(f"DROP TABLE IF EXISTS temp.main.{table}")
+        self.names.clear()
 
 
 def _shared_fragments(
-    con: duckdb.DuckDBPyConnection, scope: Scope, as_of: date, progress: Callable[[str], None]
-) -> tuple[tuple[str, str], ...]:
-    """Compute SHARED_FRAGMENTS into temporary tables; the swap that makes a model read them."""
+    con: duckdb.DuckDBPyConnection, temps: _Temps, fragments: SharedFragments, scope: Scope, as_of: date,
+    progress: Callable[[str], None], dirty_only: bool = False,
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """Compute the shared fragments into temporary tables; the swaps that make a model read them: the
+    practice's alone, and all of them. ``dirty_only``: the client fragments for the clients an incremental
+    refresh recomputes (refresh_dirty_clients), not all."""
     swap: tuple[tuple[str, str], ...] = ()
-    for name in SHARED_FRAGMENTS:
+    practice: tuple[tuple[str, str], ...] = ()
+    for name in fragments.all:
         start = time.perf_counter()
-        text, params = compose.fragment_table_statement(name, scope, as_of, swap)
-        con.execute(text, params)
+        text, params = compose.fragment_statement(name, scope, as_of, swap)
+        temps.make(f"refresh_{name}", text, params)
+        if dirty_only and name == fragments.client[0]:  # scoped_clients: every client fragment starts from it
+            con.execute(sql("refresh_scoped_clients_dirty"))
         swap = (*swap, (name, f"{name}_refreshed"))
+        if name in fragments.practice:
+            practice = swap
         progress(f"computed the shared {name} ({round(time.perf_counter() - start, 3)} s)")
-    return swap
+    return practice, swap
 
 
 def _stamps(stored: Sequence[Stored], summaries: Sequence[Stored]) -> set[str]:
@@ -126,23 +177,73 @@ def _stamps(stored: Sequence[Stored], summaries: Sequence[Stored]) -> set[str]:
             | {stamp(m.name, WHOLE_SCOPE_ONLY, m.swap) for m in summaries})
 
 
+def as_of_window_days() -> int:
+    """The longest as-of window among the thresholds (a ``..._days`` value, or a ``..._weeks`` one in days):
+    rows older than this before the as-of date no longer move with it (refresh_dirty_clients.sql)."""
+    days = [int(t.value) for name, t in THRESHOLDS.items() if name.endswith("_days")]
+    days += [7 * int(t.value) for name, t in THRESHOLDS.items() if name.endswith("_weeks")]
+    return max(days)
+
+
+def _previous_as_of(con: duckdb.DuckDBPyConnection, scope: Scope, stamps: set[str]) -> tuple[date | None, str]:
+    """The as-of date of the marts an incremental refresh can start from, or None and why it cannot."""
+    rows = con.execute(sql("marts_state")).fetchall()
+    marts_as_of, _version, _current, stored_models, stored_scope = rows[0] if rows else (None,) * 5
+    if marts_as_of is None:
+        return None, "no earlier refresh"
+    if set((stored_models or "").split(",")) != stamps:
+        return None, "the models or their thresholds changed since the last refresh"
+    if stored_scope != scope_digest(scope):
+        return None, "the staff list changed since the last refresh"
+    staff_then, staff_now, has_digests = con.execute(sql("refresh_previous")).fetchall()[0]
+    if not has_digests or staff_then is None:
+        return None, "the last refresh kept no fingerprints of the clients and staff to compare with"
+    if staff_then != str(staff_now):
+        return None, "the staff list changed since the last refresh"
+    return date.fromisoformat(marts_as_of), ""
+
+
 def _refresh(
     con: duckdb.DuckDBPyConnection, as_of: date, stored: list[Stored], summaries: list[Stored],
-    progress: Callable[[str], None],
+    fragments: SharedFragments, progress: Callable[[str], None], full: bool = False,
 ) -> dict[str, float]:
     scope = Scope.of(r[0] for r in con.execute(sql("all_clinician_ids")).fetchall())
     (version,) = con.execute(sql("data_version")).fetchall()[0]
+    stamps = _stamps(stored, summaries)
+    previous, why = (None, "a full refresh was asked for") if full else _previous_as_of(con, scope, stamps)
     timings: dict[str, float] = {}
     con.execute("BEGIN TRANSACTION")
     try:
+        temps = _Temps(con)
+        temps.make("refresh_client_digests", sql("refresh_client_digests"))
+        by_client: list[Stored] = []
+        if previous is not None:
+            temps.make("refresh_dirty_clients", sql("refresh_dirty_clients"),
+                       {"previous_as_of": previous, "as_of": as_of, "window_days": as_of_window_days()})
+            dirty, clients = con.execute(sql("refresh_dirty_count")).fetchall()[0]
+            progress(f"recomputing {dirty:,} of {clients:,} clients (the others' rows, and what the dates "
+                     f"{previous.isoformat()} and {as_of.isoformat()} mean for them, are unchanged)")
+            by_client = [m for m in stored if m.by_client]
+            for model in by_client:  # the rows of the clients not recomputed, kept aside while the marts reset
+                temps.make(f"refresh_kept_{model.name}", sql("mart_rows_kept"), {"mart": table_name(model)})
+        else:
+            progress(f"recomputing every client ({why})")
         for stmt in statements("marts_reset"):
             con.execute(stmt)
-        shared = _shared_fragments(con, scope, as_of, progress)
+        practice, shared = _shared_fragments(con, temps, fragments, scope, as_of, progress,
+                                             dirty_only=previous is not None)
         for model in stored:
             start = time.perf_counter()
-            text, params = compose.statement(model.name, scope, as_of, swap=shared)
+            # an incremental refresh's client fragments hold the recomputed clients only: a model computed
+            # whole reads the practice's shared fragments and computes the client ones in its own SQL
+            reads_client_fragments = previous is None or model in by_client
+            text, params = compose.statement(model.name, scope, as_of,
+                                             swap=shared if reads_client_fragments else practice)
             # the relation API names the table: no SQL is assembled here
-            con.sql(text, params=params).project(model.stored).create(table_name(model))
+            rows = con.sql(text, params=params).project(model.stored)
+            if model in by_client:
+                rows = con.sql(sql("mart_rows"), params={"mart": f"refresh_kept_{model.name}"}).union_by_name(rows)
+            rows.create(table_name(model))
             timings[model.name] = round(time.perf_counter() - start, 3)
             progress(f"refreshed {model.name} ({timings[model.name]} s)")
         for model in summaries:  # from the marts just made, for the refresh's scope
@@ -151,12 +252,15 @@ def _refresh(
             con.sql(text, params=params).project(WHOLE_SCOPE_ONLY).create("marts." + model.name)
             timings[model.name] = round(time.perf_counter() - start, 3)
             progress(f"refreshed {model.name} ({timings[model.name]} s)")
+        # the next refresh's start
+        con.sql(sql("mart_rows"), params={"mart": "refresh_client_digests"}).create("marts.client_digests")
+        (staff,) = con.execute(sql("refresh_staff_digest")).fetchall()[0]
         con.execute(sql("meta_set"), {"key": "marts_as_of", "value": as_of.isoformat()})
         con.execute(sql("meta_set"), {"key": "marts_data_version", "value": str(version)})
-        con.execute(sql("meta_set"), {"key": "marts_models", "value": ",".join(sorted(_stamps(stored, summaries)))})
+        con.execute(sql("meta_set"), {"key": "marts_models", "value": ",".join(sorted(stamps))})
         con.execute(sql("meta_set"), {"key": "marts_scope", "value": scope_digest(scope)})
-        for stmt in statements("refresh_fragments_drop"):
-            con.execute(stmt)
+        con.execute(sql("meta_set"), {"key": "marts_staff", "value": str(staff)})
+        temps.drop()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

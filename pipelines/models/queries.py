@@ -49,6 +49,9 @@ class Model:
     per_client: bool = False  # takes a $client_id: one client (the client view)
     reads_from: tuple[str, ...] = ()  # read from the marts of these models, with these fragment swaps:
     swap: tuple[tuple[str, str], ...] = ()
+    # each row is one client's (client_id), computed from that client's rows alone through scoped_clients
+    # (rows without a client_id are computed whole): an incremental refresh recomputes the changed clients only
+    by_client: bool = False
 
     @property
     def sql_file(self) -> str:
@@ -68,20 +71,20 @@ def declare(name: str, **how) -> Model:
 
 
 # -- every model, declared once: materialised ones first, in refresh order -------------------------
-client_outcomes = declare("client_outcomes", stored=BY_CLINICIAN, report="outcomes")
-client_momentum = declare("client_momentum", stored=BY_CLINICIAN, report="momentum")
-active_flags = declare("active_flags", stored=BY_CLINICIAN, report="flags")
-homework_by_client = declare("homework_by_client", stored=BY_CLINICIAN)
+client_outcomes = declare("client_outcomes", stored=BY_CLINICIAN, by_client=True, report="outcomes")
+client_momentum = declare("client_momentum", stored=BY_CLINICIAN, by_client=True, report="momentum")
+active_flags = declare("active_flags", stored=BY_CLINICIAN, by_client=True, report="flags")
+homework_by_client = declare("homework_by_client", stored=BY_CLINICIAN, by_client=True)
 homework_by_clinician = declare("homework_by_clinician", stored=BY_CLINICIAN, report="homework")
 homework_by_week = declare("homework_by_week", stored=BY_CLINICIAN)
 homework_by_clinician_category = declare("homework_by_clinician_category", stored=BY_CLINICIAN)
 clinician_weekly_load = declare("clinician_weekly_load", stored=BY_CLINICIAN, report="workload")
 workload_signals = declare("workload_signals", stored=BY_CLINICIAN)
-suggested_wins = declare("suggested_wins", stored=BY_CLINICIAN)
+suggested_wins = declare("suggested_wins", stored=BY_CLINICIAN, by_client=True)
 # per active client: the primary measure's scores, oldest first
-caseload_sparklines = declare("caseload_sparklines", stored=BY_CLINICIAN)
+caseload_sparklines = declare("caseload_sparklines", stored=BY_CLINICIAN, by_client=True)
 # per client on the primary measure: finished or not, reliable change, recovery, sessions to improvement
-course_outcomes = declare("course_outcomes", stored=BY_CLINICIAN)
+course_outcomes = declare("course_outcomes", stored=BY_CLINICIAN, by_client=True)
 # the severity-adjusted effect size (pipelines/models/casemix.py): the scope's cases, and the practice's
 # fit as sums of products per measure and unnamed clinician group (aggregates only)
 casemix_clients = declare("casemix_clients", stored=BY_CLINICIAN, report="clinician-outcomes")
@@ -126,6 +129,14 @@ client_homework = declare("client_homework", per_client=True)
 
 WHOLE_CASELOAD = tuple(m for m in MODELS if not m.per_client)
 
+# the SQL fragments (pipelines/sql/cte_<name>.sql) the refresh computes once for every stored model that reads
+# them (pipelines/models/marts.py: SharedFragments): the whole practice's, then those that start from the
+# scoped clients (an incremental refresh computes these for the clients it recomputes only)
+SHARED_FRAGMENTS = marts.SharedFragments(
+    practice=("etr_points", "etr_reference", "casemix_cases"),
+    client=("scoped_clients", "attended", "outcome_scores", "measure_outcomes", "client_facts", "first_improvement"),
+)
+
 
 def model_named(name: str) -> Model:
     """The model declared as ``name`` (for tests and tools that hold a name, not for pages)."""
@@ -164,10 +175,12 @@ def run(
 
 
 def refresh_marts(
-    con: duckdb.DuckDBPyConnection, as_of: date, progress: Callable[[str], None] | None = None
+    con: duckdb.DuckDBPyConnection, as_of: date, progress: Callable[[str], None] | None = None, full: bool = False
 ) -> dict[str, float]:
-    """Recompute every materialised model for ``as_of`` (pipelines/models/marts.py); seconds per model."""
-    return marts.refresh(con, as_of, MODELS, progress)
+    """Recompute every materialised model for ``as_of`` (pipelines/models/marts.py); seconds per model.
+
+    Incremental (only the clients whose rows or dates changed) unless ``full`` or there is nothing to start from."""
+    return marts.refresh(con, as_of, MODELS, SHARED_FRAGMENTS, progress, full)
 
 
 def marts_state(cur: duckdb.DuckDBPyConnection) -> marts.MartsState:

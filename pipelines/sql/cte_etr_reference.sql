@@ -1,4 +1,4 @@
--- requires: instruments
+-- requires: instruments, etr_points
 -- Expected-treatment-response reference (after Finch, Lambert & Schaalje 2001),
 -- from the practice's own data as of $as_of, across the whole practice (it is
 -- an aggregate: no client can be seen through it).
@@ -16,31 +16,6 @@
 -- sparse ones - are tracked too. A band is usable when >= $etr_min_reference_clients
 -- clients inform its (possibly pooled) fit.
 -- Sessions after $etr_max_session use the expectation at $etr_max_session.
-etr_attended AS (
-    SELECT
-        client_id,
-        start,
-        row_number() OVER (PARTITION BY client_id ORDER BY start) AS session_no
-    FROM sessions
-    WHERE status = 'attended' AND start < $as_of + INTERVAL 1 DAY
-),
-etr_points AS (
-    SELECT
-        m.client_id,
-        m.measure,
-        m.administered_at,
-        m.score,
-        i.range_max,
-        first_value(m.score) OVER (PARTITION BY m.client_id, m.measure ORDER BY m.administered_at) AS baseline,
-        greatest(coalesce(a.session_no, 1), 1) AS k
-    FROM measures m
-    JOIN clients c ON c.client_id = m.client_id
-    JOIN instruments i ON i.measure = m.measure
-    ASOF LEFT JOIN etr_attended a ON a.client_id = m.client_id AND a.start <= m.administered_at
-    WHERE m.measure IN ('PHQ-9', 'GAD-7', 'ORS')
-      AND m.administered_at >= c.intake_date
-      AND m.administered_at < $as_of + INTERVAL 1 DAY
-),
 etr_banded AS (
     SELECT
         *,
