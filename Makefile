@@ -40,7 +40,7 @@ bench: $(STAMP)
 ## which runs the same tests smaller). Figures go to docs/reliability.md by hand.
 campaign: $(STAMP)
 	MOMENTUM_FUZZ_VARIANTS=300 MOMENTUM_VENDOR_FUZZ_VARIANTS=150 MOMENTUM_INGEST_KILLS=60 MOMENTUM_APP_KILLS=100 \
-		MOMENTUM_SCOPE_PRACTICES=1000 \
+		MOMENTUM_SCOPE_PRACTICES=1000 MOMENTUM_REFRESH_SEQUENCES=200 \
 		$(PY) -m pytest -s -p no:cacheprovider tests/test_ingest_fuzz.py tests/test_vendor_fuzz.py tests/test_csv_counts.py \
 		tests/test_crash_safety.py \
 		tests/test_faults.py tests/test_backup.py tests/test_scope_property.py tests/test_xss.py

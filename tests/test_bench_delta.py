@@ -53,3 +53,18 @@ def test_the_week_and_the_practice_before_it_are_the_whole_practice(tmp_path):
             result = ingest([f], target, audit=False, refresh=False)
             assert all(x.status == "loaded" for x in result.files), [(x.path, x.status, x.message) for x in result.files]
     assert _counts(two_steps) == _counts(at_once)
+
+
+def test_the_ingest_benchmark_small_times_the_week_with_an_incremental_refresh(tmp_path):
+    """`bench ingest` at a small size, as `make bench` runs it at 1M: every figure is there, and the new
+    week's refresh recomputed only some of the clients (the week-before database keeps fingerprints)."""
+    from pipelines.bench import ingest as bench_ingest
+
+    report = bench_ingest.run([2000], 1, tmp_path)
+    (result,) = report["results"]
+    for key in ("validated_s", "raw_s", "command_s", "delta_s"):
+        assert result[key] > 0, key
+    assert all(run["rows_rejected"] == 0 for run in result["runs"]["delta"])
+    dirty, of, clients = result["delta_clients_recomputed"].split()
+    assert of == "of" and 0 < int(dirty) < int(clients), result["delta_clients_recomputed"]
+    assert "its refresh recomputed" in bench_ingest.format_report(report)

@@ -33,7 +33,6 @@ from pipelines.models import compose
 from pipelines.scope import Scope
 from pipelines.settings import memory_size
 from pipelines.sql_files import sql, statements
-from schemas.thresholds import THRESHOLDS
 
 
 def refresh_memory_limit() -> str:
@@ -177,11 +176,18 @@ def _stamps(stored: Sequence[Stored], summaries: Sequence[Stored]) -> set[str]:
             | {stamp(m.name, WHOLE_SCOPE_ONLY, m.swap) for m in summaries})
 
 
-def as_of_window_days() -> int:
-    """The longest as-of window among the thresholds (a ``..._days`` value, or a ``..._weeks`` one in days):
-    rows older than this before the as-of date no longer move with it (refresh_dirty_clients.sql)."""
-    days = [int(t.value) for name, t in THRESHOLDS.items() if name.endswith("_days")]
-    days += [7 * int(t.value) for name, t in THRESHOLDS.items() if name.endswith("_weeks")]
+@lru_cache(maxsize=8)
+def as_of_window_days(models: tuple[Stored, ...]) -> int:
+    """The longest as-of window the per-client models bind (a ``..._days`` threshold, or a ``..._weeks`` one
+    in days; 30 today, risk_item_window_days): rows older than this before the as-of date no longer move
+    with it (refresh_dirty_clients.sql). Read from the parameters each model's SQL uses, so a window
+    added to a model counts without a list to keep."""
+    days = [0]
+    for model in models:
+        if model.by_client:
+            _text, params = compose.statement(model.name, Scope(()), date(2000, 1, 1))
+            days += [int(v) for k, v in params.items() if k.endswith("_days")]
+            days += [7 * int(v) for k, v in params.items() if k.endswith("_weeks")]
     return max(days)
 
 
@@ -219,8 +225,9 @@ def _refresh(
         by_client: list[Stored] = []
         if previous is not None:
             temps.make("refresh_dirty_clients", sql("refresh_dirty_clients"),
-                       {"previous_as_of": previous, "as_of": as_of, "window_days": as_of_window_days()})
+                       {"previous_as_of": previous, "as_of": as_of, "window_days": as_of_window_days(tuple(stored))})
             dirty, clients = con.execute(sql("refresh_dirty_count")).fetchall()[0]
+            recomputed = f"{dirty} of {clients}"
             progress(f"recomputing {dirty:,} of {clients:,} clients (the others' rows, and what the dates "
                      f"{previous.isoformat()} and {as_of.isoformat()} mean for them, are unchanged)")
             by_client = [m for m in stored if m.by_client]
@@ -228,6 +235,7 @@ def _refresh(
                 temps.make(f"refresh_kept_{model.name}", sql("mart_rows_kept"), {"mart": table_name(model)})
         else:
             progress(f"recomputing every client ({why})")
+            recomputed = "all"
         for stmt in statements("marts_reset"):
             con.execute(stmt)
         practice, shared = _shared_fragments(con, temps, fragments, scope, as_of, progress,
@@ -260,6 +268,8 @@ def _refresh(
         con.execute(sql("meta_set"), {"key": "marts_models", "value": ",".join(sorted(stamps))})
         con.execute(sql("meta_set"), {"key": "marts_scope", "value": scope_digest(scope)})
         con.execute(sql("meta_set"), {"key": "marts_staff", "value": str(staff)})
+        # which clients this refresh recomputed ("all", or "N of M"): what the refresh benchmark reports
+        con.execute(sql("meta_set"), {"key": "marts_recomputed", "value": recomputed})
         temps.drop()
         con.execute("COMMIT")
     except BaseException:
