@@ -243,3 +243,21 @@ def _all_marts(db) -> dict[str, list]:
                 for n in names}
     finally:
         con.close()
+
+
+def test_a_changed_staff_list_or_marts_without_fingerprints_make_a_full_refresh(demo_db):
+    con = duckdb.connect(str(demo_db.data_db))
+    as_of = queries.default_as_of(con)
+
+    def said() -> str:
+        lines: list[str] = []
+        queries.refresh_marts(con, as_of, progress=lines.append)
+        return next(line for line in lines if line.startswith("recomputing"))
+
+    assert "every client" not in said()
+    con.execute("UPDATE clinicians SET team = 'Moved' WHERE clinician_id = (SELECT min(clinician_id) FROM clinicians)")
+    assert said() == "recomputing every client (the staff list changed since the last refresh)"
+    assert "every client" not in said()
+    con.execute("DROP TABLE marts.client_digests")  # marts made by a version before the fingerprints
+    assert "recomputing every client (the last refresh kept no fingerprints" in said()
+    con.close()

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from pipelines.models import compose, marts, queries, reports
 from pipelines.scope import Scope
-from pipelines.sql_files import statements
+from pipelines.sql_files import sql, statements
 
 AS_OF = date(2026, 6, 30)
 MODELS = sorted(queries.MODELS, key=lambda m: m.name)  # every model, as declared once
@@ -289,7 +289,8 @@ def _marts(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     names = [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name <> 'client_digests'"
     ).fetchall()]
-    return {n: sorted(_plain(con.sql(f"SELECT * FROM marts.{n}").df()), key=repr) for n in sorted(names)}
+    return {n: sorted(_plain(con.sql(sql("mart_rows"), params={"mart": f"marts.{n}"}).df()), key=repr)
+            for n in sorted(names)}
 
 
 REFRESH_SEQUENCES = int(os.environ.get("MOMENTUM_REFRESH_SEQUENCES", "8"))  # `make campaign` runs 200

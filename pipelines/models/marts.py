@@ -131,7 +131,10 @@ class _Temps:
 
     DuckDB binds values, not names, and the relation API makes no temporary table, so
     the name is written into the statement: always ``refresh_`` and a declared model's
-    or fragment's name, checked here to be a plain identifier.
+    or fragment's name, checked here to be a plain identifier. (Ordinary tables made by the
+    relation API and dropped before the commit would need no name written in, but they pass
+    through the database file: at 1M sessions it grew from 106 MB to 171-181 MB, and every
+    published snapshot copies it.)
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -191,8 +194,11 @@ def as_of_window_days(models: tuple[Stored, ...]) -> int:
     return max(days)
 
 
-def _previous_as_of(con: duckdb.DuckDBPyConnection, scope: Scope, stamps: set[str]) -> tuple[date | None, str]:
-    """The as-of date of the marts an incremental refresh can start from, or None and why it cannot."""
+def _previous_as_of(
+    con: duckdb.DuckDBPyConnection, scope: Scope, stamps: set[str], staff: str
+) -> tuple[date | None, str]:
+    """The as-of date of the marts an incremental refresh can start from, or None and why it cannot.
+    ``staff``: the staff list's fingerprint now (refresh_staff_digest.sql)."""
     rows = con.execute(sql("marts_state")).fetchall()
     marts_as_of, _version, _current, stored_models, stored_scope = rows[0] if rows else (None,) * 5
     if marts_as_of is None:
@@ -201,10 +207,10 @@ def _previous_as_of(con: duckdb.DuckDBPyConnection, scope: Scope, stamps: set[st
         return None, "the models or their thresholds changed since the last refresh"
     if stored_scope != scope_digest(scope):
         return None, "the staff list changed since the last refresh"
-    staff_then, staff_now, has_digests = con.execute(sql("refresh_previous")).fetchall()[0]
+    staff_then, has_digests = con.execute(sql("refresh_previous")).fetchall()[0]
     if not has_digests or staff_then is None:
         return None, "the last refresh kept no fingerprints of the clients and staff to compare with"
-    if staff_then != str(staff_now):
+    if staff_then != staff:
         return None, "the staff list changed since the last refresh"
     return date.fromisoformat(marts_as_of), ""
 
@@ -216,7 +222,8 @@ def _refresh(
     scope = Scope.of(r[0] for r in con.execute(sql("all_clinician_ids")).fetchall())
     (version,) = con.execute(sql("data_version")).fetchall()[0]
     stamps = _stamps(stored, summaries)
-    previous, why = (None, "a full refresh was asked for") if full else _previous_as_of(con, scope, stamps)
+    staff = str(con.execute(sql("refresh_staff_digest")).fetchall()[0][0])
+    previous, why = (None, "a full refresh was asked for") if full else _previous_as_of(con, scope, stamps, staff)
     timings: dict[str, float] = {}
     con.execute("BEGIN TRANSACTION")
     try:
@@ -262,12 +269,11 @@ def _refresh(
             progress(f"refreshed {model.name} ({timings[model.name]} s)")
         # the next refresh's start
         con.sql(sql("mart_rows"), params={"mart": "refresh_client_digests"}).create("marts.client_digests")
-        (staff,) = con.execute(sql("refresh_staff_digest")).fetchall()[0]
         con.execute(sql("meta_set"), {"key": "marts_as_of", "value": as_of.isoformat()})
         con.execute(sql("meta_set"), {"key": "marts_data_version", "value": str(version)})
         con.execute(sql("meta_set"), {"key": "marts_models", "value": ",".join(sorted(stamps))})
         con.execute(sql("meta_set"), {"key": "marts_scope", "value": scope_digest(scope)})
-        con.execute(sql("meta_set"), {"key": "marts_staff", "value": str(staff)})
+        con.execute(sql("meta_set"), {"key": "marts_staff", "value": staff})
         # which clients this refresh recomputed ("all", or "N of M"): what the refresh benchmark reports
         con.execute(sql("meta_set"), {"key": "marts_recomputed", "value": recomputed})
         temps.drop()
