@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import duckdb
@@ -433,6 +434,50 @@ def test_homework_page_reports_r_and_n_beside_the_published_figure(demo_db):
     scatter = next(c for c in charts if "reliable-change units" in c)
     assert "r = " in scatter and "n = " in scatter and "published r" in scatter
     assert any("Mausbach" in c.value for c in at.caption)
+
+
+
+def test_homework_chart_of_a_large_practice_shades_cells_with_the_same_r_and_n(demo_db, monkeypatch):
+    """Above MAX_DOTS clients (a large practice; here the demo with the limit lowered) the completion-and-outcome
+    chart counts clients per cell instead of a dot each, with the same r and n in its title."""
+    import ui.charts
+    import ui.views.homework
+
+    def title(at):
+        spec = next(c.proto.spec for c in at.get("plotly_chart") if "reliable-change units" in c.proto.spec)
+        return spec, json.loads(spec)["layout"]["title"]["text"]
+
+    dots, dots_title = title(_open(_sign_in("manager"), "pages/homework.py"))
+    assert '"type":"scatter"' in dots.replace(" ", "")
+    for module in (ui.charts, ui.views.homework):
+        monkeypatch.setattr(module, "MAX_DOTS", 10)
+    at = _open(_sign_in("manager"), "pages/homework.py")
+    cells, cells_title = title(at)
+    figure = json.loads(cells)
+    heatmap = next(t for t in figure["data"] if t["type"] == "heatmap")
+    n = int(re.search(r"n = ([\d,]+)", cells_title).group(1).replace(",", ""))
+    assert cells_title == dots_title and n > 10
+    assert sum(v for row in heatmap["z"] for v in row if v is not None) == n  # every client in one cell
+    assert any("shaded by how many clients" in c.value and "r is computed over every client" in c.value
+               for c in at.caption)
+
+
+
+def test_the_density_chart_counts_every_client_once_even_past_its_edges():
+    """Completion of exactly 100 % and changes far beyond ±DENSITY_Y_LIMIT reliable-change units land in the
+    outermost cells: no client is dropped from the shaded chart."""
+    from ui.charts import DENSITY_Y_LIMIT, MAX_DOTS, completion_vs_change
+
+    n = MAX_DOTS + 500
+    rates = [i / n for i in range(n)]
+    changes = [(-3 * DENSITY_Y_LIMIT if i % 7 == 0 else 3 * DENSITY_Y_LIMIT if i % 5 == 0 else (i % 40) / 10 - 2)
+               for i in range(n)]
+    points = pd.DataFrame({"client_id": [f"C{i}" for i in range(n)], "primary_measure": "PHQ-9",
+                           "completion_rate": [1.0, *rates[1:]], "change_rc": changes})
+    heatmap = completion_vs_change(points, 0.1, 0.26).data[0]
+    assert heatmap.type == "heatmap"
+    assert sum(v for row in heatmap.z for v in row if v is not None) == n
+    assert heatmap.z[0][3] and heatmap.z[-1][3]  # the clipped changes, bottom and top rows
 
 
 # -- team meetings: the wins board, meeting mode and the consultation queue ----

@@ -671,3 +671,38 @@ def test_signals_agree_with_the_weekly_load_on_the_sample_practice(sample_db, sa
     latest = load[load.week_start == pd.Timestamp("2026-11-16")].set_index("clinician_id")
     for r in signals[signals.signal == "LATE_NOTES"].itertuples():
         assert r.latest_value == latest.late_notes[r.clinician_id]
+
+
+def test_homework_outcome_and_drops_are_the_per_client_models_joined(sample_db, sample_scope):
+    """The homework page's chart points and dropping table, worked from the per-client models they read:
+    each client's completion beside their primary measure's change over its reliable-change threshold, and
+    every HOMEWORK_DROP flag beside the client's completion; for the whole practice (the refresh's stored
+    answer) and for one clinician (computed from the marts)."""
+    busiest = run_model(sample_db, "homework_by_client", sample_scope).clinician_id.value_counts().index[0]
+    for scope in (sample_scope, [busiest]):
+        hw = run_model(sample_db, "homework_by_client", scope)
+        outcomes = run_model(sample_db, "client_outcomes", scope)
+        courses = run_model(sample_db, "course_outcomes", scope)
+        primary = outcomes[outcomes.goal_id.isna() & (outcomes.n_scores >= 2)].merge(
+            courses[["client_id", "primary_measure"]].dropna(),
+            left_on=["client_id", "measure"], right_on=["client_id", "primary_measure"])
+        expected = hw.merge(primary.assign(change_rc=primary.change / primary.rc_threshold), on="client_id")
+        expected = expected.dropna(subset=["completion_rate", "change_rc"]).sort_values("client_id")
+        points = run_model(sample_db, "homework_outcome", scope)
+        assert len(points) == len(expected) > 0, scope
+        assert list(points.client_id) == list(expected.client_id)
+        assert list(points.primary_measure) == list(expected.primary_measure)
+        assert list(points.reviewed) == list(expected.reviewed)
+        assert points.completion_rate.tolist() == pytest.approx(expected.completion_rate.tolist())
+        assert points.change_rc.tolist() == pytest.approx(expected.change_rc.tolist())
+
+        flags = run_model(sample_db, "active_flags", scope)
+        drops = flags[flags.flag == "HOMEWORK_DROP"].merge(hw[["client_id", "completion_rate", "last4_completion"]],
+                                                           on="client_id", how="left")
+        table = run_model(sample_db, "homework_drops", scope)
+        assert sorted(zip(table.client_id, table.reason, strict=True)) == sorted(
+            zip(drops.client_id, drops.reason, strict=True))
+        assert list(table.since) == sorted(table.since)
+        assert table.set_index("client_id").last4_completion.to_dict() == pytest.approx(
+            drops.set_index("client_id").last4_completion.to_dict())
+    assert not run_model(sample_db, "homework_drops", sample_scope).empty  # the sample has clients dropping

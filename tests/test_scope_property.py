@@ -92,7 +92,7 @@ def test_models_exist_for_every_query(model):
     assert compose.compose(model.name)
 
 
-PRACTICES = int(os.environ.get("MOMENTUM_SCOPE_PRACTICES", "10"))  # `make campaign` runs 1000
+PRACTICES = int(os.environ.get("MOMENTUM_SCOPE_PRACTICES", "5"))  # `make campaign` runs 1000
 
 
 @settings(max_examples=PRACTICES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -293,7 +293,7 @@ def _marts(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
             for n in sorted(names)}
 
 
-REFRESH_SEQUENCES = int(os.environ.get("MOMENTUM_REFRESH_SEQUENCES", "8"))  # `make campaign` runs 200
+REFRESH_SEQUENCES = int(os.environ.get("MOMENTUM_REFRESH_SEQUENCES", "3"))  # `make campaign` runs 200
 
 
 @settings(max_examples=REFRESH_SEQUENCES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

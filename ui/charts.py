@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -212,24 +213,50 @@ def completion_bars(frame: pd.DataFrame, label: str) -> go.Figure:
     return fig
 
 
+# above this many clients the completion-and-outcome chart shows how many fall in each cell, not a dot each: tens
+# of thousands of dots hide one another and take seconds to send and draw
+MAX_DOTS = 2000
+# the density view's cells: 5 % of completion by a quarter of a reliable-change unit; changes beyond this many
+# units either way are counted in the outermost cells
+DENSITY_X_STEP, DENSITY_Y_STEP, DENSITY_Y_LIMIT = 0.05, 0.25, 5.0
+
+
 def completion_vs_change(points: pd.DataFrame, r: float | None, published_r: float) -> go.Figure:
-    """Scatter: each client's homework completion against outcome change in reliable-change units."""
-    fig = go.Figure(go.Scatter(
-        x=points["completion_rate"], y=points["change_rc"], mode="markers",
-        marker={"size": 7, "color": "#7570b3", "opacity": 0.6},
-        customdata=[[_safe(c), _safe(m)] for c, m in zip(points["client_id"], points["primary_measure"], strict=True)],
-        hovertemplate="%{customdata[0]} (%{customdata[1]}): completion %{x:.0%}, change %{y:.2f} x RC<extra></extra>",
-    ))
+    """Each client's homework completion against outcome change in reliable-change units: a dot per client, or
+    above MAX_DOTS clients the number in each cell (the same axes and reference lines)."""
+    if len(points) <= MAX_DOTS:
+        trace = go.Scatter(
+            x=points["completion_rate"], y=points["change_rc"], mode="markers",
+            marker={"size": 7, "color": "#7570b3", "opacity": 0.6},
+            customdata=[[_safe(c), _safe(m)] for c, m in zip(points["client_id"], points["primary_measure"], strict=True)],
+            hovertemplate="%{customdata[0]} (%{customdata[1]}): completion %{x:.0%}, change %{y:.2f} x RC<extra></extra>",
+        )
+    else:
+        trace = _density(points["completion_rate"], points["change_rc"])
+    fig = go.Figure(trace)
     fig.add_hline(y=1, line_dash="dot", line_color="#1b9e77", annotation_text="reliable improvement",
                   annotation_position="top left")
     fig.add_hline(y=-1, line_dash="dot", line_color="#d95f02", annotation_text="reliable deterioration",
                   annotation_position="bottom left")
-    title = (f"r = {r:.2f}, n = {len(points)} (published r ≈ {published_r:.2f})" if r is not None
-             else f"n = {len(points)}: too few clients for r")
+    title = (f"r = {r:.2f}, n = {len(points):,} (published r ≈ {published_r:.2f})" if r is not None
+             else f"n = {len(points):,}: too few clients for r")
     fig.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10}, title={"text": title, "x": 0},
                       xaxis={"title": "homework completion", "tickformat": ".0%"},
                       yaxis={"title": "improvement since baseline (reliable-change units)"})
     return fig
+
+
+def _density(x: pd.Series, y: pd.Series) -> go.Heatmap:
+    """Clients per cell of completion by change (empty cells left blank)."""
+    x_edges = np.linspace(0.0, 1.0, round(1 / DENSITY_X_STEP) + 1)
+    y_edges = np.linspace(-DENSITY_Y_LIMIT, DENSITY_Y_LIMIT, round(2 * DENSITY_Y_LIMIT / DENSITY_Y_STEP) + 1)
+    counts, _, _ = np.histogram2d(x.clip(0.0, 1.0), y.clip(-DENSITY_Y_LIMIT, DENSITY_Y_LIMIT), bins=[x_edges, y_edges])
+    z = [[int(n) if n else None for n in row] for row in counts.T]  # a row per change cell, bottom up
+    return go.Heatmap(
+        x=((x_edges[:-1] + x_edges[1:]) / 2).tolist(), y=((y_edges[:-1] + y_edges[1:]) / 2).tolist(), z=z,
+        colorscale="Purples", colorbar={"title": {"text": "clients"}}, hoverongaps=False,
+        hovertemplate="completion %{x:.0%}, change %{y:.2f} x RC: %{z:,} clients<extra></extra>",
+    )
 
 
 def weekly_metric(load: pd.DataFrame, metric: str, label: str, threshold: float | None = None) -> go.Figure:

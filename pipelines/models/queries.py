@@ -115,6 +115,18 @@ outcome_rates = declare(
 homework_weeks = declare(
     "homework_weeks", reads_from=("homework_by_week",), swap=(("model:homework_by_week", "homework_by_week_stored"),),
 )
+# the homework page's completion-and-outcome chart: a client's completion beside their primary measure's change in
+# reliable-change units, from the rows of homework_by_client, client_outcomes and course_outcomes
+homework_outcome = declare(
+    "homework_outcome", reads_from=("homework_by_client", "client_outcomes", "course_outcomes"),
+    swap=(("model:homework_by_client", "homework_by_client_stored"), ("model:client_outcomes", "client_outcomes_stored"),
+          ("model:course_outcomes", "course_outcomes_stored")),
+)
+# the homework page's table of clients whose completion is dropping: HOMEWORK_DROP flags with their completion
+homework_drops = declare(
+    "homework_drops", reads_from=("active_flags", "homework_by_client"),
+    swap=(("model:active_flags", "active_flags_stored"), ("model:homework_by_client", "homework_by_client_stored")),
+)
 # the workload page: one row per clinician doing clinical work, from the rows of clinician_weekly_load and workload_signals
 workload_by_clinician = declare(
     "workload_by_clinician", reads_from=("clinician_weekly_load", "workload_signals", "practice_weeks"),

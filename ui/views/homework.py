@@ -11,7 +11,15 @@ from pipelines.models import queries
 from schemas.thresholds import THRESHOLDS
 from schemas.vocabulary import chip, word
 from ui import data
-from ui.charts import completion_bars, completion_vs_change, weekly_completion
+from ui.charts import (
+    DENSITY_X_STEP,
+    DENSITY_Y_LIMIT,
+    DENSITY_Y_STEP,
+    MAX_DOTS,
+    completion_bars,
+    completion_vs_change,
+    weekly_completion,
+)
 from ui.definitions import link
 from ui.filters import PageContext
 from ui.layout import plain_md, section
@@ -60,17 +68,10 @@ def _bars(frame: pd.DataFrame, label: str, quality: bool = False) -> None:
 
 
 def against_outcome(ctx: PageContext) -> None:
-    """Each client's completion against their primary measure's change, in reliable-change units."""
-    clients = data.model(ctx.version, queries.homework_by_client, ctx.scope, ctx.as_of)
-    outcomes = data.model(ctx.version, queries.client_outcomes, ctx.scope, ctx.as_of)
-    courses = data.model(ctx.version, queries.course_outcomes, ctx.scope, ctx.as_of)
-    primary = courses[["client_id", "primary_measure"]].dropna()
-    change = outcomes[outcomes["goal_id"].isna() & (outcomes["n_scores"] >= 2)].merge(
-        primary, left_on=["client_id", "measure"], right_on=["client_id", "primary_measure"])
-    change = change.assign(change_rc=change["change"] / change["rc_threshold"])
-    points = clients[clients["reviewed"] >= MIN_REVIEWED_FOR_SCATTER].merge(
-        change[["client_id", "primary_measure", "change_rc"]], on="client_id").dropna(
-        subset=["completion_rate", "change_rc"])
+    """Each client's completion against their primary measure's change, in reliable-change units
+    (model homework_outcome), for the clients with MIN_REVIEWED_FOR_SCATTER+ reviewed assignments."""
+    points = data.model(ctx.version, queries.homework_outcome, ctx.scope, ctx.as_of)
+    points = points[points["reviewed"] >= MIN_REVIEWED_FOR_SCATTER]
     published = float(THRESHOLDS["homework_outcome_r"].value)
     r = None
     if len(points) >= MIN_CLIENTS_FOR_R and points["completion_rate"].std() > 0 and points["change_rc"].std() > 0:
@@ -79,26 +80,26 @@ def against_outcome(ctx: PageContext) -> None:
         st.caption(f"No client yet has {MIN_REVIEWED_FOR_SCATTER}+ reviewed assignments and 2+ scores.")
         return
     st.plotly_chart(completion_vs_change(points, r, published), config={"displayModeBar": False}, key="hw_scatter")
+    shown = (f"One dot per client with {MIN_REVIEWED_FOR_SCATTER}+ reviewed assignments and 2+ scores on their "
+             "primary measure." if len(points) <= MAX_DOTS else
+             f"{len(points):,} clients with {MIN_REVIEWED_FOR_SCATTER}+ reviewed assignments and 2+ scores on their "
+             f"primary measure: more than {MAX_DOTS:,}, so each cell is shaded by how many clients fall in it "
+             f"({DENSITY_X_STEP:.0%} of completion by {DENSITY_Y_STEP:g} × RC; changes beyond ±{DENSITY_Y_LIMIT:g} × RC "
+             "are counted in the outermost cells). r is computed over every client.")
     st.caption(
-        f"One dot per client with {MIN_REVIEWED_FOR_SCATTER}+ reviewed assignments and 2+ scores on their "
-        f"primary measure. For context, a meta-analysis found homework compliance and outcome correlate at "
+        f"{shown} For context, a meta-analysis found homework compliance and outcome correlate at "
         f"r ≈ {published:.2f} (Mausbach, Moore, Roesch, Cardenas & Patterson 2010). A correlation in one "
         "caseload says nothing about cause."
     )
 
 
 def dropping(ctx: PageContext) -> str | None:
-    """Clients flagged HOMEWORK_DROP; returns the client_id of a selected row."""
-    flags = data.model(ctx.version, queries.active_flags, ctx.scope, ctx.as_of)
-    drop = flags[flags["flag"] == "HOMEWORK_DROP"]
-    if drop.empty:
+    """Clients flagged HOMEWORK_DROP (model homework_drops); returns the client_id of a selected row."""
+    table = data.model(ctx.version, queries.homework_drops, ctx.scope, ctx.as_of)
+    if table.empty:
         st.success("No client's homework completion is dropping.", icon=":material/check_circle:")
         return None
-    clients = data.model(ctx.version, queries.homework_by_client, ctx.scope, ctx.as_of)
-    table = drop[["client_id", "clinician_id", "since", "reason"]].merge(
-        clients[["client_id", "completion_rate", "last4_completion"]], on="client_id", how="left")
     table["clinician"] = table["clinician_id"].map(ctx.clinician_name)
-    table = table.sort_values("since").reset_index(drop=True)
     event = st.dataframe(
         table[["client_id", "clinician", "completion_rate", "last4_completion", "since", "reason"]],
         hide_index=True, on_select="rerun", selection_mode="single-row", key="homework_drop_table",
