@@ -99,6 +99,28 @@ def test_the_caseload_opens_on_risk_then_deterioration_then_not_on_track(demo_db
     assert attending["change_status_label"].iloc[0] == "⬇️ Reliably worse"
 
 
+
+def test_a_large_caseload_shows_its_first_rows_in_the_same_order_and_says_so(demo_db, monkeypatch):
+    """A whole large practice's client tables show their first TABLE_ROWS rows (here the demo with the limit
+    lowered): the same clients, in the same order, as the top of the full table, and a caption that says so."""
+    import ui.views.caseload
+
+    at = _sign_in("manager")
+    attending, lost = frame(at, "caseload_table"), frame(at, "lost_contact_table")
+    assert not any("clients, in this order" in c.value for c in at.caption)
+    monkeypatch.setattr(ui.views.caseload, "TABLE_ROWS", 5)
+    at = _sign_in("manager")
+    first, first_lost = frame(at, "caseload_table"), frame(at, "lost_contact_table")
+    assert list(first["client_id"]) == list(attending["client_id"].head(5))
+    assert list(first_lost["client_id"]) == list(lost["client_id"].head(5))
+    assert first.drop(columns="primary_scores").equals(attending.drop(columns="primary_scores").head(5))
+    said = [c.value for c in at.caption if "clients, in this order" in c.value]
+    assert said == [f"The first 5 of {len(attending):,} clients, in this order. Choose a team or clinicians above "
+                    "to see the rest of theirs.",
+                    f"The first 5 of {len(lost):,} clients, in this order. Choose a team or clinicians above "
+                    "to see the rest of theirs."]
+
+
 def test_every_page_says_how_old_the_data_is_and_turns_amber_when_stale(demo_db, monkeypatch):
     at = _sign_in("clinician")  # app.py draws the sidebar around every page
     line = [c.value for c in at.sidebar.caption if "Data through" in c.value]

@@ -32,6 +32,10 @@ LOST_CONTACT_DAYS = int(THRESHOLDS["lost_contact_days"].value)
 # what the caseload opens on, in this order: a risk item, then reliable deterioration, then not on track
 ATTENTION_FLAGS = ("RISK_ITEM", "DETERIORATION", "NOT_ON_TRACK")
 ATTENTION_SHOWN = 8
+# the client tables show this many rows, in their order (the most urgent first); a whole large practice's
+# hundreds of thousands of rows would take seconds to build and send, and nobody scrolls them: the team and
+# clinician filters narrow the selection to see the rest
+TABLE_ROWS = 1000
 
 
 class Frames(NamedTuple):
@@ -168,14 +172,23 @@ def client_table(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, 
         st.caption("No client in this selection has attended in the last "
                    f"{LOST_CONTACT_DAYS} days.")
         return None
-    table = _client_rows(ctx, attending, flags, sparks)
-    table = table.assign(
-        momentum_rank=table["momentum"].map({m: i for i, m in enumerate(_ATTENDING_ORDER)}).fillna(len(_ATTENDING_ORDER)),
-        change_rank=(table["change_status"] != "reliable_deterioration").astype(int),
-        slope_rank=(table["slope_direction"] != "worsening").astype(int),
+    ordered = attending.assign(
+        momentum_rank=attending["momentum"].map({m: i for i, m in enumerate(_ATTENDING_ORDER)})
+        .fillna(len(_ATTENDING_ORDER)),
+        change_rank=(attending["change_status"] != "reliable_deterioration").astype(int),
+        slope_rank=(attending["slope_direction"] != "worsening").astype(int),
     ).sort_values(["momentum_rank", "change_rank", "slope_rank", "days_since_attended", "client_id"],
                   ascending=[True, True, True, False, True])
-    return _selected_client(table, _client_frame(ctx, table, "caseload_table"))
+    table = _client_rows(ctx, ordered.head(TABLE_ROWS), flags, sparks)
+    picked = _selected_client(table, _client_frame(ctx, table, "caseload_table"))
+    _say_first_rows(len(ordered))
+    return picked
+
+
+def _say_first_rows(total: int) -> None:
+    if total > TABLE_ROWS:
+        st.caption(f"The first {TABLE_ROWS:,} of {total:,} clients, in this order. Choose a team or clinicians "
+                   "above to see the rest of theirs.")
 
 
 def lost_contact(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, sparks: pd.DataFrame) -> str | None:
@@ -183,18 +196,21 @@ def lost_contact(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, 
     lost = momentum[momentum["shown_momentum"] == "lost_contact"]
     if lost.empty:
         return None
-    table = _client_rows(ctx, lost, flags, sparks).sort_values(["days_since_attended", "client_id"],
-                                                               ascending=[False, True])
-    with st.expander(f"{chip('momentum', 'lost_contact')}: {len(lost)} open client{'s' if len(lost) != 1 else ''} "
+    ordered = lost.sort_values(["days_since_attended", "client_id"], ascending=[False, True])
+    table = _client_rows(ctx, ordered.head(TABLE_ROWS), flags, sparks)
+    with st.expander(f"{chip('momentum', 'lost_contact')}: {len(lost):,} open client{'s' if len(lost) != 1 else ''} "
                      f"with no attended session for {LOST_CONTACT_DAYS}+ days"):
         st.caption(f"{word('momentum', 'lost_contact').explain} Consider a check-in call, or discharge.")
-        return _selected_client(table, _client_frame(ctx, table, "lost_contact_table"))
+        picked = _selected_client(table, _client_frame(ctx, table, "lost_contact_table"))
+        _say_first_rows(len(ordered))
+        return picked
 
 
 def _client_rows(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, sparks: pd.DataFrame) -> pd.DataFrame:
-    open_flags = flags[~flags["status"].isin(CLOSED_STATES)]
+    """The shown rows of ``momentum``, in its order, with their trend, clinician, open flags and labels."""
+    open_flags = flags[~flags["status"].isin(CLOSED_STATES) & flags["client_id"].isin(momentum["client_id"])]
     per_client = flag_codes_by_client(open_flags)
-    table = momentum.merge(sparks[["client_id", "primary_scores"]], on="client_id", how="left")
+    table = momentum.merge(sparks[["client_id", "primary_scores"]], on="client_id", how="left")  # keeps its order
     table["clinician"] = table["clinician_id"].map(ctx.clinician_name)
     table["open_flags"] = table["client_id"].map(per_client).astype(object).fillna("").map(lambda c: chips("flags", c))
     for column, kind in (("shown_momentum", "momentum"), ("change_status", "change_status"),
