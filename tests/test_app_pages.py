@@ -103,12 +103,12 @@ def test_the_caseload_opens_on_risk_then_deterioration_then_not_on_track(demo_db
 def test_a_large_caseload_shows_its_first_rows_in_the_same_order_and_says_so(demo_db, monkeypatch):
     """A whole large practice's client tables show their first TABLE_ROWS rows (here the demo with the limit
     lowered): the same clients, in the same order, as the top of the full table, and a caption that says so."""
-    import ui.views.caseload
+    import ui.layout
 
     at = _sign_in("manager")
     attending, lost = frame(at, "caseload_table"), frame(at, "lost_contact_table")
     assert not any("clients, in this order" in c.value for c in at.caption)
-    monkeypatch.setattr(ui.views.caseload, "TABLE_ROWS", 5)
+    monkeypatch.setattr(ui.layout, "TABLE_ROWS", 5)
     at = _sign_in("manager")
     first, first_lost = frame(at, "caseload_table"), frame(at, "lost_contact_table")
     assert list(first["client_id"]) == list(attending["client_id"].head(5))
@@ -223,6 +223,25 @@ def test_flag_review_round_trip(demo_db):
     assert len(frame(at, "risk_table")) == len(risk) - 1  # acknowledged: no longer "needs review"
     assert "flag_review" in [e["action"] for e in audit.recent(AppState(demo_db.app_db), 5)]
     assert label
+
+
+
+def test_a_long_flag_queue_shows_its_first_rows_in_the_same_order_and_says_so(demo_db, monkeypatch):
+    """The flag queue of a large practice shows its first TABLE_ROWS flags (here the demo's with the limit
+    lowered), the top of the full queue in its order, with a note; a row picked there opens that very flag."""
+    import ui.layout
+
+    monkeypatch.setattr(ui.layout, "TABLE_ROWS", 100_000)  # the demo manager's whole queue (more than 1,000)
+    at = _open(_sign_in("manager"), "pages/flags.py")
+    at.radio(key="flags_show").set_value("All active flags").run()
+    queue = frame(at, "queue_table")
+    assert len(queue) > 5 and not any("flags, in this order" in c.value for c in at.caption)
+    monkeypatch.setattr(ui.layout, "TABLE_ROWS", 5)
+    at = _open(_sign_in("manager"), "pages/flags.py")
+    at.radio(key="flags_show").set_value("All active flags").run()
+    first = frame(at, "queue_table")
+    assert first.equals(queue.head(5))
+    assert f"The first 5 of {len(queue):,} flags, in this order." in " ".join(c.value for c in at.caption)
 
 
 def test_the_flag_under_review_stays_the_same_flag_when_the_queue_changes(demo_db):

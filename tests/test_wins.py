@@ -180,3 +180,29 @@ def test_a_wins_export_merges_into_the_board_and_no_ingest_touches_app_state(db,
     assert after.loc["W1", "text"] == "Team lunch together" and after.loc["W1", "celebrations"] == 1
     assert after.loc[app_id, "text"] == "A client went back to work." and after.loc[app_id, "client_id"] == "C1"
     assert after.loc[app_id, "celebrated_on"] == "2026-03-05"
+
+
+def test_one_clients_wins_are_the_boards_wins_of_that_client_and_none_outside_the_scope(demo_db):
+    """The client view reads one client's imported wins (wins_for_board.sql with $client_id): the same rows as
+    the whole board's wins of that client, and none for a client outside the viewer's scope."""
+    import duckdb
+
+    from pipelines.models.queries import wins_for_board
+    from pipelines.scope import Scope
+    from pipelines.store import DataStore
+
+    con = duckdb.connect(str(DataStore(demo_db).current_snapshot()), read_only=True)
+    try:
+        cur = con.cursor()
+        everyone = Scope(tuple(r[0] for r in cur.execute("SELECT clinician_id FROM clinicians").fetchall()))
+        since, until = datetime(1900, 1, 1), datetime(2100, 1, 1)
+        board = wins_for_board(cur, everyone, everyone, since, until)
+        linked = board.dropna(subset=["client_id"])
+        client = linked["client_id"].value_counts().index[0]
+        one = wins_for_board(cur, everyone, everyone, since, until, client)
+        assert len(one) >= 1 and one.equals(board[board["client_id"] == client].reset_index(drop=True))
+        owner = cur.execute("SELECT clinician_id FROM clients WHERE client_id = ?", [client]).fetchall()[0][0]
+        others = Scope(tuple(c for c in everyone.clinician_ids if c != owner))
+        assert wins_for_board(cur, everyone, others, since, until, client).empty
+    finally:
+        con.close()

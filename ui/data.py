@@ -138,8 +138,9 @@ def team_audience(version: str, role: str, clinician_id: str | None) -> tuple[st
 
 @st.cache_data(ttl=600, show_spinner=False, max_entries=256)
 def imported_wins(version: str, audience: tuple[str, ...], scope: tuple[str, ...], since: datetime,
-                  until: datetime) -> pd.DataFrame:
-    return queries.wins_for_board(get_runtime().reader.cursor(), Scope(audience), Scope(scope), since, until)
+                  until: datetime, client_id: str | None = None) -> pd.DataFrame:
+    return queries.wins_for_board(get_runtime().reader.cursor(), Scope(audience), Scope(scope), since, until,
+                                  client_id)
 
 
 def foreign_client_ids(version: str, scope: tuple[str, ...], text: str) -> list[str]:

@@ -11,7 +11,12 @@ from pipelines.appstate.users import User
 from ui.plain_text import plain_md
 from ui.runtime import get_runtime
 
-__all__ = ["demo_banner", "empty_state", "plain_md", "section", "sidebar_user"]
+__all__ = ["TABLE_ROWS", "demo_banner", "empty_state", "first_rows", "first_rows_note", "plain_md", "section", "sidebar_user"]
+
+# the long tables (the caseload's clients, the flag queue) show this many rows, in their order (the most urgent
+# first): a whole large practice's hundreds of thousands would take seconds to build and send, and nobody scrolls
+# them; the team and clinician filters narrow the selection to see the rest
+TABLE_ROWS = 1000
 
 
 def demo_banner() -> None:
@@ -41,3 +46,15 @@ def section(title: str, frame: pd.DataFrame, empty_text: str, show: Callable[[pd
         st.caption(empty_text)
     else:
         show(frame)
+
+
+def first_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows a long table shows: its first TABLE_ROWS, in its order."""
+    return frame.head(TABLE_ROWS)
+
+
+def first_rows_note(total: int, noun: str) -> None:
+    """Under a table cut to its first TABLE_ROWS rows: how many there are, and how to see the rest."""
+    if total > TABLE_ROWS:
+        st.caption(f"The first {TABLE_ROWS:,} of {total:,} {noun}, in this order. Choose a team or clinicians "
+                   "above to see the rest of theirs.")

@@ -269,12 +269,13 @@ def team_audience(cur: duckdb.DuckDBPyConnection, role: str, clinician_id: str |
 
 
 def wins_for_board(cur: duckdb.DuckDBPyConnection, audience: Scope, scope: Scope, since: datetime,
-                   until: datetime) -> pd.DataFrame:
-    """Imported wins of the audience in [since, until); client_id only where the client is in ``scope``."""
+                   until: datetime, client_id: str | None = None) -> pd.DataFrame:
+    """Imported wins of the audience in [since, until); client_id only where the client is in ``scope``.
+    With ``client_id``: only the wins linked to that client, when it is in ``scope``."""
     if not isinstance(audience, Scope) or not isinstance(scope, Scope):
         raise TypeError("an audience and a Scope are required")
     return _frame(cur, "wins_for_board", {"audience": list(audience.clinician_ids), "scope": list(scope.clinician_ids),
-                                          "since": since, "until": until})
+                                          "since": since, "until": until, "client_id": client_id})
 
 
 def client_owners(cur: duckdb.DuckDBPyConnection, tokens: list[str]) -> dict[str, str]:

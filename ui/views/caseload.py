@@ -22,6 +22,7 @@ from ui.definitions import link, section_link
 from ui.filters import PageContext
 from ui.flag_state import CLOSED_STATES, SEVERITY_ORDER
 from ui.formats import DATE_FORMAT, or_missing, show_date
+from ui.layout import first_rows, first_rows_note
 from ui.team import merged, this_week, week_filter
 
 # the reliable-change thresholds the tile's help names, as schemas/instruments.toml states them, of the
@@ -32,10 +33,6 @@ LOST_CONTACT_DAYS = int(THRESHOLDS["lost_contact_days"].value)
 # what the caseload opens on, in this order: a risk item, then reliable deterioration, then not on track
 ATTENTION_FLAGS = ("RISK_ITEM", "DETERIORATION", "NOT_ON_TRACK")
 ATTENTION_SHOWN = 8
-# the client tables show this many rows, in their order (the most urgent first); a whole large practice's
-# hundreds of thousands of rows would take seconds to build and send, and nobody scrolls them: the team and
-# clinician filters narrow the selection to see the rest
-TABLE_ROWS = 1000
 
 
 class Frames(NamedTuple):
@@ -179,16 +176,10 @@ def client_table(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, 
         slope_rank=(attending["slope_direction"] != "worsening").astype(int),
     ).sort_values(["momentum_rank", "change_rank", "slope_rank", "days_since_attended", "client_id"],
                   ascending=[True, True, True, False, True])
-    table = _client_rows(ctx, ordered.head(TABLE_ROWS), flags, sparks)
+    table = _client_rows(ctx, first_rows(ordered), flags, sparks)
     picked = _selected_client(table, _client_frame(ctx, table, "caseload_table"))
-    _say_first_rows(len(ordered))
+    first_rows_note(len(ordered), "clients")
     return picked
-
-
-def _say_first_rows(total: int) -> None:
-    if total > TABLE_ROWS:
-        st.caption(f"The first {TABLE_ROWS:,} of {total:,} clients, in this order. Choose a team or clinicians "
-                   "above to see the rest of theirs.")
 
 
 def lost_contact(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, sparks: pd.DataFrame) -> str | None:
@@ -197,12 +188,12 @@ def lost_contact(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, 
     if lost.empty:
         return None
     ordered = lost.sort_values(["days_since_attended", "client_id"], ascending=[False, True])
-    table = _client_rows(ctx, ordered.head(TABLE_ROWS), flags, sparks)
+    table = _client_rows(ctx, first_rows(ordered), flags, sparks)
     with st.expander(f"{chip('momentum', 'lost_contact')}: {len(lost):,} open client{'s' if len(lost) != 1 else ''} "
                      f"with no attended session for {LOST_CONTACT_DAYS}+ days"):
         st.caption(f"{word('momentum', 'lost_contact').explain} Consider a check-in call, or discharge.")
         picked = _selected_client(table, _client_frame(ctx, table, "lost_contact_table"))
-        _say_first_rows(len(ordered))
+        first_rows_note(len(ordered), "clients")
         return picked
 
 

@@ -139,9 +139,8 @@ def flags_and_wins(ctx: PageContext, client_id: str) -> None:
     flags = data.model(ctx.version, queries.active_flags, ctx.scope, ctx.as_of)
     mine = flags[flags["client_id"] == client_id]
     reviews = reviews_for(get_runtime().state, [client_id])
-    board = merged(ctx.version, ctx.user.username, ctx.scope, ctx.scope, datetime(1900, 1, 1),
-                   datetime.combine(max(ctx.as_of, ctx.today) + timedelta(days=1), time()))
-    wins = board[board["client_id"] == client_id]
+    wins = merged(ctx.version, ctx.user.username, ctx.scope, ctx.scope, datetime(1900, 1, 1),
+                  datetime.combine(max(ctx.as_of, ctx.today) + timedelta(days=1), time()), client_id)
     left, right = st.columns(2)
     with left:
         st.subheader("Flags")

@@ -15,7 +15,7 @@ from ui.definitions import link
 from ui.filters import PageContext
 from ui.flag_state import SEVERITY_ORDER, flags_with_reviews
 from ui.formats import DATE_FORMAT, show_date
-from ui.layout import plain_md
+from ui.layout import first_rows, first_rows_note, plain_md
 from ui.runtime import get_runtime
 
 REVIEWER_ROLES = ("clinician", "supervisor")
@@ -58,8 +58,9 @@ def ordered(ctx: PageContext, flags: pd.DataFrame) -> pd.DataFrame:
                               ascending=[True, True, False, True, True]).reset_index(drop=True)
     flags["age_days"] = (pd.Timestamp(ctx.as_of) - flags["since_ts"]).dt.days
     flags["clinician"] = flags["clinician_id"].map(ctx.clinician_name)
-    flags["severity_shown"] = flags["severity"].map(lambda s: chip("severity", s))
-    flags["flag_shown"] = flags["flag"].map(lambda c: chip("flags", c))
+    # a label per distinct code, not per row (a large practice's queue has hundreds of thousands of rows)
+    flags["severity_shown"] = flags["severity"].map({s: chip("severity", s) for s in flags["severity"].unique()})
+    flags["flag_shown"] = flags["flag"].map({c: chip("flags", c) for c in flags["flag"].unique()})
     return flags.drop(columns=["risk_rank", "review_rank", "since_ts", "sev_rank"])
 
 
@@ -94,13 +95,17 @@ def queue_table(flags: pd.DataFrame) -> None:
 
 
 def _selectable(frame: pd.DataFrame, key: str) -> None:
+    """The flags of ``frame``, its first TABLE_ROWS in its order (and a note saying so when there are more)."""
+    shown = first_rows(frame)
+
     def picked() -> None:
         rows = st.session_state[key].selection.rows
         if rows:
-            st.session_state[REVIEW_PICK] = flag_key(frame.iloc[rows[0]])
+            st.session_state[REVIEW_PICK] = flag_key(shown.iloc[rows[0]])
 
-    st.dataframe(frame[_QUEUE_COLUMNS], hide_index=True, column_config=_QUEUE_CONFIG, on_select=picked,
+    st.dataframe(shown[_QUEUE_COLUMNS], hide_index=True, column_config=_QUEUE_CONFIG, on_select=picked,
                  selection_mode="single-row", key=key)
+    first_rows_note(len(frame), "flags")
 
 
 def flag_key(row) -> str:
