@@ -504,6 +504,33 @@ def test_homework_chart_of_a_large_practice_shades_cells_with_the_same_r_and_n(d
 
 
 
+
+def test_homework_by_clinician_of_a_large_practice_shows_the_lowest_completion_and_says_so(demo_db, monkeypatch):
+    """Above CLINICIAN_BARS clinicians (a large practice; here the demo with the limit lowered) "By clinician"
+    draws the ones with the lowest completion, and says how many there are."""
+    import ui.views.homework
+
+    def bars(at):
+        spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if '"completion rate"' in c.proto.spec
+                    and "Clinician" in c.proto.spec)
+        x = spec["data"][0]["x"]
+        if isinstance(x, dict):  # Plotly's typed array: {"dtype": "f8", "bdata": base64}
+            import base64
+
+            import numpy as np
+            x = np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]).tolist()
+        return dict(zip(spec["data"][0]["y"], x, strict=True))
+
+    everyone = bars(_open(_sign_in("manager"), "pages/homework.py"))
+    assert len(everyone) > 3
+    monkeypatch.setattr(ui.views.homework, "CLINICIAN_BARS", 3)
+    at = _open(_sign_in("manager"), "pages/homework.py")
+    lowest = bars(at)
+    assert len(lowest) == 3 and max(lowest.values()) <= min(v for k, v in everyone.items() if k not in lowest)
+    assert any(c.value.startswith(f"The 3 clinicians with the lowest completion of the {len(everyone):,} ")
+               for c in at.caption)
+
+
 def test_the_density_chart_counts_every_client_once_even_past_its_edges():
     """Completion of exactly 100 % and changes far beyond ±DENSITY_Y_LIMIT reliable-change units land in the
     outermost cells: no client is dropped from the shaded chart."""

@@ -27,6 +27,9 @@ from ui.layout import plain_md, section
 WEEKS_SHOWN = 26
 MIN_REVIEWED_FOR_SCATTER = 3
 MIN_CLIENTS_FOR_R = 10
+# "By clinician" draws at most this many bars, the lowest completion first to be shown: a whole large practice's
+# thousands of clinicians make a chart nobody can read (the team and clinician filters show the others)
+CLINICIAN_BARS = 25
 # named in the chart's caption; the rate itself is computed in model_homework_weeks.sql
 HOMEWORK_PARTIAL_WEIGHT = float(THRESHOLDS["homework_partial_weight"].value)
 DROPPING_NOTE = (f"{chip('flags', 'HOMEWORK_DROP')}: {word('flags', 'HOMEWORK_DROP').explain} "
@@ -51,13 +54,17 @@ def by_category_and_clinician(ctx: PageContext) -> None:
     cats = cats[cats["reviewed"] > 0]
     per = data.model(ctx.version, queries.homework_by_clinician, ctx.scope, ctx.as_of)
     per = per[per["reviewed"] > 0]
+    shown = per.sort_values(["completion_rate", "clinician_id"]).head(CLINICIAN_BARS)
     left, right = st.columns(2)
     with left:
         section("By category", cats.assign(category=cats["category"].str.replace("_", " ")),
                 "Nothing reviewed yet.", lambda f: _bars(f, "category"))
     with right:
-        section("By clinician", per.assign(clinician=per["clinician_id"].map(ctx.clinician_name)),
+        section("By clinician", shown.assign(clinician=shown["clinician_id"].map(ctx.clinician_name)),
                 "Nothing reviewed yet.", lambda f: _bars(f, "clinician", quality=True))
+        if len(per) > len(shown):
+            st.caption(f"The {len(shown)} clinicians with the lowest completion of the {len(per):,} with reviewed "
+                       "homework. Choose a team or clinicians above to see others.")
 
 
 def _bars(frame: pd.DataFrame, label: str, quality: bool = False) -> None:
