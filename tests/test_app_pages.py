@@ -107,10 +107,13 @@ def test_a_large_caseload_shows_its_first_rows_in_the_same_order_and_says_so(dem
 
     at = _sign_in("manager")
     attending, lost = frame(at, "caseload_table"), frame(at, "lost_contact_table")
+    attention = frame(at, "attention_all")
     assert not any("clients, in this order" in c.value for c in at.caption)
     monkeypatch.setattr(ui.layout, "TABLE_ROWS", 5)
     at = _sign_in("manager")
     first, first_lost = frame(at, "caseload_table"), frame(at, "lost_contact_table")
+    assert frame(at, "attention_all").equals(attention.head(5))
+    assert f"The first 5 of {len(attention):,} flags, in this order." in " ".join(c.value for c in at.caption)
     assert list(first["client_id"]) == list(attending["client_id"].head(5))
     assert list(first_lost["client_id"]) == list(lost["client_id"].head(5))
     assert first.drop(columns="primary_scores").equals(attending.drop(columns="primary_scores").head(5))
@@ -529,6 +532,18 @@ def test_homework_by_clinician_of_a_large_practice_shows_the_lowest_completion_a
     assert len(lowest) == 3 and max(lowest.values()) <= min(v for k, v in everyone.items() if k not in lowest)
     assert any(c.value.startswith(f"The 3 clinicians with the lowest completion of the {len(everyone):,} ")
                for c in at.caption)
+
+
+
+def test_a_long_list_of_clients_whose_homework_is_dropping_shows_its_first_rows_and_says_so(demo_db, monkeypatch):
+    import ui.layout
+
+    everyone = frame(_open(_sign_in("manager"), "pages/homework.py"), "homework_drop_table")
+    assert len(everyone) > 2
+    monkeypatch.setattr(ui.layout, "TABLE_ROWS", 2)
+    at = _open(_sign_in("manager"), "pages/homework.py")
+    assert frame(at, "homework_drop_table").equals(everyone.head(2))
+    assert f"The first 2 of {len(everyone):,} clients, in this order." in " ".join(c.value for c in at.caption)
 
 
 def test_the_density_chart_counts_every_client_once_even_past_its_edges():

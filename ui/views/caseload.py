@@ -122,9 +122,11 @@ def needs_attention(ctx: PageContext, flags: pd.DataFrame) -> str | None:
     rank = {code: i for i, code in enumerate(ATTENTION_FLAGS)}
     shown = open_flags.assign(rank=open_flags["flag"].map(rank), since_ts=pd.to_datetime(open_flags["since"]))
     shown = shown.sort_values(["rank", "since_ts", "client_id"], ascending=[True, False, True]).reset_index(drop=True)
-    shown["what"] = shown["flag"].map(lambda c: chip("flags", c))
-    shown["clinician"] = shown["clinician_id"].map(ctx.clinician_name)
     counts = shown["flag"].value_counts()
+    total = len(shown)
+    listed = first_rows(shown)
+    shown = listed.assign(what=listed["flag"].map({c: chip("flags", c) for c in ATTENTION_FLAGS}),
+                          clinician=listed["clinician_id"].map(ctx.clinician_name))
     st.caption(" · ".join(f"{word('flags', c).label}: {int(counts.get(c, 0))}" for c in ATTENTION_FLAGS)
                + ". Select a row to open the client.")
     columns = ["what", "client_id", "clinician", "since", "reason"]
@@ -137,11 +139,12 @@ def needs_attention(ctx: PageContext, flags: pd.DataFrame) -> str | None:
     picked = _selected_client(top, st.dataframe(top[columns], hide_index=True, on_select="rerun",
                                                 selection_mode="single-row", key="attention_table",
                                                 column_config=config))
-    if len(shown) > ATTENTION_SHOWN:
-        with st.expander(f"Show all {len(shown)}"):
+    if total > ATTENTION_SHOWN:
+        with st.expander(f"Show all {total:,}"):
             everyone = _selected_client(shown, st.dataframe(
                 shown[columns], hide_index=True, on_select="rerun", selection_mode="single-row",
                 key="attention_all", column_config=config))
+            first_rows_note(total, "flags")
         picked = picked or everyone
     return picked
 

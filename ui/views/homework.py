@@ -22,7 +22,7 @@ from ui.charts import (
 )
 from ui.definitions import link
 from ui.filters import PageContext
-from ui.layout import plain_md, section
+from ui.layout import first_rows, first_rows_note, plain_md, section
 
 WEEKS_SHOWN = 26
 MIN_REVIEWED_FOR_SCATTER = 3
@@ -106,7 +106,9 @@ def dropping(ctx: PageContext) -> str | None:
     if table.empty:
         st.success("No client's homework completion is dropping.", icon=":material/check_circle:")
         return None
-    table["clinician"] = table["clinician_id"].map(ctx.clinician_name)
+    total = len(table)
+    table = first_rows(table)
+    table = table.assign(clinician=table["clinician_id"].map(ctx.clinician_name))
     event = st.dataframe(
         table[["client_id", "clinician", "completion_rate", "last4_completion", "since", "reason"]],
         hide_index=True, on_select="rerun", selection_mode="single-row", key="homework_drop_table",
@@ -118,5 +120,6 @@ def dropping(ctx: PageContext) -> str | None:
             "reason": st.column_config.TextColumn("Reason", width="large"),
         },
     )
+    first_rows_note(total, "clients")
     rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
     return str(table.iloc[rows[0]]["client_id"]) if rows else None
