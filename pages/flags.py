@@ -14,7 +14,7 @@ st.header("Stalled-progress flags")
 ctx = page_context(user, "flags", key="flags")
 if ctx is not None:
     flags = queue(ctx)
-    queue_table(flags)
+    queue_table(ctx, flags)
     review_form(ctx, flags)
     if user.role in ("supervisor", "manager"):
         st.page_link("pages/supervision.py", label="Preparing for supervision? Open Supervision prep",

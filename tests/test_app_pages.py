@@ -839,3 +839,110 @@ def test_sign_out_in_one_tab_ends_the_other_tab_of_the_same_browser(demo_db):
     # the sign-in page's next run expires the cookie in the browser (the browser test sees it go)
     assert tab_a.session_state["momentum_clear_cookie"] is True or any(
         "momentum_auth=" in str(getattr(el.proto, "srcdoc", "")) for el in tab_a.get("iframe"))
+
+
+def _traces(at, marker: str) -> list[dict]:
+    """The traces of the page's Plotly chart whose spec holds ``marker``, their x as plain numbers."""
+    import base64
+
+    import numpy as np
+
+    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if marker in c.proto.spec)
+    for trace in spec["data"]:
+        x = trace["x"]
+        if isinstance(x, dict):  # Plotly's typed array: {"dtype": "f8", "bdata": base64}
+            trace["x"] = np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"]).tolist()
+    return spec["data"]
+
+
+def test_momentum_by_clinician_of_a_large_practice_shows_the_most_slipping_and_says_so(demo_db, monkeypatch):
+    """Above CLINICIAN_BARS clinicians (a large practice; here the demo with the limit lowered) "Momentum by
+    clinician" draws those with the largest share of slipping clients (lost contact included), and says so."""
+    import ui.views.caseload
+    from schemas.vocabulary import label
+
+    slipping = {label("momentum", "slipping"), label("momentum", "lost_contact")}
+
+    def shares(at) -> dict[str, float]:
+        counts: dict[str, list[float]] = {}
+        for trace in _traces(at, '"active clients"'):
+            for name, n in zip(trace["y"], trace["x"], strict=True):
+                mine = counts.setdefault(name, [0.0, 0.0])
+                mine[1] += n
+                mine[0] += n if trace["name"] in slipping else 0
+        return {name: s / total for name, (s, total) in counts.items()}
+
+    everyone = shares(_sign_in("manager"))
+    assert len(everyone) > 3 and len(set(everyone.values())) > 1
+    monkeypatch.setattr(ui.views.caseload, "CLINICIAN_BARS", 3)
+    at = _sign_in("manager")
+    most = shares(at)
+    assert len(most) == 3 and set(most.items()) <= set(everyone.items())
+    assert min(most.values()) >= max(v for k, v in everyone.items() if k not in most)
+    assert any(c.value.startswith(f"The 3 clinicians with the largest share of slipping clients (lost contact "
+                                  f"included) of the {len(everyone):,} with active clients.") for c in at.caption)
+
+
+def test_the_workload_tables_of_a_large_practice_show_their_first_rows_and_say_so(demo_db, monkeypatch):
+    """Both workload tables show their first TABLE_ROWS clinicians (here the demo with the limit lowered): the
+    most signals first, and by name; the metric chart offers only the listed clinicians."""
+    import ui.layout
+
+    def tables(at) -> tuple[pd.DataFrame, pd.DataFrame]:  # AppTest gives a plain table no key: found by column
+        return (next(d.value for d in at.dataframe if "signal_labels" in d.value.columns),
+                next(d.value for d in at.dataframe if "direct_hours_latest" in d.value.columns))
+
+    at = _open(_sign_in("manager"), "pages/workload.py")
+    overview, trends = tables(at)
+    assert len(overview) > 2 and not any("clinicians, in this order" in c.value for c in at.caption)
+    monkeypatch.setattr(ui.layout, "TABLE_ROWS", 2)
+    at = _open(_sign_in("manager"), "pages/workload.py")
+    first, first_trends = tables(at)
+    assert first.equals(overview.head(2))
+    assert first_trends["clinician"].tolist() == trends["clinician"].head(2).tolist()
+    said = [c.value for c in at.caption if "clinicians, in this order" in c.value]
+    assert said == [f"The first 2 of {len(overview):,} clinicians, in this order. Choose a team or clinicians "
+                    "above to see the rest of theirs."] * 2
+
+
+def test_the_client_picker_of_a_large_caseload_lists_the_first_clients_and_takes_any_other(demo_db, monkeypatch):
+    """In a caseload longer than TABLE_ROWS (here the demo's with the limit lowered) the picker lists the first
+    clients, active first, and says a code can be typed; a linked or typed client in scope opens, one outside
+    it is refused and audited."""
+    import ui.layout
+
+    monkeypatch.setattr(ui.layout, "TABLE_ROWS", 3)
+    own = _expected_clients(demo_db, "supervisor")  # active clients; the picker also lists discharged ones
+    courses = duckdb.connect(str(demo_db.data_db), read_only=True)
+    try:
+        cur = courses.cursor()
+        user = get_user(AppState(demo_db.app_db), "supervisor")
+        total = len(queries.course_outcomes(cur, queries.scope_for(cur, user.role, user.clinician_id),
+                                            queries.default_as_of(cur)))
+    finally:
+        courses.close()
+    at = _open(_sign_in("supervisor"), "pages/client.py")
+    pick = at.selectbox(key="client_pick")
+    assert len(pick.options) == 3 and f"The first 3 of {total:,} are listed" in pick.proto.help
+    assert set(pick.options) <= own  # active first
+    unlisted = sorted(own - set(pick.options))[0]
+    at = _sign_in("supervisor")
+    at.query_params["client"] = unlisted  # a link
+    _open(at, "pages/client.py")
+    assert at.selectbox(key="client_pick").value == unlisted
+    assert at.metric[0].value == unlisted and not any("not in your caseload" in w.value for w in at.warning)
+
+    def typed(code: str) -> AppTest:  # a code typed into the picker (AppTest types only into a new picker)
+        at = _sign_in("supervisor")
+        at.session_state["client_pick"] = code
+        return _open(at, "pages/client.py")
+
+    at = typed(unlisted)
+    assert at.selectbox(key="client_pick").value == unlisted
+    assert at.metric[0].value == unlisted and not any("not in your caseload" in w.value for w in at.warning)
+    other = sorted(_expected_clients(demo_db, "manager") - own)[0]
+    at = typed(other)
+    assert any("not in your caseload" in w.value for w in at.warning)
+    assert other not in str([m.value for m in at.metric])
+    assert any(e["action"] == "client_view_refused" and other in e["detail"]
+               for e in audit.recent(AppState(demo_db.app_db), 5))

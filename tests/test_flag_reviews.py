@@ -89,3 +89,29 @@ def test_the_latest_review_wins_and_reviews_are_append_only(state):
         con.execute("DELETE FROM flag_reviews")
     assert len(reviews_for(state, ["C1"])) == 2
     assert reviews_for(state, ["C2"]).empty
+
+
+def test_many_clients_get_their_own_reviews_only_and_the_same_as_one_by_one(state, monkeypatch):
+    """Above MANY_CLIENTS the reviews are found by first asking which clients have any (a manager's caseload
+    has hundreds of thousands): the same reviews as asking for each client, none of a client not asked for."""
+    import pipelines.appstate.flag_reviews as flag_reviews
+
+    for client in ("C1", "C2", "C3"):
+        record(state, client_id=client, flag="PLATEAU", flag_since=SINCE, action="resolve", reviewed_by="sup",
+               today=TODAY)
+    asked = pd.Series(["C1", "C3", "C9", "C1"])  # a column of flags: a client can have several
+    few = reviews_for(state, asked)
+    monkeypatch.setattr(flag_reviews, "MANY_CLIENTS", 0)
+    many = reviews_for(state, asked)
+    assert sorted(many["client_id"]) == sorted(few["client_id"]) == ["C1", "C3"]
+    assert many.equals(few)
+    assert reviews_for(state, ["C9", "C8"]).empty and reviews_for(state, []).empty
+
+
+def test_a_flag_without_a_review_is_open_and_the_states_are_one_column(state):
+    _review(state, "resolve")
+    flags = _flags(("C1", "PLATEAU", SINCE), ("C2", "PLATEAU", SINCE))
+    shown = review_state(flags, reviews_for(state, flags["client_id"]), _momentum(15.0), TODAY)
+    assert shown["status"].tolist() == ["resolved", "open"]
+    assert shown["needs_review"].tolist() == [False, True]
+    assert shown["last_action"].tolist() == ["resolve", None]

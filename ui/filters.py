@@ -176,7 +176,7 @@ def page_context(user: User, page: str, key: str, narrow: bool = True) -> PageCo
                 key=f"{key}_clinicians",
             )
         chosen = picked or pool["clinician_id"].tolist()
-        scope = tuple(sorted(set(chosen) & set(full_scope)))  # filters only ever narrow the scope
+        scope = data.scope_ids(sorted(set(chosen) & set(full_scope)))  # filters only ever narrow the scope
         shared.update(team=team, clinicians=list(picked))
         _to_url("team", None if team == ALL_TEAMS else team)
         _to_url("clinicians", ",".join(picked))

@@ -18,5 +18,5 @@ CLOSED_STATES = ("snoozed", "resolved")
 
 def flags_with_reviews(ctx: PageContext, flags: pd.DataFrame, momentum: pd.DataFrame) -> pd.DataFrame:
     """The active flags of the scope with their review state (reviews are app state, not cached)."""
-    reviews = reviews_for(get_runtime().state, flags["client_id"].unique().tolist())
+    reviews = reviews_for(get_runtime().state, flags["client_id"])
     return review_state(flags, reviews, momentum, ctx.as_of)

@@ -105,15 +105,17 @@ def board_with_fallback(ctx: BoardContext, flt: BoardFilter) -> tuple[pd.DataFra
 
 
 def merged(version: str, username: str, audience: tuple[str, ...], scope: tuple[str, ...], since: datetime,
-           until: datetime, client_id: str | None = None) -> pd.DataFrame:
+           until: datetime, client_id: str | None = None, newest: int | None = None) -> pd.DataFrame:
     """Imported and app-posted wins of ``audience`` in [since, until), with reactions and meeting marks;
     client pseudonyms only where the client is in ``scope``. With ``client_id``: that client's wins only
-    (the client view; a large practice's whole board is read for none of it)."""
+    (the client view; a large practice's whole board is read for none of it); with ``newest``: only that
+    many, the newest."""
     state = get_runtime().state
     posted = wins.app_wins(state, audience, scope, since, until)
     if client_id is not None:
         posted = posted[posted["client_id"] == client_id]
-    return wins.board(data.imported_wins(version, audience, scope, since, until, client_id), posted, state, username)
+    return wins.board(data.imported_wins(version, audience, scope, since, until, client_id), posted, state, username,
+                      newest)
 
 
 def board_frame(ctx: BoardContext, flt: BoardFilter) -> pd.DataFrame:

@@ -163,10 +163,14 @@ def _merge(posted: pd.DataFrame, imported: pd.DataFrame, columns: list[str]) -> 
     return merged.sort_values(["posted_at", "win_id"], ascending=[False, True]).reset_index(drop=True)
 
 
-def board(imported: pd.DataFrame, posted: pd.DataFrame, state: AppState, username: str) -> pd.DataFrame:
+def board(imported: pd.DataFrame, posted: pd.DataFrame, state: AppState, username: str,
+          newest: int | None = None) -> pd.DataFrame:
     """Imported and app-posted wins merged by win_id (an app-posted win is never replaced by an
-    import), newest first, with celebrate counts, the user's own reaction and the latest meeting mark."""
+    import), newest first, with celebrate counts, the user's own reaction and the latest meeting mark.
+    ``newest``: only that many, the newest (a page that lists a few asks reactions for those only)."""
     merged = _merge(posted, imported, BOARD_COLUMNS[:6])
+    if newest is not None:
+        merged = merged.head(newest)
     ids = state.list_param(sorted(merged["win_id"].astype(str)))
     with state.reading() as con:
         reactions = {r["win_id"]: (r["celebrations"], bool(r["celebrated_by_me"]))

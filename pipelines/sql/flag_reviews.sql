@@ -6,6 +6,10 @@ INSERT INTO flag_reviews (client_id, flag, flag_since, action, note, snooze_unti
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 RETURNING review_id;
 
+-- name: reviewed_clients
+-- the clients with any review (pipelines/appstate/flag_reviews.py keeps those it was asked for)
+SELECT DISTINCT client_id FROM flag_reviews;
+
 -- name: for_clients
 -- the reviews of the given clients (a JSON list of client_ids), oldest first
 SELECT review_id, client_id, flag, flag_since, action, note, snooze_until, score_at_review,

@@ -22,7 +22,7 @@ from ui.definitions import link, section_link
 from ui.filters import PageContext
 from ui.flag_state import CLOSED_STATES, SEVERITY_ORDER
 from ui.formats import DATE_FORMAT, or_missing, show_date
-from ui.layout import first_rows, first_rows_note
+from ui.layout import CLINICIAN_BARS, first_rows, first_rows_note
 from ui.team import merged, this_week, week_filter
 
 # the reliable-change thresholds the tile's help names, as schemas/instruments.toml states them, of the
@@ -33,6 +33,7 @@ LOST_CONTACT_DAYS = int(THRESHOLDS["lost_contact_days"].value)
 # what the caseload opens on, in this order: a risk item, then reliable deterioration, then not on track
 ATTENTION_FLAGS = ("RISK_ITEM", "DETERIORATION", "NOT_ON_TRACK")
 ATTENTION_SHOWN = 8
+WINS_SHOWN = 8  # this week's wins and suggested wins, the newest of each
 
 
 class Frames(NamedTuple):
@@ -120,11 +121,10 @@ def needs_attention(ctx: PageContext, flags: pd.DataFrame) -> str | None:
                    icon=":material/check_circle:")
         return None
     rank = {code: i for i, code in enumerate(ATTENTION_FLAGS)}
-    shown = open_flags.assign(rank=open_flags["flag"].map(rank), since_ts=pd.to_datetime(open_flags["since"]))
-    shown = shown.sort_values(["rank", "since_ts", "client_id"], ascending=[True, False, True]).reset_index(drop=True)
-    counts = shown["flag"].value_counts()
-    total = len(shown)
-    listed = first_rows(shown)
+    ranked = open_flags.assign(rank=open_flags["flag"].map(rank), since_ts=pd.to_datetime(open_flags["since"]))
+    counts = ranked["flag"].value_counts()
+    total = len(ranked)
+    listed = first_rows(ranked, ["rank", "since_ts", "client_id"], [True, False, True]).reset_index(drop=True)
     shown = listed.assign(what=listed["flag"].map({c: chip("flags", c) for c in ATTENTION_FLAGS}),
                           clinician=listed["clinician_id"].map(ctx.clinician_name))
     st.caption(" · ".join(f"{word('flags', c).label}: {int(counts.get(c, 0))}" for c in ATTENTION_FLAGS)
@@ -155,10 +155,23 @@ def _selected_client(frame: pd.DataFrame, event) -> str | None:
 
 
 def momentum_mix(ctx: PageContext, momentum: pd.DataFrame) -> None:
+    """Each clinician's active clients by momentum; above CLINICIAN_BARS clinicians, those with the largest share
+    slipping (lost contact included, as the model counts them), then the most slipping."""
     mix = momentum.groupby(["clinician_id", "shown_momentum"]).size().rename("clients").reset_index()
     mix = mix.rename(columns={"shown_momentum": "momentum"})
-    mix["clinician"] = mix["clinician_id"].map(ctx.clinician_name)
+    clinicians = mix["clinician_id"].nunique()
+    if clinicians > CLINICIAN_BARS:
+        slipping = mix["clients"].where(mix["momentum"].isin(("slipping", "lost_contact")), 0)
+        per = mix.assign(slipping=slipping).groupby("clinician_id")[["slipping", "clients"]].sum()
+        per["share"] = per["slipping"] / per["clients"]
+        chosen = per.reset_index().sort_values(["share", "slipping", "clinician_id"], ascending=[False, False, True])
+        mix = mix[mix["clinician_id"].isin(chosen["clinician_id"].head(CLINICIAN_BARS))]
+    mix = mix.assign(clinician=mix["clinician_id"].map(ctx.clinician_name))
     st.plotly_chart(momentum_mix_by_clinician(mix), config={"displayModeBar": False}, key="momentum_mix")
+    if clinicians > CLINICIAN_BARS:
+        st.caption(f"The {CLINICIAN_BARS} clinicians with the largest share of slipping clients (lost contact "
+                   f"included) of the {clinicians:,} with active clients. Choose a team or clinicians above to "
+                   "see others.")
 
 
 _ATTENDING_ORDER = ["slipping", "stalled", "new", "unknown", "steady", "building"]
@@ -172,16 +185,17 @@ def client_table(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, 
         st.caption("No client in this selection has attended in the last "
                    f"{LOST_CONTACT_DAYS} days.")
         return None
-    ordered = attending.assign(
+    ranked = attending.assign(
         momentum_rank=attending["momentum"].map({m: i for i, m in enumerate(_ATTENDING_ORDER)})
         .fillna(len(_ATTENDING_ORDER)),
         change_rank=(attending["change_status"] != "reliable_deterioration").astype(int),
         slope_rank=(attending["slope_direction"] != "worsening").astype(int),
-    ).sort_values(["momentum_rank", "change_rank", "slope_rank", "days_since_attended", "client_id"],
-                  ascending=[True, True, True, False, True])
-    table = _client_rows(ctx, first_rows(ordered), flags, sparks)
+    )
+    shown = first_rows(ranked, ["momentum_rank", "change_rank", "slope_rank", "days_since_attended", "client_id"],
+                       [True, True, True, False, True])
+    table = _client_rows(ctx, shown, flags, sparks)
     picked = _selected_client(table, _client_frame(ctx, table, "caseload_table"))
-    first_rows_note(len(ordered), "clients")
+    first_rows_note(len(ranked), "clients")
     return picked
 
 
@@ -190,13 +204,12 @@ def lost_contact(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, 
     lost = momentum[momentum["shown_momentum"] == "lost_contact"]
     if lost.empty:
         return None
-    ordered = lost.sort_values(["days_since_attended", "client_id"], ascending=[False, True])
-    table = _client_rows(ctx, first_rows(ordered), flags, sparks)
+    table = _client_rows(ctx, first_rows(lost, ["days_since_attended", "client_id"], [False, True]), flags, sparks)
     with st.expander(f"{chip('momentum', 'lost_contact')}: {len(lost):,} open client{'s' if len(lost) != 1 else ''} "
                      f"with no attended session for {LOST_CONTACT_DAYS}+ days"):
         st.caption(f"{word('momentum', 'lost_contact').explain} Consider a check-in call, or discharge.")
         picked = _selected_client(table, _client_frame(ctx, table, "lost_contact_table"))
-        first_rows_note(len(ordered), "clients")
+        first_rows_note(len(lost), "clients")
         return picked
 
 
@@ -205,6 +218,9 @@ def _client_rows(ctx: PageContext, momentum: pd.DataFrame, flags: pd.DataFrame, 
     open_flags = flags[~flags["status"].isin(CLOSED_STATES) & flags["client_id"].isin(momentum["client_id"])]
     per_client = flag_codes_by_client(open_flags)
     table = momentum.merge(sparks[["client_id", "primary_scores"]], on="client_id", how="left")  # keeps its order
+    # the shown rows' trends as plain arrays: the model keeps them as an Arrow list, which a table sent to the
+    # page carries with a type pandas cannot read back (Streamlit's own test reader fails on it)
+    table["primary_scores"] = table["primary_scores"].astype(object).where(table["primary_scores"].notna(), None)
     table["clinician"] = table["clinician_id"].map(ctx.clinician_name)
     table["open_flags"] = table["client_id"].map(per_client).astype(object).fillna("").map(lambda c: chips("flags", c))
     for column, kind in (("shown_momentum", "momentum"), ("change_status", "change_status"),
@@ -266,16 +282,17 @@ def flag_codes_by_client(flags: pd.DataFrame) -> pd.Series:
 
 
 def wins(ctx: PageContext) -> None:
-    suggested = data.model(ctx.version, queries.suggested_wins, ctx.scope, ctx.as_of)
+    suggested = data.newest(ctx.version, queries.suggested_wins, ctx.scope, ctx.as_of, "occurred_on", WINS_SHOWN)
     week = week_filter(*this_week(ctx.as_of), ctx.scope)
-    this_weeks = merged(ctx.version, ctx.user.username, ctx.scope, ctx.scope, week.since, week.until)
+    this_weeks = merged(ctx.version, ctx.user.username, ctx.scope, ctx.scope, week.since, week.until,
+                        newest=WINS_SHOWN)
     left, right = st.columns(2)
     with left:
         st.subheader("This week's wins")
         if this_weeks.empty:
             st.caption(f"No wins posted in the 7 days to {show_date(ctx.as_of)}. Suggested wins, on the right, are "
                        "a place to start.")
-        for win in this_weeks.head(8).itertuples(index=False):
+        for win in this_weeks.itertuples(index=False):
             st.markdown(f"**{_category(win.category)}** · {show_date(win.posted_at)}")
             st.text(win.text)  # text from a CSV: shown as plain text, never markdown or HTML
     with right:
@@ -283,7 +300,7 @@ def wins(ctx: PageContext) -> None:
         if suggested.empty:
             st.caption("Nothing to suggest in the last 28 days.")
         else:
-            shown = suggested.sort_values("occurred_on", ascending=False).head(8).copy()
+            shown = suggested.copy()
             shown["clinician"] = shown["clinician_id"].map(ctx.clinician_name)
             shown["client_id"] = or_missing(shown["client_id"])
             st.dataframe(

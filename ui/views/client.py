@@ -16,7 +16,7 @@ from pipelines.appstate.flag_reviews import reviews_for
 from pipelines.appstate.secrets_file import WeakSecretError, read_pseudonym_key
 from pipelines.ingest.pseudonym import code_for, name_code
 from pipelines.models import queries
-from ui import data
+from ui import data, layout
 from ui.charts import session_timeline
 from ui.filters import PageContext, record_view
 from ui.layout import plain_md, section
@@ -24,7 +24,7 @@ from ui.runtime import audited, get_runtime
 from ui.team import merged
 
 
-def find_by_name(ctx: PageContext, options: list[str]) -> None:
+def find_by_name(ctx: PageContext) -> None:
     """A client's code from a typed name (and date of birth), when exports named clients: the code is
     computed with the practice's key, and the name is neither kept (the form's fields are emptied in
     the same step), put in the link, nor audited."""
@@ -40,7 +40,7 @@ def find_by_name(ctx: PageContext, options: list[str]) -> None:
         st.text_input("Client's name", key="find_client_name", autocomplete="off")
         st.date_input("Date of birth (if the exports have one)", value=None, key="find_client_dob",
                       min_value=date(1900, 1, 1), max_value=ctx.as_of, format="YYYY-MM-DD")
-        st.form_submit_button("Find", on_click=_look_up, args=(key, options, ctx.user.username))
+        st.form_submit_button("Find", on_click=_look_up, args=(key, ctx))
     if result == "":
         st.warning("No client with that name (and date of birth) is in your caseload.", icon=":material/search_off:")
     elif result == "?":
@@ -50,8 +50,9 @@ def find_by_name(ctx: PageContext, options: list[str]) -> None:
         st.query_params["client"] = result
 
 
-def _look_up(key: bytes, options: list[str], username: str) -> None:
+def _look_up(key: bytes, ctx: PageContext) -> None:
     """The Find button's step, before the page runs: the code, or "" when it is not in the caseload."""
+    username = ctx.user.username
     name, dob = st.session_state.get("find_client_name", ""), st.session_state.get("find_client_dob")
     st.session_state["find_client_name"], st.session_state["find_client_dob"] = "", None
     if not name.strip():
@@ -62,28 +63,47 @@ def _look_up(key: bytes, options: list[str], username: str) -> None:
         audited(username, "client_lookup_by_name", found=False, needs="date of birth")
         st.session_state["find_client_result"] = "?"
         return
-    found = code in options
+    found = in_caseload(ctx, code)
     audited(username, "client_lookup_by_name", found=found)  # whether it was found, never the name
     st.session_state["find_client_result"] = code if found else ""
 
 
+def in_caseload(ctx: PageContext, client_id: str) -> bool:
+    """Whether ``client_id`` is a client of the user's scope (asked of the scoped model, one client)."""
+    return not data.client_rows(ctx.version, queries.course_outcomes, ctx.scope, ctx.as_of, client_id).empty
+
+
+def _refused(ctx: PageContext, client_id: str) -> None:
+    audited(ctx.user.username, "client_view_refused", client_id=str(client_id)[:64])
+    st.warning("That client is not in your caseload, so nothing is shown.", icon=":material/block:")
+
+
 def pick_client(ctx: PageContext) -> str | None:
-    """The client to show: from the link (?client=) or the picker; None when there is none."""
-    courses = data.model(ctx.version, queries.course_outcomes, ctx.scope, ctx.as_of)
-    options = courses.sort_values(["is_active", "client_id"], ascending=[False, True])["client_id"].tolist()
-    if options:
-        find_by_name(ctx, options)
+    """The client to show: from the link (?client=) or the picker; None when there is none. The picker lists
+    the first TABLE_ROWS clients, active first; in a larger caseload a client's code can be typed into it."""
+    listed, total = data.client_choices(ctx.version, ctx.scope, ctx.as_of, layout.TABLE_ROWS)
+    if total:
+        find_by_name(ctx)
     wanted = st.query_params.get("client")
-    if wanted and wanted not in options:
-        audited(ctx.user.username, "client_view_refused", client_id=str(wanted)[:64])
-        st.warning("That client is not in your caseload, so nothing is shown.", icon=":material/block:")
+    if wanted and wanted not in listed and not in_caseload(ctx, wanted):
+        _refused(ctx, wanted)
         wanted = None
-    if not options:
+    if not total:
         st.info("No clients in your scope yet.")
         return None
-    index = options.index(wanted) if wanted else 0
-    choice = st.selectbox("Client", options, index=index, key="client_pick",
-                          help="Clients in your scope, active first.")
+    options = listed if not wanted or wanted in listed else [wanted, *listed]
+    typed = total > len(listed)
+    help_text = "Clients in your scope, active first."
+    if typed:
+        help_text += f" The first {len(listed):,} of {total:,} are listed: type a client's code to open another."
+    choice = st.selectbox("Client", options, index=options.index(wanted) if wanted else 0, key="client_pick",
+                          help=help_text, accept_new_options=typed)
+    if choice is None:
+        return None
+    choice = str(choice).strip()
+    if choice not in options and not in_caseload(ctx, choice):  # a code typed into the picker
+        _refused(ctx, choice)
+        return None
     if choice != st.query_params.get("client"):
         st.query_params["client"] = choice
     return choice
@@ -92,10 +112,8 @@ def pick_client(ctx: PageContext) -> str | None:
 def header(ctx: PageContext, client_id: str) -> None:
     # audited before anything about the client is shown (a failed audit stops the page)
     record_view(ctx.user, "client_view", action="client_view", client_id=client_id, as_of=ctx.as_of.isoformat())
-    courses = data.model(ctx.version, queries.course_outcomes, ctx.scope, ctx.as_of)
-    row = courses[courses["client_id"] == client_id].iloc[0]
-    momentum = data.model(ctx.version, queries.client_momentum, ctx.scope, ctx.as_of)
-    mrow = momentum[momentum["client_id"] == client_id]
+    row = data.client_rows(ctx.version, queries.course_outcomes, ctx.scope, ctx.as_of, client_id).iloc[0]
+    mrow = data.client_rows(ctx.version, queries.client_momentum, ctx.scope, ctx.as_of, client_id)
     cols = st.columns(4)
     cols[0].metric("Client", plain_md(client_id), border=True)
     cols[1].metric("Status", "active" if row["is_active"] else "discharged", border=True)
@@ -136,8 +154,7 @@ def goals_and_homework(ctx: PageContext, client_id: str) -> None:
 
 
 def flags_and_wins(ctx: PageContext, client_id: str) -> None:
-    flags = data.model(ctx.version, queries.active_flags, ctx.scope, ctx.as_of)
-    mine = flags[flags["client_id"] == client_id]
+    mine = data.client_rows(ctx.version, queries.active_flags, ctx.scope, ctx.as_of, client_id)
     reviews = reviews_for(get_runtime().state, [client_id])
     wins = merged(ctx.version, ctx.user.username, ctx.scope, ctx.scope, datetime(1900, 1, 1),
                   datetime.combine(max(ctx.as_of, ctx.today) + timedelta(days=1), time()), client_id)

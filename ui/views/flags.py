@@ -43,19 +43,25 @@ def queue(ctx: PageContext) -> pd.DataFrame:
         flags = flags[flags["severity"].isin(picked_sev)]
     if show == "Needs review":
         flags = flags.loc[flags["needs_review"].astype(bool)]
-    return ordered(ctx, flags)
+    return flags
 
 
-def ordered(ctx: PageContext, flags: pd.DataFrame) -> pd.DataFrame:
-    """Risk items first, then flags that need review, each newest first; severity breaks a tie."""
+_ORDER = ["risk_rank", "review_rank", "since_ts", "sev_rank", "client_id"]
+_ASCENDING = [True, True, False, True, True]
+
+
+def ordered(ctx: PageContext, flags: pd.DataFrame, shown_only: bool = False) -> pd.DataFrame:
+    """Risk items first, then flags that need review, each newest first; severity breaks a tie. With
+    ``shown_only``: the first TABLE_ROWS of them, the only rows labelled (a large practice's queue has hundreds
+    of thousands of flags)."""
     flags = flags.assign(
         risk_rank=(flags["flag"] != RISK_FLAG).astype(int),
         review_rank=(~flags["needs_review"].astype(bool)).astype(int),
         since_ts=pd.to_datetime(flags["since"]),
         sev_rank=flags["severity"].map(SEVERITY_ORDER),
     )
-    flags = flags.sort_values(["risk_rank", "review_rank", "since_ts", "sev_rank", "client_id"],
-                              ascending=[True, True, False, True, True]).reset_index(drop=True)
+    flags = (first_rows(flags, _ORDER, _ASCENDING) if shown_only
+             else flags.sort_values(_ORDER, ascending=_ASCENDING)).reset_index(drop=True)
     flags["age_days"] = (pd.Timestamp(ctx.as_of) - flags["since_ts"]).dt.days
     flags["clinician"] = flags["clinician_id"].map(ctx.clinician_name)
     # a label per distinct code, not per row (a large practice's queue has hundreds of thousands of rows)
@@ -76,7 +82,7 @@ _QUEUE_CONFIG = {
 }
 
 
-def queue_table(flags: pd.DataFrame) -> None:
+def queue_table(ctx: PageContext, flags: pd.DataFrame) -> None:
     """Risk items in their own block at the top, then the rest of the queue. Selecting a row opens its
     review in the form below (the pick is kept in st.session_state under REVIEW_PICK)."""
     if flags.empty:
@@ -88,15 +94,14 @@ def queue_table(flags: pd.DataFrame) -> None:
         with st.container(border=True, key="risk_block"):
             st.markdown(f":material/emergency: :red-background[**{len(risk)} risk item{'s' if len(risk) != 1 else ''}: "
                         f"review first.**] {word('flags', RISK_FLAG).explain}")
-            _selectable(risk, "risk_table")
+            _selectable(ordered(ctx, risk, shown_only=True), len(risk), "risk_table")
     if not rest.empty:
         st.caption("Select a row to review that flag. Flags that need review come first, newest first.")
-        _selectable(rest, "queue_table")
+        _selectable(ordered(ctx, rest, shown_only=True), len(rest), "queue_table")
 
 
-def _selectable(frame: pd.DataFrame, key: str) -> None:
-    """The flags of ``frame``, its first TABLE_ROWS in its order (and a note saying so when there are more)."""
-    shown = first_rows(frame)
+def _selectable(shown: pd.DataFrame, total: int, key: str) -> None:
+    """The first TABLE_ROWS of ``total`` flags, in the queue's order (and a note saying so when there are more)."""
 
     def picked() -> None:
         rows = st.session_state[key].selection.rows
@@ -105,7 +110,7 @@ def _selectable(frame: pd.DataFrame, key: str) -> None:
 
     st.dataframe(shown[_QUEUE_COLUMNS], hide_index=True, column_config=_QUEUE_CONFIG, on_select=picked,
                  selection_mode="single-row", key=key)
-    first_rows_note(len(frame), "flags")
+    first_rows_note(total, "flags")
 
 
 def flag_key(row) -> str:
@@ -123,6 +128,7 @@ def review_form(ctx: PageContext, flags: pd.DataFrame) -> None:
     if ctx.user.role not in REVIEWER_ROLES:
         st.caption("Flags are reviewed by the clinician and their supervisor; managers see the queue.")
         return
+    flags = ordered(ctx, flags)
     st.subheader("Review a flag")
     # keyed by the flag itself, not its row: a filter or a colleague's review reorders the queue between runs,
     # and the form must never slip onto another client's flag

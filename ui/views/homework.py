@@ -22,14 +22,11 @@ from ui.charts import (
 )
 from ui.definitions import link
 from ui.filters import PageContext
-from ui.layout import first_rows, first_rows_note, plain_md, section
+from ui.layout import CLINICIAN_BARS, first_rows, first_rows_note, plain_md, section
 
 WEEKS_SHOWN = 26
 MIN_REVIEWED_FOR_SCATTER = 3
 MIN_CLIENTS_FOR_R = 10
-# "By clinician" draws at most this many bars, the lowest completion first to be shown: a whole large practice's
-# thousands of clinicians make a chart nobody can read (the team and clinician filters show the others)
-CLINICIAN_BARS = 25
 # named in the chart's caption; the rate itself is computed in model_homework_weeks.sql
 HOMEWORK_PARTIAL_WEIGHT = float(THRESHOLDS["homework_partial_weight"].value)
 DROPPING_NOTE = (f"{chip('flags', 'HOMEWORK_DROP')}: {word('flags', 'HOMEWORK_DROP').explain} "

@@ -16,6 +16,7 @@ from ui import data
 from ui.charts import weekly_metric
 from ui.definitions import section_link
 from ui.filters import PageContext
+from ui.layout import first_rows, first_rows_note
 from ui.plain_text import plain_md
 
 # metric -> (label, format, the threshold name when one threshold applies to everyone)
@@ -65,12 +66,14 @@ def _points(values: object) -> list[float]:
 
 def _overview(ctx: PageContext) -> pd.DataFrame:
     """One row per clinician doing clinical work (the manager and inactive staff are not in it), most
-    signals first, with each signal's label."""
+    signals first, with each clinician's name."""
     table = data.model(ctx.version, queries.workload_by_clinician, ctx.scope, ctx.as_of)
-    return table.assign(
-        clinician=table["clinician_id"].map(ctx.clinician_name),
-        signal_labels=[[signal_label(c) for c in _items(codes) if c] for codes in table["signals"]],
-    )
+    return table.assign(clinician=table["clinician_id"].map(ctx.clinician_name))
+
+
+def _with_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """The shown rows with each signal's label (built for those rows only)."""
+    return table.assign(signal_labels=[[signal_label(c) for c in _items(codes) if c] for codes in table["signals"]])
 
 
 def _weeks_note(table: pd.DataFrame) -> str:
@@ -116,6 +119,8 @@ def signals(ctx: PageContext) -> None:
             f"No signal fired in {SIGNAL_WEEKS} or more of the last {WINDOW_WEEKS} weeks.",
             icon=":material/check_circle:",
         )
+    total = len(table)
+    table = _with_labels(first_rows(table))  # most signals first: the first rows are those to see
     shown = table.assign(
         caseload=[
             _of_target(v, t)
@@ -182,6 +187,7 @@ def signals(ctx: PageContext) -> None:
             ),
         },
     )
+    first_rows_note(total, "clinicians")
     st.caption(_weeks_note(table))
     _reasons(ctx, table)
 
@@ -228,7 +234,8 @@ def trends(ctx: PageContext) -> None:
     if table.empty:
         st.info("No clinician with clinical work in this selection.")
         return
-    table = table.sort_values(["clinician", "clinician_id"]).reset_index(drop=True)
+    total = len(table)
+    table = first_rows(table, ["clinician", "clinician_id"]).reset_index(drop=True)
     latest = table["latest_week_start"].iloc[0]
     week = (
         f"the week of {pd.Timestamp(latest):%Y-%m-%d}"
@@ -239,7 +246,9 @@ def trends(ctx: PageContext) -> None:
     order = ["clinician"]
     columns = {"clinician": table["clinician"]}
     for metric, (label, fmt, _t) in METRICS.items():
-        points = table[f"{metric}_weeks"].map(_points)
+        # plain lists, not the model's Arrow list type (a table sent to the page would carry a type pandas
+        # cannot read back)
+        points = pd.Series([_points(v) for v in table[f"{metric}_weeks"]], dtype=object)
         columns[metric] = points
         columns[f"{metric}_latest"] = pd.to_numeric(table[metric], errors="coerce")
         config[metric] = st.column_config.LineChartColumn(
@@ -259,6 +268,7 @@ def trends(ctx: PageContext) -> None:
     st.dataframe(
         pd.DataFrame(columns)[order], hide_index=True, column_config=config, key="workload_trends"
     )
+    first_rows_note(total, "clinicians")
     metric = st.selectbox(
         "Metric", list(METRICS), format_func=lambda m: METRICS[m][0], key="workload_metric"
     )
@@ -303,7 +313,7 @@ def _charted(table: pd.DataFrame, load: pd.DataFrame) -> pd.DataFrame:
     ranked = table.sort_values("signal_count", ascending=False, kind="stable")
     names = dict(zip(table["clinician_id"], table["clinician"], strict=True))
     chosen = st.multiselect(
-        f"Clinicians on the chart (at most {CHART_MAX}; the table above has everyone)",
+        f"Clinicians on the chart (at most {CHART_MAX}; the table above has every clinician it lists)",
         ranked["clinician_id"].tolist(),
         default=ranked["clinician_id"].tolist()[:CHART_MAX],
         max_selections=CHART_MAX,
