@@ -1158,6 +1158,44 @@ def test_risk_first_a_selected_flag_opens_its_review_and_no_table_offers_a_csv(s
     context.close()
 
 
+@THIRD_PROCESS
+def test_a_client_the_picker_does_not_list_opens_by_its_typed_code(server_db, chromium):
+    """The demo manager's caseload is longer than the picker's 1,000 listed clients (active first): a code
+    typed into the picker opens that client; a code outside the caseload is refused."""
+    import duckdb
+
+    from pipelines.models import queries
+
+    url, db = server_db
+    con = duckdb.connect(str(db.data_db), read_only=True)
+    try:
+        cur = con.cursor()
+        courses = queries.course_outcomes(cur, queries.all_clinicians_scope(cur), queries.default_as_of(cur))
+    finally:
+        con.close()
+    ordered = courses.sort_values(["is_active", "client_id"], ascending=[False, True])["client_id"].tolist()
+    assert len(ordered) > 1000
+    unlisted = ordered[-1]
+    context, page = _signed_in_page(chromium, url, "manager")
+    page.get_by_role("link", name="Client view").click()
+    _settle(page, "Outcome trajectories")
+    picker = _fresh(page).get_by_role("combobox", name="Client", exact=True)
+    picker.click()
+    page.keyboard.type(unlisted)
+    page.keyboard.press("Enter")
+    _fresh(page).get_by_test_id("stMetricValue").filter(has_text=unlisted).wait_for(timeout=60000)
+    _settled(page)
+    assert f"client={unlisted}" in page.url and "not in your caseload" not in page.inner_text("body")
+    _shot(page, "client_typed_code")
+    picker = _fresh(page).get_by_role("combobox", name="Client", exact=True)
+    picker.click()
+    page.keyboard.type("C99999")
+    page.keyboard.press("Enter")
+    _settle(page, "That client is not in your caseload, so nothing is shown.")
+    assert unlisted not in " ".join(_fresh(page).get_by_test_id("stMetricValue").all_inner_texts())
+    context.close()
+
+
 @FOURTH_PROCESS
 def test_freshness_prep_page_and_filters_that_follow_through_pages_and_a_shared_url(server_db, chromium):
     from pipelines.appstate import audit
