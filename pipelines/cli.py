@@ -71,13 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
     ps.add_argument("--db", default=None, help="data database (its secrets file holds the key)")
 
     b = sub.add_parser("bench", help="benchmarks (not part of the tests)")
-    b.add_argument("phase", choices=["ingest", "models", "pages", "all"], help="what to measure")
+    b.add_argument("phase", choices=["ingest", "models", "pages", "all", "plot"],
+                   help="what to measure (plot: measure nothing, combine the --json reports given with --merge)")
     b.add_argument("--sessions", type=int, nargs="+", default=[1_000_000])
     b.add_argument("--repeat", type=int, default=3, help="runs of each command (medians reported)")
     b.add_argument("--workdir", type=Path, default=Path("bench_data"))
     b.add_argument("--json", action="store_true")
     b.add_argument("--excel", action="store_true", help="ingest: also load the practice as Excel workbooks")
     b.add_argument("--plot", type=Path, default=None, help="write the scale curve as a PNG (needs Chromium)")
+    b.add_argument("--no-live", action="store_true",
+                   help="models: leave out computing every model live (well over an hour at 10M; not a target)")
+    b.add_argument("--merge", type=Path, nargs="+", default=[],
+                   help="earlier reports (--json output) to combine with this run's, by practice size")
     b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     r = sub.add_parser("report", help="clinical reports: outcomes, flags, momentum, homework, workload, wins")
@@ -319,9 +324,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
         reports["ingest"] = ingest_bench.run(args.sessions, args.repeat, args.workdir, progress=show,
                                              excel=args.excel)
     if args.phase in ("models", "all"):
-        reports["models"] = models_bench.run(args.sessions, args.repeat, args.workdir, progress=show)
+        reports["models"] = models_bench.run(args.sessions, args.repeat, args.workdir, progress=show,
+                                             live=not args.no_live)
     if args.phase in ("pages", "all"):
         reports["pages"] = pages_bench.run(args.sessions, args.repeat, args.workdir, progress=show)
+    earlier = []
+    for f in args.merge:
+        try:
+            earlier.append(figure.merged(json.loads(f.read_text(encoding="utf-8"))))
+        except (OSError, ValueError) as exc:
+            print(f"error: cannot read {f}: {exc}", file=sys.stderr)
+            return EXIT_NOTHING_DONE
+        except (KeyError, TypeError, AttributeError):
+            print(f"error: {f} is not a benchmark report (what `bench ... --json` prints)", file=sys.stderr)
+            return EXIT_NOTHING_DONE
+    if earlier:
+        reports = figure.merged(*earlier, reports)
+    if not reports:
+        print("error: nothing measured and no report to merge (bench plot --merge REPORT.json ...)", file=sys.stderr)
+        return EXIT_NOTHING_DONE
     if args.json:
         print(json.dumps(reports if len(reports) > 1 else next(iter(reports.values())), indent=2))
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from pipelines.bench import figure
 from pipelines.bench import models as models_bench
 from pipelines.bench import pages as pages_bench
@@ -52,3 +54,43 @@ def test_models_report_gives_the_refresh_and_the_reads_their_own_peak_memory():
     assert "as the largest team's supervisor (12 clinicians) 0.2 s, ratio 4.0" in text
     assert "peak memory: refresh 1165.0 MB, scan/read/live 1692.0 MB" in text
     assert "refresh active_flags" in text and "read     0.05 s" in text
+
+
+def _pages(*rows):
+    return {"benchmark": "pages", "repeat": 3, "results": [{"sessions": n, "slowest_warm_s": s} for n, s in rows]}
+
+
+def test_reports_of_several_runs_merge_by_practice_size_the_later_run_kept():
+    small = {"ingest": _ingest((10_000, 1.0), (1_000_000, 26.0)), "pages": _pages((10_000, 0.3))}
+    large = _ingest((10_000_000, 300.0), (1_000_000, 20.0))
+    merged = figure.merged(small, large, _pages((10_000_000, 1.3)))
+    assert [(r["rows"]["sessions"], r["validated_s"]) for r in merged["ingest"]["results"]] == [
+        (10_000, 1.0), (1_000_000, 20.0), (10_000_000, 300.0)]
+    assert [r["sessions"] for r in merged["pages"]["results"]] == [10_000, 10_000_000]
+    fig = figure.scale_figure(merged)
+    assert list(fig.data[0].x) == [10_000, 1_000_000, 10_000_000]
+
+
+def test_bench_plot_merges_saved_reports_and_says_when_one_is_not_a_report(tmp_path, capsys):
+    from pipelines.cli import main
+
+    saved = tmp_path / "ingest.json"
+    saved.write_text(json.dumps(_ingest((100_000, 2.0), (1_000_000, 26.0))), encoding="utf-8")
+    assert main(["bench", "plot", "--merge", str(saved)]) == 0
+    assert "growth from 100,000 to 1,000,000 sessions: 1.30x" in capsys.readouterr().out
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"not": "a report"}), encoding="utf-8")
+    assert main(["bench", "plot", "--merge", str(bad)]) == 2
+    assert "is not a benchmark report" in capsys.readouterr().err
+    assert main(["bench", "plot", "--merge", str(tmp_path / "missing.json")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    assert main(["bench", "plot"]) == 2
+    assert "nothing measured and no report to merge" in capsys.readouterr().err
+
+
+def test_models_report_says_when_the_live_runs_were_left_out():
+    report = {"repeat": 3, "cpu_count": 2, "targets": {"ratio_max": 10},
+              "results": [{"sessions": 10_000_000, "scan_s": 0.3, "read_s": 2.0, "ratio": 6.7, "live_s": None,
+                           "live_ratio": None, "refresh_s": 180.0, "refresh_peak_rss_mb": 1500.0,
+                           "peak_rss_mb": 1600.0, "refresh_per_model_s": {}, "read_per_model_s": {}}]}
+    assert "computed live: not measured (--no-live)" in models_bench.format_report(report)

@@ -3,6 +3,25 @@
 from __future__ import annotations
 
 
+def _size(benchmark: str, result: dict) -> int:
+    return result["rows"]["sessions"] if benchmark == "ingest" else result["sessions"]
+
+
+def merged(*runs: dict) -> dict:
+    """Reports of several runs (each what ``--json`` printed: one benchmark's report, or ``bench all``'s
+    reports by benchmark) as one set by benchmark, each benchmark's results ordered by practice size; where two
+    runs measured the same size, the later one's result is kept."""
+    out: dict[str, dict] = {}
+    for run in runs:
+        for report in ([run] if "benchmark" in run else list(run.values())):
+            kind = report["benchmark"]
+            mine = out.setdefault(kind, {**report, "results": []})
+            by_size = {_size(kind, r): r for r in mine["results"]}
+            by_size.update({_size(kind, r): r for r in report["results"]})
+            mine["results"] = [by_size[n] for n in sorted(by_size)]
+    return out
+
+
 def scale_summary(reports: dict) -> list[str]:
     """Per-session cost of the validated ingest across sizes, and how much it grows."""
     ingest = reports.get("ingest")
