@@ -261,3 +261,25 @@ def test_a_changed_staff_list_or_marts_without_fingerprints_make_a_full_refresh(
     con.execute("DROP TABLE marts.client_digests")  # marts made by a version before the fingerprints
     assert "recomputing every client (the last refresh kept no fingerprints" in said()
     con.close()
+
+
+def test_why_a_refresh_would_be_full_is_asked_without_refreshing(demo_db):
+    """marts.why_full says what the refresh would say, without refreshing: the benchmark makes its week-before
+    database again when a model has been added or changed since it was made (bench/ingest.py)."""
+    from dataclasses import replace
+
+    from pipelines.bench.ingest import _week_needs_full_refresh
+    from pipelines.models import marts
+
+    assert _week_needs_full_refresh(demo_db.data_db) == ""
+    con = duckdb.connect(str(demo_db.data_db))
+    try:
+        assert marts.why_full(con, queries.MODELS) == ""
+        changed = [replace(m, stored=m.stored + ", 1 AS added") if m.name == "client_momentum" else m
+                   for m in queries.MODELS]
+        assert marts.why_full(con, changed) == "the models or their thresholds changed since the last refresh"
+        con.execute("UPDATE clinicians SET team = 'Moved' WHERE clinician_id = (SELECT min(clinician_id) FROM clinicians)")
+        assert marts.why_full(con, queries.MODELS) == "the staff list changed since the last refresh"
+    finally:
+        con.close()
+    assert "does not exist" in _week_needs_full_refresh(demo_db.data_db.parent / "none.duckdb")

@@ -68,14 +68,33 @@ def _week_before(workdir: Path, n: int, base: Path, progress: Callable[[str], No
     """The database of the practice as it stood a week before BENCH_AS_OF (loaded and refreshed once)."""
     folder = workdir / f"delta-base-db-{n}"
     marker = folder / ".complete"
-    if not marker.exists() or marker.read_text(encoding="utf-8") != WEEK_BEFORE_FORMAT:
-        progress(f"{n:,} sessions: loading the practice as it stood a week ago (once)")
+    if (not marker.exists() or marker.read_text(encoding="utf-8") != WEEK_BEFORE_FORMAT
+            or _week_needs_full_refresh(folder / "momentum.duckdb")):
+        progress(f"{n:,} sessions: loading the practice as it stood a week ago (once per version of the models)")
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         as_of = date.fromisoformat(BENCH_AS_OF) - timedelta(days=DELTA_DAYS)
         _command([str(base), "--db", str(folder / "momentum.duckdb"), "--as-of", as_of.isoformat()])
         marker.write_text(WEEK_BEFORE_FORMAT, encoding="utf-8")
     return folder
+
+
+def _week_needs_full_refresh(db: Path) -> str:
+    """Why the week's refresh on this database would recompute every client ("" when it would not): marts made
+    by an older version of the models (one added or changed since) would time the week as a full refresh."""
+    import duckdb
+
+    from pipelines.models import marts
+    from pipelines.models.queries import MODELS
+
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        return str(exc)
+    try:
+        return marts.why_full(con, MODELS)
+    finally:
+        con.close()
 
 
 def _rows(folder: Path) -> int:

@@ -194,6 +194,15 @@ def as_of_window_days(models: tuple[Stored, ...]) -> int:
     return max(days)
 
 
+def why_full(con: duckdb.DuckDBPyConnection, models: Sequence[Stored]) -> str:
+    """Why a refresh of this database now would recompute every client ("" when it can be incremental): the
+    benchmark's week-before database is made again when it is "" no longer (a model added or changed since)."""
+    scope = Scope.of(r[0] for r in con.execute(sql("all_clinician_ids")).fetchall())
+    stamps = _stamps(_materialised(models), [m for m in models if m.reads_from])
+    staff = str(con.execute(sql("refresh_staff_digest")).fetchall()[0][0])
+    return _previous_as_of(con, scope, stamps, staff)[1]
+
+
 def _previous_as_of(
     con: duckdb.DuckDBPyConnection, scope: Scope, stamps: set[str], staff: str
 ) -> tuple[date | None, str]:
