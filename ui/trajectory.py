@@ -59,5 +59,5 @@ def _trajectory_caption(inst, rc_values: pd.Series, curve, z: float) -> str:
         parts.append(f"Grey band: within {float(rc_values.iloc[0]):g} points of the baseline (no reliable change).")
     if curve is not None:
         parts.append(f"Purple: the practice's expected score for a similar start, ±{z:g} residual SD "
-                     f"({int(curve['reference_clients'].iloc[0])} reference clients).")
+                     f"({int(curve['reference_clients'].iloc[0]):,} reference clients).")
     return " ".join(p for p in parts if p)
