@@ -59,23 +59,21 @@ def _run_worker(mode: str, folder: Path, db: Path, start_from: Path | None = Non
     return run_worker("pipelines.bench.ingest", mode, str(folder), str(db))
 
 
-# what the week-before database holds: made again when a version of the refresh changes it (marts made
-# before the incremental refresh keep no fingerprints, and their week would be timed as a full refresh)
-WEEK_BEFORE_FORMAT = "refreshed with client fingerprints\n"
 
 
 def _week_before(workdir: Path, n: int, base: Path, progress: Callable[[str], None]) -> Path:
-    """The database of the practice as it stood a week before BENCH_AS_OF (loaded and refreshed once)."""
+    """The database of the practice as it stood a week before BENCH_AS_OF (loaded and refreshed once, and made
+    again when a refresh of it would recompute every client: marts from an older version of the models, or
+    kept without the clients' fingerprints, would time the week as a full refresh)."""
     folder = workdir / f"delta-base-db-{n}"
-    marker = folder / ".complete"
-    if (not marker.exists() or marker.read_text(encoding="utf-8") != WEEK_BEFORE_FORMAT
-            or _week_needs_full_refresh(folder / "momentum.duckdb")):
+    marker = folder / ".complete"  # written when the load finished (a load cut short leaves none)
+    if not marker.exists() or _week_needs_full_refresh(folder / "momentum.duckdb"):
         progress(f"{n:,} sessions: loading the practice as it stood a week ago (once per version of the models)")
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         as_of = date.fromisoformat(BENCH_AS_OF) - timedelta(days=DELTA_DAYS)
         _command([str(base), "--db", str(folder / "momentum.duckdb"), "--as-of", as_of.isoformat()])
-        marker.write_text(WEEK_BEFORE_FORMAT, encoding="utf-8")
+        marker.write_text("loaded\n", encoding="utf-8")
     return folder
 
 
