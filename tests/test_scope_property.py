@@ -332,3 +332,82 @@ def test_an_incremental_refresh_after_any_sequence_of_loads_equals_a_full_refres
         assert _marts(incremental) == _marts(full), (kind, line)
     for con in practices:
         con.close()
+
+
+# -- the ETR reference curves: fitted on the data before the first day of the as-of month, kept until then ------
+
+FIRST = "(SELECT {key} FROM {table} WHERE {where} ORDER BY {order} LIMIT 1)"
+EARLY_PHQ = FIRST.format(key="administered_at", table="measures", where="measure = 'PHQ-9'", order="administered_at")
+EARLY_SESSION = FIRST.format(key="session_id", table="sessions", where="true", order="start")
+FIT_CHANGES = {  # a change to the practice's data, and whether the curves fitted before 2026-06-01 must be refitted
+    "an earlier score corrected": (f"UPDATE measures SET score = 27 - score WHERE administered_at = {EARLY_PHQ}", True),
+    "an earlier score moved to another client": (
+        "UPDATE measures SET client_id = CASE client_id WHEN 'MID0' THEN 'OLD0' ELSE 'MID0' END "
+        f"WHERE administered_at = {EARLY_PHQ}", True),
+    "an earlier GAD-7 score removed": (
+        "DELETE FROM measures WHERE measure = 'GAD-7' AND administered_at = "
+        + FIRST.format(key="administered_at", table="measures", where="measure = 'GAD-7'", order="administered_at"),
+        True),
+    "an earlier session now a no-show": (f"UPDATE sessions SET status = 'no_show' WHERE session_id = {EARLY_SESSION}",
+                                         True),
+    "an earlier session moved a day": (
+        f"UPDATE sessions SET start = start + INTERVAL 1 DAY WHERE session_id = {EARLY_SESSION}", True),
+    "a client's intake date corrected": ("UPDATE clients SET intake_date = intake_date + 3 WHERE client_id = 'OLD0'",
+                                         True),
+    "a score after the fit day": ("INSERT INTO measures SELECT client_id, 'PHQ-9', TIMESTAMP '2026-06-10 10:00', 3, "
+                                  "0, NULL, NULL, 9 FROM clients WHERE client_id = 'C0'", False),
+    "an earlier SRS score (not a fitted measure)": (
+        "UPDATE measures SET score = 40 - score WHERE measure = 'SRS' AND administered_at = "
+        + FIRST.format(key="administered_at", table="measures", where="measure = 'SRS'", order="administered_at"),
+        False),
+    "an earlier session's note signed late": (
+        f"UPDATE sessions SET note_signed_at = TIMESTAMP '2026-06-12 09:00' WHERE session_id = {EARLY_SESSION}", False),
+    "a client discharged": ("UPDATE clients SET status = 'discharged', discharge_date = DATE '2026-06-15' "
+                            "WHERE client_id = 'C0'", False),
+}
+
+
+def test_the_etr_curves_are_kept_until_a_change_to_what_they_are_fitted_on():
+    """One change after another (FIT_CHANGES), each followed by a refresh: the refresh keeps the last
+    refresh's ETR curves while nothing dated before the first day of the as-of month changed (a later score,
+    an unfitted measure or column), and fits them again when something did; either way the stored curves, and
+    the NOT_ON_TRACK flags, equal the live models."""
+    con = _practice(5)
+    _old_clients(con, random.Random(5))
+    scope = queries.all_clinicians_scope(con)
+    queries.refresh_marts(con, date(2026, 6, 20))
+    for change, (statement, refits) in FIT_CHANGES.items():
+        assert con.execute(statement).fetchall()[0][0] >= 1, change  # rows changed
+        said: list[str] = []
+        queries.refresh_marts(con, date(2026, 6, 25), progress=said.append)
+        fitted = [m for m in said if "etr_reference" in m and ("fitting" in m or "kept" in m)]
+        assert fitted == [
+            "fitting the etr_reference again (data dated before 2026-06-01 changed since the last fit)" if refits
+            else "kept the etr_reference of the last refresh: nothing it is fitted on, before 2026-06-01, changed"
+        ], change
+        assert ("computed the shared etr_reference" in " ".join(said)) is refits, change
+        for model in (queries.etr_reference, queries.active_flags):
+            stored = queries.run(con.cursor(), model, scope, date(2026, 6, 25))
+            live = queries.run(con.cursor(), model, scope, date(2026, 6, 25), prefer_marts=False)
+            assert _plain(stored) == _plain(live), (change, model.name)
+    con.close()
+
+
+def test_the_etr_curves_are_fitted_again_in_a_new_month_and_by_a_full_refresh():
+    """A new month fits the curves on the data before its first day; the stored curves say which day that is."""
+    con = _practice(8)
+    scope = queries.all_clinicians_scope(con)
+    queries.refresh_marts(con, date(2026, 6, 20))
+    for day, said_fit in ((date(2026, 6, 29), "kept the etr_reference"),
+                          (date(2026, 7, 2), "fitting the etr_reference again (a new month: fitted on the data before "
+                                             "2026-07-01, not 2026-06-01)"),
+                          (date(2026, 7, 3), "kept the etr_reference")):
+        said: list[str] = []
+        queries.refresh_marts(con, day, progress=said.append)
+        assert any(m.startswith(said_fit) for m in said), said
+        curves = queries.run(con.cursor(), queries.etr_reference, scope, day)
+        assert set(curves["fitted_before"]) == {pd.Timestamp(day.replace(day=1))}
+    said = []
+    queries.refresh_marts(con, date(2026, 7, 3), progress=said.append, full=True)
+    assert any(m.startswith("fitting the etr_reference again (a full refresh was asked for)") for m in said), said
+    con.close()

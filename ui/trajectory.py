@@ -58,6 +58,8 @@ def _trajectory_caption(inst, rc_values: pd.Series, curve, z: float) -> str:
     if len(rc_values):  # the client_scores model's rc_threshold, as the grey band draws it
         parts.append(f"Grey band: within {float(rc_values.iloc[0]):g} points of the baseline (no reliable change).")
     if curve is not None:
+        fitted = pd.Timestamp(curve["fitted_before"].iloc[0])
         parts.append(f"Purple: the practice's expected score for a similar start, ±{z:g} residual SD "
-                     f"({int(curve['reference_clients'].iloc[0]):,} reference clients).")
+                     f"({int(curve['reference_clients'].iloc[0]):,} reference clients; fitted on the scores "
+                     f"before {fitted.day} {fitted:%b %Y}, refitted monthly).")
     return " ".join(p for p in parts if p)

@@ -120,6 +120,12 @@ def _instrument_params() -> dict[str, Any]:
     }
 
 
+def etr_fit_before(as_of: date) -> date:
+    """The day the expected-treatment-response reference is fitted before (cte_etr_reference.sql): the first
+    day of the as-of month, so the curves change monthly, not with every load (docs/clinical-definitions.md)."""
+    return as_of.replace(day=1)
+
+
 def parameters(scope: Scope, as_of: date, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     if not isinstance(scope, Scope):
         raise TypeError("a Scope is required: every model runs within the user's scope")
@@ -128,7 +134,7 @@ def parameters(scope: Scope, as_of: date, extra: dict[str, Any] | None = None) -
     params: dict[str, Any] = {name: t.value for name, t in THRESHOLDS.items()}
     params.update(_instrument_params())
     params.update({f"severity_{code.lower()}": sev for code, sev in FLAG_SEVERITY.items()})
-    params.update({"scope": list(scope.clinician_ids), "as_of": as_of})
+    params.update({"scope": list(scope.clinician_ids), "as_of": as_of, "etr_fit_before": etr_fit_before(as_of)})
     params.update(extra or {})
     return params
 
@@ -146,6 +152,12 @@ def fragment_statement(
 ) -> tuple[str, dict[str, Any]]:
     """The rows of one shared fragment (:func:`fragment_rows`) and exactly the parameters they use."""
     return _bound(f"fragment {name}", fragment_rows(name, swap), parameters(scope, as_of))
+
+
+def file_statement(name: str, scope: Scope, as_of: date) -> tuple[str, dict[str, Any]]:
+    """A named SQL file that is neither a model nor a fragment (pipelines/sql/<name>.sql) and exactly the
+    model parameters it uses (the refresh's fingerprint of a fit's inputs binds the fit's date)."""
+    return _bound(f"file {name}", sql(name), parameters(scope, as_of))
 
 
 def _bound(what: str, text: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:

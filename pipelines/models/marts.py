@@ -73,7 +73,7 @@ def stamp(name: str, projection: str, swap: tuple[tuple[str, str], ...] = ()) ->
     other keys cover). Marts refreshed by another version of a model (a column added since, a threshold
     changed) are not current, so the model is computed live until the next refresh."""
     text, params = compose.statement(name, Scope(()), date(2000, 1, 1), swap=swap)
-    bound = {k: v for k, v in params.items() if k not in ("scope", "as_of")}
+    bound = {k: v for k, v in params.items() if k not in ("scope", "as_of", "etr_fit_before")}
     payload = "\n".join([text, projection, json.dumps(bound, sort_keys=True, default=str)])
     return f"{name}@{hashlib.sha256(payload.encode('utf-8')).hexdigest()[:12]}"
 
@@ -120,6 +120,12 @@ class SharedFragments:
 
     practice: tuple[str, ...]
     client: tuple[str, ...]
+    # a practice fragment fitted on the data before a scheduled day (the ETR reference: the first day of the
+    # as-of month), and the SQL file that fingerprints every value it reads before that day with the day
+    # itself: an incremental refresh keeps the last refresh's rows (marts.fitted_<name>) while the
+    # fingerprint is the same, and fits it again when a new month starts or earlier data changed
+    fitted: str = ""
+    fitted_inputs: str = ""
 
     @property
     def all(self) -> tuple[str, ...]:
@@ -154,24 +160,48 @@ class _Temps:
 
 def _shared_fragments(
     con: duckdb.DuckDBPyConnection, temps: _Temps, fragments: SharedFragments, scope: Scope, as_of: date,
-    progress: Callable[[str], None], dirty_only: bool = False,
+    progress: Callable[[str], None], dirty_only: bool = False, kept: str = "",
 ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
     """Compute the shared fragments into temporary tables; the swaps that make a model read them: the
     practice's alone, and all of them. ``dirty_only``: the client fragments for the clients an incremental
-    refresh recomputes (refresh_dirty_clients), not all."""
+    refresh recomputes (refresh_dirty_clients), not all. ``kept``: a fitted fragment whose table the
+    refresh already holds (the last refresh's rows, :func:`_fit_kept`), not computed again."""
     swap: tuple[tuple[str, str], ...] = ()
     practice: tuple[tuple[str, str], ...] = ()
     for name in fragments.all:
         start = time.perf_counter()
-        text, params = compose.fragment_statement(name, scope, as_of, swap)
-        temps.make(f"refresh_{name}", text, params)
+        if name != kept:
+            text, params = compose.fragment_statement(name, scope, as_of, swap)
+            temps.make(f"refresh_{name}", text, params)
         if dirty_only and name == fragments.client[0]:  # scoped_clients: every client fragment starts from it
             con.execute(sql("refresh_scoped_clients_dirty"))
         swap = (*swap, (name, f"{name}_refreshed"))
         if name in fragments.practice:
             practice = swap
-        progress(f"computed the shared {name} ({round(time.perf_counter() - start, 3)} s)")
+        if name != kept:
+            progress(f"computed the shared {name} ({round(time.perf_counter() - start, 3)} s)")
     return practice, swap
+
+
+def _fit_kept(
+    con: duckdb.DuckDBPyConnection, fragments: SharedFragments, scope: Scope, as_of: date, previous: date | None,
+    why_full: str,
+) -> tuple[str, str]:
+    """The fingerprint of the fitted fragment's inputs now (SharedFragments.fitted_inputs), and "" when the
+    last refresh's fit can be kept, or why it is fitted again."""
+    text, params = compose.file_statement(fragments.fitted_inputs, scope, as_of)
+    inputs = str(con.execute(text, params).fetchall()[0][0])
+    if previous is None:
+        return inputs, why_full
+    then, has_fit = con.execute(sql("refresh_fit_previous"), {"table": f"fitted_{fragments.fitted}"}).fetchall()[0]
+    if then is None or not has_fit:
+        return inputs, "the last refresh kept no fit"
+    fitted_before, then_before = inputs.split()[0], then.split()[0]
+    if then_before != fitted_before:
+        return inputs, f"a new month: fitted on the data before {fitted_before}, not {then_before}"
+    if then != inputs:
+        return inputs, f"data dated before {fitted_before} changed since the last fit"
+    return inputs, ""
 
 
 def _stamps(stored: Sequence[Stored], summaries: Sequence[Stored]) -> set[str]:
@@ -252,10 +282,24 @@ def _refresh(
         else:
             progress(f"recomputing every client ({why})")
             recomputed = "all"
+        kept = ""
+        if fragments.fitted:
+            fit_inputs, why_fit = _fit_kept(con, fragments, scope, as_of, previous, why)
+            if why_fit:
+                progress(f"fitting the {fragments.fitted} again ({why_fit})")
+            else:  # kept aside while the marts reset
+                kept = fragments.fitted
+                temps.make(f"refresh_{kept}", sql("mart_rows"), {"mart": f"marts.fitted_{kept}"})
+                progress(f"kept the {kept} of the last refresh: nothing it is fitted on, before "
+                         f"{fit_inputs.split()[0]}, changed")
         for stmt in statements("marts_reset"):
             con.execute(stmt)
         practice, shared = _shared_fragments(con, temps, fragments, scope, as_of, progress,
-                                             dirty_only=previous is not None)
+                                             dirty_only=previous is not None, kept=kept)
+        if fragments.fitted:  # the next refresh's fit, and what it was fitted on
+            con.sql(sql("mart_rows"), params={"mart": f"refresh_{fragments.fitted}"}).create(
+                f"marts.fitted_{fragments.fitted}")
+            con.execute(sql("meta_set"), {"key": "marts_fit", "value": fit_inputs})
         for model in stored:
             start = time.perf_counter()
             # an incremental refresh's client fragments hold the recomputed clients only: a model computed

@@ -147,6 +147,9 @@ WHOLE_CASELOAD = tuple(m for m in MODELS if not m.per_client)
 SHARED_FRAGMENTS = marts.SharedFragments(
     practice=("etr_points", "etr_reference", "casemix_cases"),
     client=("scoped_clients", "attended", "outcome_scores", "measure_outcomes", "client_facts", "first_improvement"),
+    # the ETR curves are fitted on the data before the first day of the as-of month: refitted monthly, or when
+    # that data changes (docs/clinical-definitions.md, NOT_ON_TRACK)
+    fitted="etr_reference", fitted_inputs="refresh_etr_fit_inputs",
 )
 
 

@@ -1,7 +1,11 @@
 -- requires: instruments, etr_points
 -- Expected-treatment-response reference (after Finch, Lambert & Schaalje 2001),
--- from the practice's own data as of $as_of, across the whole practice (it is
--- an aggregate: no client can be seen through it).
+-- from the practice's own data across the whole practice (it is an aggregate:
+-- no client can be seen through it), fitted on the scores before
+-- $etr_fit_before: the first day of the as-of month. The curves are refitted
+-- monthly, not with every load, and at once when a score, session or client
+-- before that day changes (the refresh keeps them while
+-- refresh_etr_fit_inputs.sql's fingerprint of those rows is unchanged).
 --
 -- For each outcome measure and baseline band (5-point bands of the first score
 -- on or after intake), scores at session k (attended sessions up to the score,
@@ -21,7 +25,7 @@ etr_banded AS (
         *,
         least(floor(baseline / 5) * 5, range_max - (range_max % 5) - 5) AS band
     FROM etr_points
-    WHERE k <= $etr_max_session
+    WHERE k <= $etr_max_session AND administered_at < $etr_fit_before
 ),
 etr_band_sizes AS (
     SELECT measure, band, count(DISTINCT client_id) AS own_clients

@@ -154,8 +154,10 @@ def reference_figure(reference: pd.DataFrame, measure: str = "PHQ-9"):
         fig.add_scatter(x=rows["session_number"], y=rows["expected_score"] + z * rows["residual_sd"],
                         mode="lines", line={"color": colour, "dash": "dot"}, showlegend=False,
                         name=f"{label}: not-on-track boundary")
+    fitted = f"<br>fitted on the scores before {pd.Timestamp(data['fitted_before'].iloc[0]):%Y-%m-%d}" if len(data) else ""
     fig.update_layout(
-        title=f"{measure}: expected score by session (solid) and the not-on-track boundary, +{z} residual SD (dotted)",
+        title=f"{measure}: expected score by session (solid) and the not-on-track boundary, +{z} residual SD (dotted)"
+              f"{fitted}",
         xaxis_title="attended sessions", yaxis_title=f"{measure} score (lower is better)",
         width=1100, height=650, template="plotly_white",
     )
