@@ -338,30 +338,48 @@ def test_an_incremental_refresh_after_any_sequence_of_loads_equals_a_full_refres
 
 FIRST = "(SELECT {key} FROM {table} WHERE {where} ORDER BY {order} LIMIT 1)"
 EARLY_PHQ = FIRST.format(key="administered_at", table="measures", where="measure = 'PHQ-9'", order="administered_at")
-EARLY_SESSION = FIRST.format(key="session_id", table="sessions", where="true", order="start")
-FIT_CHANGES = {  # a change to the practice's data, and whether the curves fitted before 2026-06-01 must be refitted
+EARLY_ATTENDED = FIRST.format(key="session_id", table="sessions", where="status = 'attended'", order="start")
+LAST_PHQ_BEFORE = FIRST.format(key="administered_at", table="measures",
+                               where="measure = 'PHQ-9' AND administered_at < DATE '2026-06-01'",
+                               order="administered_at DESC")
+NOT_ATTENDED = FIRST.format(key="session_id", table="sessions", where="status = 'no_show'", order="start")
+# a change to the practice's data, and whether the curves fitted before 2026-06-01 must be refitted; applied in turn
+FIT_CHANGES = {
     "an earlier score corrected": (f"UPDATE measures SET score = 27 - score WHERE administered_at = {EARLY_PHQ}", True),
     "an earlier score moved to another client": (
-        "UPDATE measures SET client_id = CASE client_id WHEN 'MID0' THEN 'OLD0' ELSE 'MID0' END "
-        f"WHERE administered_at = {EARLY_PHQ}", True),
+        f"UPDATE measures SET client_id = 'C0' WHERE administered_at = {EARLY_PHQ} AND client_id <> 'C0'", True),
+    "an earlier score exported twice": (f"INSERT INTO measures SELECT * FROM measures WHERE administered_at = {EARLY_PHQ}",
+                                        True),
     "an earlier GAD-7 score removed": (
         "DELETE FROM measures WHERE measure = 'GAD-7' AND administered_at = "
         + FIRST.format(key="administered_at", table="measures", where="measure = 'GAD-7'", order="administered_at"),
         True),
-    "an earlier session now a no-show": (f"UPDATE sessions SET status = 'no_show' WHERE session_id = {EARLY_SESSION}",
+    "a score moved across the fit day": (
+        f"UPDATE measures SET administered_at = TIMESTAMP '2026-06-02 10:00' WHERE administered_at = {LAST_PHQ_BEFORE}",
+        True),
+    "an earlier attended session moved a day": (
+        f"UPDATE sessions SET start = start + INTERVAL 1 DAY WHERE session_id = {EARLY_ATTENDED}", True),
+    "an earlier session now a no-show": (f"UPDATE sessions SET status = 'no_show' WHERE session_id = {EARLY_ATTENDED}",
                                          True),
-    "an earlier session moved a day": (
-        f"UPDATE sessions SET start = start + INTERVAL 1 DAY WHERE session_id = {EARLY_SESSION}", True),
     "a client's intake date corrected": ("UPDATE clients SET intake_date = intake_date + 3 WHERE client_id = 'OLD0'",
                                          True),
+    "a client removed": ("DELETE FROM clients WHERE client_id = 'OLD0'", True),
     "a score after the fit day": ("INSERT INTO measures SELECT client_id, 'PHQ-9', TIMESTAMP '2026-06-10 10:00', 3, "
                                   "0, NULL, NULL, 9 FROM clients WHERE client_id = 'C0'", False),
+    "a session after the fit day": (
+        "INSERT INTO sessions SELECT 'LATE1', client_id, clinician_id, TIMESTAMP '2026-06-10 10:00', 50, 'attended', "
+        "'individual', 'in_person', NULL, 9 FROM clients WHERE client_id = 'C0'", False),
+    "a client taken on after the fit day": (
+        "INSERT INTO clients SELECT 'LATEC', clinician_id, DATE '2026-06-12', NULL, 'active', NULL, 9 FROM clients "
+        "WHERE client_id = 'C0'", False),
+    "an earlier missed session now cancelled (attended sessions only count)": (
+        f"UPDATE sessions SET status = 'cancelled' WHERE session_id = {NOT_ATTENDED}", False),
     "an earlier SRS score (not a fitted measure)": (
         "UPDATE measures SET score = 40 - score WHERE measure = 'SRS' AND administered_at = "
         + FIRST.format(key="administered_at", table="measures", where="measure = 'SRS'", order="administered_at"),
         False),
     "an earlier session's note signed late": (
-        f"UPDATE sessions SET note_signed_at = TIMESTAMP '2026-06-12 09:00' WHERE session_id = {EARLY_SESSION}", False),
+        f"UPDATE sessions SET note_signed_at = TIMESTAMP '2026-06-12 09:00' WHERE session_id = {EARLY_ATTENDED}", False),
     "a client discharged": ("UPDATE clients SET status = 'discharged', discharge_date = DATE '2026-06-15' "
                             "WHERE client_id = 'C0'", False),
 }
@@ -394,20 +412,26 @@ def test_the_etr_curves_are_kept_until_a_change_to_what_they_are_fitted_on():
 
 
 def test_the_etr_curves_are_fitted_again_in_a_new_month_and_by_a_full_refresh():
-    """A new month fits the curves on the data before its first day; the stored curves say which day that is."""
+    """A new month, forward or back, fits the curves on the data before its first day, and a full refresh
+    fits them whatever; the stored curves and flags equal the live models, and say which day that is."""
     con = _practice(8)
     scope = queries.all_clinicians_scope(con)
     queries.refresh_marts(con, date(2026, 6, 20))
-    for day, said_fit in ((date(2026, 6, 29), "kept the etr_reference"),
-                          (date(2026, 7, 2), "fitting the etr_reference again (a new month: fitted on the data before "
-                                             "2026-07-01, not 2026-06-01)"),
-                          (date(2026, 7, 3), "kept the etr_reference")):
+    for day, said_fit, full in (
+        (date(2026, 6, 29), "kept the etr_reference", False),
+        (date(2026, 7, 2), "fitting the etr_reference again (a new month: fitted on the data before 2026-07-01, "
+                           "not 2026-06-01)", False),
+        (date(2026, 7, 3), "kept the etr_reference", False),
+        (date(2026, 6, 28), "fitting the etr_reference again (a new month: fitted on the data before 2026-06-01, "
+                            "not 2026-07-01)", False),
+        (date(2026, 6, 28), "fitting the etr_reference again (a full refresh was asked for)", True),
+    ):
         said: list[str] = []
-        queries.refresh_marts(con, day, progress=said.append)
+        queries.refresh_marts(con, day, progress=said.append, full=full)
         assert any(m.startswith(said_fit) for m in said), said
+        for model in (queries.etr_reference, queries.active_flags):
+            stored = queries.run(con.cursor(), model, scope, day)
+            assert _plain(stored) == _plain(queries.run(con.cursor(), model, scope, day, prefer_marts=False)), model.name
         curves = queries.run(con.cursor(), queries.etr_reference, scope, day)
-        assert set(curves["fitted_before"]) == {pd.Timestamp(day.replace(day=1))}
-    said = []
-    queries.refresh_marts(con, date(2026, 7, 3), progress=said.append, full=True)
-    assert any(m.startswith("fitting the etr_reference again (a full refresh was asked for)") for m in said), said
+        assert len(curves) and set(curves["fitted_before"]) == {pd.Timestamp(day.replace(day=1))}
     con.close()

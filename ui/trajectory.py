@@ -61,5 +61,5 @@ def _trajectory_caption(inst, rc_values: pd.Series, curve, z: float) -> str:
         fitted = pd.Timestamp(curve["fitted_before"].iloc[0])
         parts.append(f"Purple: the practice's expected score for a similar start, ±{z:g} residual SD "
                      f"({int(curve['reference_clients'].iloc[0]):,} reference clients; fitted on the scores "
-                     f"before {fitted.day} {fitted:%b %Y}, refitted monthly).")
+                     f"before {fitted.day} {fitted:%b %Y}; refitted monthly, and when earlier data is corrected).")
     return " ".join(p for p in parts if p)
