@@ -59,8 +59,6 @@ def _run_worker(mode: str, folder: Path, db: Path, start_from: Path | None = Non
     return run_worker("pipelines.bench.ingest", mode, str(folder), str(db))
 
 
-
-
 def _week_before(workdir: Path, n: int, base: Path, progress: Callable[[str], None]) -> Path:
     """The database of the practice as it stood a week before BENCH_AS_OF (loaded and refreshed once, and made
     again when a refresh of it would recompute every client: marts from an older version of the models, or

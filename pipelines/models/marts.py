@@ -169,17 +169,16 @@ def _shared_fragments(
     swap: tuple[tuple[str, str], ...] = ()
     practice: tuple[tuple[str, str], ...] = ()
     for name in fragments.all:
-        start = time.perf_counter()
-        if name != kept:
+        if name != kept:  # a kept fit's table is there already
+            start = time.perf_counter()
             text, params = compose.fragment_statement(name, scope, as_of, swap)
             temps.make(f"refresh_{name}", text, params)
-        if dirty_only and name == fragments.client[0]:  # scoped_clients: every client fragment starts from it
-            con.execute(sql("refresh_scoped_clients_dirty"))
+            if dirty_only and name == fragments.client[0]:  # scoped_clients: every client fragment starts from it
+                con.execute(sql("refresh_scoped_clients_dirty"))
+            progress(f"computed the shared {name} ({round(time.perf_counter() - start, 3)} s)")
         swap = (*swap, (name, f"{name}_refreshed"))
         if name in fragments.practice:
             practice = swap
-        if name != kept:
-            progress(f"computed the shared {name} ({round(time.perf_counter() - start, 3)} s)")
     return practice, swap
 
 
@@ -193,7 +192,8 @@ def _fit_kept(
     inputs = str(con.execute(text, params).fetchall()[0][0])
     if previous is None:
         return inputs, why_full
-    then, has_fit = con.execute(sql("refresh_fit_previous"), {"table": f"fitted_{fragments.fitted}"}).fetchall()[0]
+    then, has_fit = con.execute(sql("refresh_previous"),
+                                {"key": "marts_fit", "table": f"fitted_{fragments.fitted}"}).fetchall()[0]
     if then is None or not has_fit:
         return inputs, "the last refresh kept no fit"
     fitted_before, then_before = inputs.split()[0], then.split()[0]
@@ -246,7 +246,8 @@ def _previous_as_of(
         return None, "the models or their thresholds changed since the last refresh"
     if stored_scope != scope_digest(scope):
         return None, "the staff list changed since the last refresh"
-    staff_then, has_digests = con.execute(sql("refresh_previous")).fetchall()[0]
+    staff_then, has_digests = con.execute(sql("refresh_previous"),
+                                          {"key": "marts_staff", "table": "client_digests"}).fetchall()[0]
     if not has_digests or staff_then is None:
         return None, "the last refresh kept no fingerprints of the clients and staff to compare with"
     if staff_then != staff:

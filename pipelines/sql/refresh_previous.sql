@@ -1,9 +1,11 @@
--- Whether an incremental refresh can start from the marts (pipelines/models/marts.py): the staff list's
--- fingerprint at the last refresh (refresh_staff_digest.sql; a changed staff list means a full refresh),
--- and whether that refresh kept the clients' fingerprints (marts.client_digests).
+-- What an incremental refresh starts from (pipelines/models/marts.py): one fact the last refresh kept in
+-- meta ($key: the staff list's fingerprint, marts_staff, or the fit's inputs', marts_fit) and whether it
+-- kept the table beside it in the marts schema ($table: the clients' fingerprints, client_digests, or the
+-- fitted ETR curves, fitted_etr_reference). A changed staff list means a full refresh; changed fit inputs,
+-- a refit.
 SELECT
-    (SELECT max(value) FROM meta WHERE key = 'marts_staff') AS staff_then,
+    (SELECT max(value) FROM meta WHERE key = $key) AS then_value,
     EXISTS (
         SELECT 1 FROM duckdb_tables()
-        WHERE database_name = current_database() AND schema_name = 'marts' AND table_name = 'client_digests'
-    ) AS has_digests
+        WHERE database_name = current_database() AND schema_name = 'marts' AND table_name = $table
+    ) AS has_table
