@@ -375,7 +375,7 @@ class Monitor(threading.Thread):
         while not self._stop_event.is_set():
             self.samples.append((time.monotonic(), sum(_rss_kb(pid) for pid in self.server_pids)))
             self._sample_cpu()
-            self._stop_event.wait(self.interval)
+            time.sleep(self.interval)  # not Event.wait(interval): see HealthProbe.run
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -405,7 +405,10 @@ class HealthProbe(threading.Thread):
             except OSError:
                 latency = None
             self.samples.append((t, latency))
-            self._stop_event.wait(self.interval)
+            # a sleep, not self._stop_event.wait(self.interval): under Debian's faketime (make test run on
+            # another date) a wait that times out takes its deadline from the faked monotonic clock and waits
+            # on the real one, so it never returns; stop() then waits at most one interval
+            time.sleep(self.interval)
 
     def stop(self) -> None:
         self._stop_event.set()

@@ -14,6 +14,7 @@ NUL and invalid bytes.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import random
@@ -73,11 +74,18 @@ class Variant:
         return path
 
 
-def seed_rows(table: str, rng: random.Random, n: int = SEED_ROWS) -> tuple[list[str], list[list[str]]]:
+@functools.cache
+def _sample_table(table: str) -> tuple[list[str], list[list[str]]]:
+    """The sample practice's table, read once per process (every variant samples its rows, and each test
+    process builds the variants when it collects the tests)."""
     with (SAMPLE_DATA_DIR / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
         records = list(csv.reader(fh))
-    header, rows = records[0], records[1:]
-    return header, [list(r) for r in rng.sample(rows, min(n, len(rows)))]
+    return records[0], records[1:]
+
+
+def seed_rows(table: str, rng: random.Random, n: int = SEED_ROWS) -> tuple[list[str], list[list[str]]]:
+    header, rows = _sample_table(table)
+    return list(header), [list(r) for r in rng.sample(rows, min(n, len(rows)))]
 
 
 # -- mutations: (draft, rng) -> a short description ----------------------------
